@@ -1,0 +1,1 @@
+"""The in-car copilot: speech, understanding, dialog, hybrid orchestration, service, simulator."""
