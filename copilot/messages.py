@@ -7,14 +7,12 @@ all serialize through these, so nothing drifts. Durations are milliseconds (`*_m
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from routing.messages import Action, Route, Understanding
+from routing.messages import Action, Route, ServedBy, Status, Understanding
 
-Status = Literal["ok", "needs_clarification", "infeasible", "refused", "not_understood"]
-ServedBy = Literal["device", "cloud"]
 MAX_AUDIO_B64_CHARS = 8_000_000
 """About 4 minutes of 16 kHz 16-bit mono: longer requests are refused, not buffered."""
 

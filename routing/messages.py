@@ -62,6 +62,8 @@ class Intent(StrEnum):
 
 
 Source = Literal["rules", "local_llm", "cloud_llm"]
+Status = Literal["ok", "needs_clarification", "infeasible", "refused", "not_understood"]
+ServedBy = Literal["device", "cloud"]
 HHMM = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
 Label = Annotated[str, Field(min_length=1, max_length=60)]
 FreeText = Annotated[str, Field(min_length=1, max_length=120)]
