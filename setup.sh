@@ -31,7 +31,7 @@ done
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     say "Installing Debian packages: ${need[*]}"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null 2>&1
   else
     echo "Missing Debian packages: ${need[*]} (run: sudo apt-get install ${need[*]})" >&2
   fi
@@ -44,8 +44,11 @@ fi
 stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
 if [ ! -f "$stamp" ]; then
   say "Installing the project and its dependencies (first time: ~10-15 min, llama.cpp compiles)"
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e '.[dev]'
+  # grep drops pip's notes about index mirrors that this machine lacks; errors still show.
+  .venv/bin/python -m pip install -q --upgrade pip 2>&1 | { grep -v '^WARNING: Location' || true; }
+  .venv/bin/python -m pip install -q -e '.[dev]' 2>&1 | { grep -vE '^WARNING: Location' || true; }
+  .venv/bin/python -c 'import llama_cpp, valhalla, osmium, paho.mqtt, vosk, pocketsphinx' || {
+    echo "The install did not complete (see the pip output above)." >&2; exit 1; }
   rm -f .venv/.installed-*; touch "$stamp"
 fi
 
