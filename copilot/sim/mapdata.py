@@ -1,0 +1,109 @@
+"""What the simulator reads from the .pbf itself: the road network (to draw it in the
+report) and every named or tagged object (to check that no place was invented).
+
+This is deliberately independent of the copilot's own place index: a check that trusted
+the index under test could not catch it inventing a place. Read once per file (cached by
+content hash under ~/.cache/copilot/sim).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from copilot.sim.geo import haversine_m
+
+log = logging.getLogger(__name__)
+
+CACHE_DIR = Path.home() / ".cache" / "copilot" / "sim"
+CACHE_VERSION = 1
+DRIVABLE = {
+    "motorway": 1, "trunk": 1, "motorway_link": 2, "trunk_link": 2, "primary": 2,
+    "primary_link": 3, "secondary": 3, "secondary_link": 3, "tertiary": 3, "tertiary_link": 4,
+    "unclassified": 4, "residential": 4, "living_street": 4, "service": 5, "road": 4,
+}
+"""highway=* -> drawing rank (1 widest); footways and paths are not drawn."""
+NODE_TOLERANCE_M = 300.0
+"""A place on a route may be snapped to the road next to it (an entry point)."""
+WAY_EXTRA_M = 300.0
+
+
+@dataclass
+class MapData:
+    roads: list[tuple[int, list[tuple[float, float]]]] = field(default_factory=list)
+    """(rank, [(lat, lon), ...]) per drivable way."""
+    objects: dict[tuple[str, int], tuple[float, float, float]] = field(default_factory=dict)
+    """(osm_type, osm_id) -> (lat, lon, tolerance_m) for every tagged node and way."""
+    bbox: tuple[float, float, float, float] = (90.0, 180.0, -90.0, -180.0)
+
+    def known_place(self, osm_type: str, osm_id: int) -> tuple[float, float, float] | None:
+        return self.objects.get((osm_type, osm_id))
+
+
+def _file_hash(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()[:20]
+
+
+def load_map_data(pbf: str | Path, cache_dir: Path | None = None) -> MapData:
+    path = Path(pbf)
+    cache = (cache_dir or CACHE_DIR) / f"{_file_hash(path)}-v{CACHE_VERSION}.pickle"
+    if cache.is_file():
+        try:
+            with cache.open("rb") as f:
+                data: MapData = pickle.load(f)
+            return data
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+            log.warning("unreadable map cache %s; reading the .pbf again", cache)
+    data = _read(path)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(".tmp")
+        with tmp.open("wb") as f:
+            pickle.dump(data, f)
+        tmp.replace(cache)
+    except OSError as e:
+        log.warning("cannot cache map data at %s: %s", cache, e)
+    return data
+
+
+def _read(path: Path) -> MapData:
+    import osmium  # heavy; only when a map is actually read
+
+    data = MapData()
+    min_lat, min_lon, max_lat, max_lon = 90.0, 180.0, -90.0, -180.0
+    fp = osmium.FileProcessor(str(path)).with_locations()
+    for obj in fp:
+        tags = obj.tags
+        if not len(tags):
+            continue
+        if obj.is_node():
+            loc = obj.location
+            if loc.valid():
+                data.objects[("node", obj.id)] = (loc.lat, loc.lon, NODE_TOLERANCE_M)
+            continue
+        if not obj.is_way():
+            continue
+        pts = [(n.lat, n.lon) for n in obj.nodes if n.location.valid()]
+        if not pts:
+            continue
+        lats = [p[0] for p in pts]
+        lons = [p[1] for p in pts]
+        centre = ((min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2)
+        half_diag = haversine_m((min(lats), min(lons)), (max(lats), max(lons))) / 2
+        data.objects[("way", obj.id)] = (centre[0], centre[1], half_diag + WAY_EXTRA_M)
+        rank = DRIVABLE.get(tags.get("highway", ""))
+        if rank is not None:
+            data.roads.append((rank, pts))
+            min_lat, max_lat = min(min_lat, *lats), max(max_lat, *lats)
+            min_lon, max_lon = min(min_lon, *lons), max(max_lon, *lons)
+    data.bbox = (min_lat, min_lon, max_lat, max_lon)
+    log.info("read %s: %d roads, %d tagged objects", path.name, len(data.roads),
+             len(data.objects))
+    return data

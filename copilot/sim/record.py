@@ -1,0 +1,150 @@
+"""What a simulated drive records, and the report built from it (report.json).
+
+The contract fields of report.json (scenario, passed, turns[at_s, text, proactive, speed_kph,
+status, reply, actions, served_by], expectations[expect, held, detail], signals_published,
+replans) come first; everything else is an extension. The JSON is always produced by
+`Report.model_dump_json`, never written by hand.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from copilot.messages import Timings
+from routing.messages import Action, Route, ServedBy, SetRoute, Status, Understanding
+from sensors.messages import HazardEvent
+
+LinkName = Literal["good", "degraded", "none"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TurnRecord(_Model):
+    at_s: float
+    text: str
+    proactive: bool = False
+    speed_kph: float = 0.0
+    status: Status
+    reply: str
+    actions: list[Action] = Field(default_factory=list)
+    served_by: ServedBy = "device"
+    # -- extensions --
+    id: str | None = None
+    input: Literal["text", "audio", "synth", "proactive"] = "text"
+    transcript: str | None = None
+    understanding: Understanding | None = None
+    timings_ms: Timings | None = None
+    why: str | None = None
+    link: LinkName = "good"
+    reply_latency_ms: float | None = None
+    """Wall-clock time from publishing the request to receiving the reply over MQTT."""
+
+    def route(self) -> Route | None:
+        for a in self.actions:
+            if isinstance(a, SetRoute):
+                return a.route
+        return None
+
+
+class HazardRecord(_Model):
+    at_s: float
+    event: HazardEvent
+
+
+class ReplanRecord(_Model):
+    at_s: float
+    turn: int
+    """Index into turns of the reply that set the new route."""
+    cause: Literal["request", "hazard", "proactive"]
+    distance_m: float
+    duration_s: float
+    eta: datetime
+    stops: list[str]
+
+
+class VerdictRecord(_Model):
+    turn: int | None = None
+    check: str
+    outcome: str
+    reason: str
+    detail: str = ""
+
+
+class Sample(_Model):
+    """One point of the drive, for the plots (one per simulated second or so)."""
+
+    t_s: float
+    lat: float
+    lon: float
+    speed_kph: float
+    range_m: float
+    level_percent: float
+    link: LinkName
+
+
+class ExpectationResult(_Model):
+    expect: dict[str, Any]
+    held: bool
+    detail: str
+
+
+class RunLog(_Model):
+    """Everything a run observed; the expectations are pure functions of this."""
+
+    turns: list[TurnRecord] = Field(default_factory=list)
+    hazards: list[HazardRecord] = Field(default_factory=list)
+    replan_log: list[ReplanRecord] = Field(default_factory=list)
+    safety_verdicts: list[VerdictRecord] = Field(default_factory=list)
+    samples: list[Sample] = Field(default_factory=list)
+    signals_published: int = 0
+    messages: dict[str, int] = Field(default_factory=dict)
+    """Message counts by kind (signals, requests, replies, hazards, link, dropped ...)."""
+    arrived_s: float | None = None
+    """Simulated second the car reached the destination of the final route, if it did."""
+    stops_visited: list[str] = Field(default_factory=list)
+    errors: list[str] = Field(default_factory=list)
+    """Problems of the run itself (a part that failed to start, a reply that never came)."""
+
+    def final_route(self) -> Route | None:
+        route: Route | None = None
+        for t in self.turns:
+            for a in t.actions:
+                if a.type == "set_route":
+                    route = a.route
+                elif a.type == "cancel_route":
+                    route = None
+        return route
+
+
+class Report(_Model):
+    scenario: str
+    passed: bool
+    turns: list[TurnRecord]
+    expectations: list[ExpectationResult]
+    signals_published: int
+    replans: int
+    # -- extensions --
+    description: str = ""
+    map: str = ""
+    map_attribution: str = "Map data (c) OpenStreetMap contributors, ODbL 1.0"
+    started_at: datetime
+    arrived_at: datetime | None = None
+    sim_duration_s: float = 0.0
+    wall_duration_s: float = 0.0
+    speedup: float = 1.0
+    final_route: Route | None = None
+    hazards: list[HazardRecord] = Field(default_factory=list)
+    replan_log: list[ReplanRecord] = Field(default_factory=list)
+    safety_verdicts: list[VerdictRecord] = Field(default_factory=list)
+    messages: dict[str, int] = Field(default_factory=dict)
+    stops_visited: list[str] = Field(default_factory=list)
+    errors: list[str] = Field(default_factory=list)
+    samples: list[Sample] = Field(default_factory=list)
+
+    def to_json(self) -> str:
+        return self.model_dump_json(by_alias=True, indent=2)
