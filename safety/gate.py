@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from routing.messages import Action, Place, ServedBy, Status, Understanding
+from routing.messages import Action, Place, Route, ServedBy, Status, Understanding
 from sensors.messages import HazardEvent
 from sensors.state import VehicleSnapshot
 
@@ -35,6 +35,14 @@ class TurnContext:
     arrive_by: datetime | None = None
     """Latest acceptable arrival at the destination (arrive-by or flight time less buffer)."""
     range_reserve_m: float = 20_000.0
+    reroute_duration_s: float | None = None
+    """Duration of the device's own re-route of a proposed route (Valhalla), if the caller ran
+    one; the proposal's duration must lie within a tolerance of it (safety/plan.py)."""
+    open_at_arrival: Mapping[tuple[str, int] | str, bool] = field(default_factory=dict)
+    """Precomputed by the caller from opening_hours at each stop's ETA: (osm_type, osm_id) or
+    a saved label -> open? Missing means unknown (not checked)."""
+    trip: Route | None = None
+    """The trip in progress, if any (add_stop/remove_stop keep its destination)."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,8 @@ class Verdict:
     outcome: Outcome
     reason: str
     detail: str = ""
+    count: int = 0
+    """How many items the finding concerns (names neutralised, places dropped, ...)."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,117 @@
+"""Reply checks: what the driver hears and sees, moving or parked.
+
+Numbers (sources in safety/POLICY.md):
+- MAX_WORDS_MOVING = 25: the issue's limit; about 10 s of speech at 150 words/min, inside the
+  12 s total eyes-off-road budget per task of the NHTSA visual-manual guidelines (2013,
+  78 FR 24817, acceptance criteria), applied to listening as the same per-task attention cap.
+- MAX_ITEMS_MOVING = 3: at most three items named per reply while moving (the issue), within
+  Android Automotive's content limits (UX_RESTRICTIONS_LIMIT_CONTENT; default
+  maxContentDepth 3) and far below its default maxCumulativeContentItems of 21 because a
+  spoken list has to be held in memory.
+- MAX_STRING_CHARS = 120: Android Automotive's default maxStringLength under
+  UX_RESTRICTIONS_LIMIT_STRING_LENGTH (CarUxRestrictionsManagerService defaults), applied to
+  every displayed string (place names).
+- Video, browsing and reading long text are refused while moving: NHTSA per-se lock-outs
+  (displaying video, web browsing, text for reading such as books, web pages, messages).
+A longer answer is deferred until parked: the reply keeps what fits and says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+
+from safety.codes import Reason
+from safety.gate import Verdict
+from safety.request import OPERATE_RE, SAFETY_SYSTEM_RE, VEHICLE_CONTROL_RE
+from safety.text import FLAG_INSTRUCTION, sanitize_untrusted, word_count
+
+log = logging.getLogger(__name__)
+
+MAX_WORDS_MOVING = 25
+MAX_ITEMS_MOVING = 3
+MAX_STRING_CHARS = 120
+MAX_REPLY_CHARS_PARKED = 600
+"""Longest reply at all (about 100 words): longer model output is cut, never read out."""
+DEFER_SUFFIX = "More when you're parked."
+CHECK = "reply"
+
+_SENTENCE_RE = re.compile(r"[^.!?]+[.!?]*")
+_LIST_MARKER_RE = re.compile(r"(?:^|\s)(?:\d+[.)]|[-*•])\s")
+_CLAIM_RE = re.compile(
+    r"\b(i\s*('ve|have|'ll|will|am)?|done|ok(ay)?|now)\b[^.!?]{0,25}\b(unlock\w*|lock\w*|open\w*"
+    r"|clos\w*|disabl\w*|enabl\w*|turn(ed|ing)?\s+(off|on)|switch(ed|ing)?\s+(off|on)"
+    r"|activat\w*|deactivat\w*|start\w*|stop\w*|set\w*|rais\w*|lower\w*)\b",
+    re.IGNORECASE,
+)
+_NEGATION_RE = re.compile(r"\b(can't|cannot|can not|won't|unable|not able|not allowed)\b",
+                          re.IGNORECASE)
+
+
+def _v(outcome: str, reason: Reason, detail: str = "", count: int = 0) -> Verdict:
+    return Verdict(CHECK, "rejected" if outcome == "rejected" else "fixed", reason,
+                   detail[:200], count)
+
+
+def claims_vehicle_control(reply: str) -> bool:
+    """Does the reply say the car was (or will be) operated? The copilot never does that."""
+    if _NEGATION_RE.search(reply):
+        return False
+    part = SAFETY_SYSTEM_RE.search(reply) or VEHICLE_CONTROL_RE.search(reply)
+    return part is not None and _CLAIM_RE.search(reply) is not None and \
+        OPERATE_RE.search(reply) is not None
+
+
+def items_named(reply: str, names: Iterable[str]) -> int:
+    """Items a reply names: the places from its actions it mentions, or its list markers."""
+    folded = reply.casefold()
+    named = sum(1 for n in {x.casefold() for x in names if x} if n in folded)
+    return max(named, len(_LIST_MARKER_RE.findall(reply)))
+
+
+def scrub_names(reply: str, hostile: Iterable[str]) -> tuple[str, int]:
+    """Replace every hostile name in the reply with 'a place'; return the count replaced."""
+    count = 0
+    for name in sorted({h for h in hostile if h.strip()}, key=len, reverse=True):
+        for variant in {name, sanitize_untrusted(name, 10_000)[0]}:
+            if variant:
+                reply, n = re.subn(re.escape(variant), "a place", reply, flags=re.IGNORECASE)
+                count += n
+    return reply, count
+
+
+def defer_while_moving(reply: str, names: Iterable[str]) -> str:
+    """The leading sentences that fit the moving limits, plus a note that more waits."""
+    budget = MAX_WORDS_MOVING - word_count(DEFER_SUFFIX)
+    kept: list[str] = []
+    for sentence in (s.strip() for s in _SENTENCE_RE.findall(reply)):
+        candidate = " ".join([*kept, sentence])
+        if word_count(candidate) > budget or items_named(candidate, names) > MAX_ITEMS_MOVING:
+            break
+        kept.append(sentence)
+    return " ".join([*kept, DEFER_SUFFIX])
+
+
+def check_reply(
+    reply: str, moving: bool, names: tuple[str, ...], hostile: Iterable[str]
+) -> tuple[str | None, list[Verdict]]:
+    """The reply as it may be spoken, or None if it must be replaced by a safe default."""
+    verdicts: list[Verdict] = []
+    reply, scrubbed = scrub_names(reply, hostile)
+    if scrubbed:
+        verdicts.append(_v("fixed", Reason.PLACE_NAME_NEUTRALISED, "in reply", scrubbed))
+    clean, flags = sanitize_untrusted(reply, MAX_REPLY_CHARS_PARKED)
+    if FLAG_INSTRUCTION in flags:
+        return None, [*verdicts, _v("rejected", Reason.REPLY_INJECTION, clean[:80], 1)]
+    if claims_vehicle_control(clean):
+        return None, [*verdicts, _v("rejected", Reason.REPLY_CLAIMS_CONTROL, clean[:80], 1)]
+    if not clean:
+        return None, [*verdicts, _v("fixed", Reason.REPLY_EMPTY)]
+    if flags:
+        verdicts.append(_v("fixed", Reason.REPLY_SANITIZED, ",".join(flags), 1))
+    if moving and (word_count(clean) > MAX_WORDS_MOVING
+                   or items_named(clean, names) > MAX_ITEMS_MOVING):
+        clean = defer_while_moving(clean, names)
+        verdicts.append(_v("fixed", Reason.REPLY_DEFERRED, f"{word_count(reply)} words", 1))
+    return clean, verdicts

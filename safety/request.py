@@ -1,0 +1,122 @@
+"""Request validation: what was understood, and whether the copilot may act on it at all.
+
+`validate_understanding` re-validates an understanding strictly (contract vocabulary only,
+bounded lengths and counts, HH:MM times that parse) whether it arrives as a typed object, a
+dict or JSON text from a model. `classify_request` finds what is refused whatever the
+intent says: operating the vehicle (one short sentence), driver-assistance and restraint
+systems (always), and while moving, video, browsing and reading long text (NHTSA per-se
+lock-outs; see safety/POLICY.md).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from routing.messages import MAX_STOPS, Intent, Understanding
+from safety.codes import Reason
+from safety.gate import Verdict
+from safety.text import sanitize_untrusted
+
+log = logging.getLogger(__name__)
+
+CHECK = "request"
+MAX_RAW_CHARS = 50_000
+
+# Driver assistance and restraint systems: refused always, moving or parked.
+SAFETY_SYSTEM_RE = re.compile(
+    r"\b(lane[\s-]*(keep\w*|assist\w*|departure|centering|centring)|lka|ldw"
+    r"|(automatic\s+|auto\s+)?emergency\s+brak\w*|\baeb\b|collision\s+(avoidance|warning)"
+    r"|traction(\s+control)?|stability\s+control|\besc\b|\babs\b|anti[\s-]*lock"
+    r"|air\s*bags?|seat\s*belts?|pretensioner|blind[\s-]*spot|cruise\s+control)",
+    re.IGNORECASE,
+)
+# Door locks: a restraint matter while moving (refused always), plain vehicle control parked.
+DOOR_LOCK_RE = re.compile(
+    r"\b(child\s+locks?|door\s+locks?|(un)?lock\s+(the\s+|all\s+|my\s+)?(car\s+)?doors?)\b",
+    re.IGNORECASE,
+)
+# Other vehicle operation: refused with one short sentence (the copilot has no such action).
+VEHICLE_CONTROL_RE = re.compile(
+    r"\b(windows?|sunroof|moonroof|trunk|boot|tailgate|hood|bonnet|mirrors?|wipers?"
+    r"|headlights?|high\s+beams?|lights|horn|hazards?\s+lights|climate|a/?c|air\s+con\w*"
+    r"|heat(er|ing)?|defrost\w*|seat\s+heat\w*|heated\s+seats?|temperature|fan"
+    r"|engine|ignition|gear|park\s+brake|handbrake|accelerat\w*|brake|steer\w*"
+    r"|speed\s+up|slow\s+down|honk|start\s+the\s+car|stop\s+the\s+car|self[\s-]*driv\w*"
+    r"|autopilot)\b",
+    re.IGNORECASE,
+)
+OPERATE_RE = re.compile(
+    r"\b(open|close|shut|roll|turn|switch|set|raise|lower|put|start|stop|disable|enable"
+    r"|deactivate|activate|unlock|lock|honk|flash|speed|slow|accelerate|brake|steer|warm"
+    r"|cool|increase|decrease|make)\b",
+    re.IGNORECASE,
+)
+# Per-se lock-outs while moving (NHTSA 2013, section V): video, browsing, reading text.
+DISTRACTION_RE = re.compile(
+    r"\b(play|watch|stream|show)\b.{0,30}\b(video|movie|film|youtube|netflix|tv|episode"
+    r"|clip)s?\b|\b(browse|browsing|surf)\b|\b(open|load|show)\b.{0,20}\b(website|web\s*page"
+    r"|browser|internet)\b|\bread\b.{0,30}\b(emails?|messages?|texts?|news|articles?"
+    r"|book|reviews?|menu|page|wikipedia|tweets?|posts?)\b|\b(type|write|compose)\b.{0,20}"
+    r"\b(emails?|messages?|texts?)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class RequestClass:
+    """What kind of refusal an utterance calls for, if any (None: none)."""
+
+    reason: Reason | None
+    detail: str = ""
+
+
+def classify_request(text: str, intent: Intent, moving: bool) -> RequestClass:
+    """Which refusal applies to this utterance, whatever a model made of it."""
+    clean, _ = sanitize_untrusted(text, 2000)
+    m = SAFETY_SYSTEM_RE.search(clean)
+    if m and (OPERATE_RE.search(clean) or intent == Intent.VEHICLE_CONTROL):
+        return RequestClass(Reason.SAFETY_SYSTEM, m.group(0))
+    m = DOOR_LOCK_RE.search(clean)
+    if m:
+        return RequestClass(Reason.SAFETY_SYSTEM if moving else Reason.VEHICLE_CONTROL, m.group(0))
+    if intent == Intent.VEHICLE_CONTROL:
+        return RequestClass(Reason.VEHICLE_CONTROL, "intent")
+    m = VEHICLE_CONTROL_RE.search(clean)
+    if m and OPERATE_RE.search(clean) and intent in (Intent.OUT_OF_SCOPE, Intent.ASK_VEHICLE):
+        return RequestClass(Reason.VEHICLE_CONTROL, m.group(0))
+    m = DISTRACTION_RE.search(clean)
+    if m and moving:
+        return RequestClass(Reason.DISTRACTION_REQUEST, m.group(0))
+    return RequestClass(None)
+
+
+def _verdict(reason: Reason, outcome: str, detail: str = "", count: int = 0) -> Verdict:
+    return Verdict(check=CHECK, outcome="rejected" if outcome == "rejected" else "pass",
+                   reason=reason, detail=detail[:200], count=count)
+
+
+def validate_understanding(raw: object) -> tuple[Understanding | None, tuple[Verdict, ...]]:
+    """A strictly re-validated understanding, or None with the verdict saying why."""
+    try:
+        if isinstance(raw, Understanding):
+            text = raw.model_dump_json()
+        elif isinstance(raw, str | bytes | bytearray):
+            if len(raw) > MAX_RAW_CHARS:
+                return None, (_verdict(Reason.REQUEST_INVALID, "rejected", "too long"),)
+            text = raw.decode("utf-8", "replace") if not isinstance(raw, str) else raw
+        else:
+            text = json.dumps(raw, allow_nan=False)
+        u = Understanding.model_validate_json(text, strict=True)
+    except (ValidationError, TypeError, ValueError, RecursionError) as e:
+        return None, (_verdict(Reason.REQUEST_INVALID, "rejected", str(e)),)
+    if len(u.stops) > MAX_STOPS:
+        return None, (
+            _verdict(Reason.REQUEST_TOO_MANY_STOPS, "rejected", f"{len(u.stops)} stops",
+                     count=len(u.stops)),
+        )
+    return u, (_verdict(Reason.REQUEST_OK, "pass"),)

@@ -1,0 +1,138 @@
+"""`review(proposal, context)`: the one door every proposed answer passes through.
+
+Order: the understanding (strict re-validation), the request itself (vehicle control,
+safety systems, distraction while moving), the action allowlist, each action against the
+map and the live state, then the reply (untrusted text, hostile names, distraction policy).
+A rejection replaces the proposal with a safe fallback (clarify, refuse or infeasible, with
+one short sentence); callers may instead use the device's own answer when
+`Review.rejected`. Pure: no I/O, no clocks (the context carries `now`).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from routing.messages import Action, CancelRoute, SetRoute, ShowPlaces, Status
+from safety.actions import check_allowlist
+from safety.codes import Reason
+from safety.gate import Proposal, Review, TurnContext, Verdict
+from safety.places import PlaceFindings, check_place
+from safety.plan import validate_route
+from safety.reply import MAX_ITEMS_MOVING, check_reply
+from safety.request import classify_request, validate_understanding
+
+log = logging.getLogger(__name__)
+
+_CLARIFY_PLACE: tuple[Status, str] = (
+    "needs_clarification", "I couldn't confirm that place. Where should we go?")
+_UNVERIFIED: tuple[Status, str] = ("infeasible", "I couldn't verify that route.")
+FALLBACK: dict[str, tuple[Status, str]] = {
+    Reason.REQUEST_INVALID: ("not_understood", "Sorry, I didn't catch that."),
+    Reason.REQUEST_TOO_MANY_STOPS: ("needs_clarification",
+                                    "I can plan up to 8 stops. Which ones matter most?"),
+    Reason.ROUTE_TOO_MANY_STOPS: ("needs_clarification",
+                                  "I can plan up to 8 stops. Which ones matter most?"),
+    Reason.VEHICLE_CONTROL: ("refused", "Sorry, I can't operate the car."),
+    Reason.SAFETY_SYSTEM: ("refused", "I can't change the car's safety systems."),
+    Reason.DISTRACTION_REQUEST: ("refused", "That has to wait until you're parked."),
+    Reason.ACTION_NOT_ALLOWED: ("refused", "Sorry, I can't do that."),
+    Reason.ACTION_MALFORMED: ("needs_clarification", "Sorry, could you say that again?"),
+    Reason.ACTIONS_TOO_MANY: ("needs_clarification", "Sorry, could you say that again?"),
+    Reason.PLACE_UNKNOWN: _CLARIFY_PLACE,
+    Reason.PLACE_UNIDENTIFIED: _CLARIFY_PLACE,
+    Reason.PLACE_CATEGORY_MISMATCH: _CLARIFY_PLACE,
+    Reason.PLACE_MOVED: _CLARIFY_PLACE,
+    Reason.PLACE_NOT_FINITE: _CLARIFY_PLACE,
+    Reason.SAVED_PLACE_UNKNOWN: _CLARIFY_PLACE,
+    Reason.PLACE_OUTSIDE_REGION: ("infeasible", "That place is outside the on-board map."),
+    Reason.PLACE_CLOSED: ("infeasible", "That place is closed when we'd get there."),
+    Reason.PLACE_IN_HAZARD: ("infeasible", "That stop is inside a reported hazard."),
+    Reason.ROUTE_THROUGH_HAZARD: ("infeasible", "That route runs into a reported hazard."),
+    Reason.ROUTE_IMPLAUSIBLE: _UNVERIFIED,
+    Reason.ROUTE_DURATION_MISMATCH: _UNVERIFIED,
+    Reason.ROUTE_ETA_INCONSISTENT: _UNVERIFIED,
+    Reason.ARRIVE_BY_MISSED: ("infeasible", "That won't get you there in time."),
+    Reason.RANGE_INSUFFICIENT: ("infeasible", "Not enough range for that without refuelling."),
+    Reason.DESTINATION_MISMATCH: ("needs_clarification", "Where would you like to go?"),
+}
+DEFAULT_REPLY: dict[str, str] = {
+    "set_route": "Route set.",
+    "show_places": "Here's what I found.",
+    "cancel_route": "Guidance stopped.",
+    "ok": "Okay.",
+    "needs_clarification": "Could you say that differently?",
+    "infeasible": "I can't plan that.",
+    "refused": "Sorry, I can't do that.",
+    "not_understood": "Sorry, I didn't catch that.",
+}
+_NO_ACTIONS: frozenset[str] = frozenset({"refused", "not_understood", "infeasible"})
+
+
+def _fail(reason: str, verdicts: list[Verdict]) -> Review:
+    status, reply = FALLBACK[reason]
+    return Review(status=status, reply=reply, actions=(), verdicts=tuple(verdicts))
+
+
+def _first_rejection(verdicts: list[Verdict]) -> str | None:
+    return next((v.reason for v in verdicts if v.outcome == "rejected" and v.reason in FALLBACK),
+                None)
+
+
+def _check_show(
+    a: ShowPlaces, ctx: TurnContext, f: PlaceFindings, moving: bool
+) -> ShowPlaces | None:
+    places = [p for p in (check_place(p, ctx, f) for p in a.places) if p is not None]
+    if moving and len(places) > MAX_ITEMS_MOVING:
+        f.verdicts.append(Verdict("plan", "fixed", Reason.PLACES_TRIMMED, "",
+                                  len(places) - MAX_ITEMS_MOVING))
+        places = places[:MAX_ITEMS_MOVING]
+    return ShowPlaces(places=tuple(places)) if places else None
+
+
+def review(proposal: Proposal, context: TurnContext) -> Review:
+    """What may leave for this proposal in this context, with every verdict."""
+    u, verdicts_t = validate_understanding(proposal.understanding)
+    verdicts = list(verdicts_t)
+    if u is None:
+        return _fail(verdicts[0].reason, verdicts)
+    moving = context.vehicle.moving
+    asked = classify_request(u.text, u.intent, moving)
+    if asked.reason is not None:
+        verdicts.append(Verdict("request", "rejected", asked.reason, asked.detail,
+                                len(proposal.actions)))
+        return _fail(asked.reason, verdicts)
+
+    actions, allow_verdicts = check_allowlist(proposal.actions)
+    verdicts.extend(allow_verdicts)
+    status: Status = proposal.status
+    if status in _NO_ACTIONS and actions:
+        verdicts.append(Verdict("actions", "fixed", Reason.ACTIONS_WITHOUT_CONSENT,
+                                status, len(actions)))
+        actions = ()
+    f = PlaceFindings("plan")
+    kept: list[Action] = []
+    for a in actions:
+        if isinstance(a, SetRoute):
+            route = validate_route(a.route, u, context, f)
+            if route is not None:
+                kept.append(SetRoute(route=route))
+        elif isinstance(a, ShowPlaces):
+            shown = _check_show(a, context, f, moving)
+            if shown is not None:
+                kept.append(shown)
+        else:
+            kept.append(CancelRoute())
+    verdicts.extend(f.verdicts)
+    rejection = _first_rejection(verdicts)
+    if rejection is not None:
+        return _fail(rejection, verdicts)
+
+    names = tuple(p.name for a in kept if isinstance(a, ShowPlaces) for p in a.places if p.name)
+    names += tuple(p.name for a in kept if isinstance(a, SetRoute)
+                   for p in (*a.route.stops, a.route.destination) if p.name)
+    reply, reply_verdicts = check_reply(proposal.reply, moving, names, f.hostile_names)
+    verdicts.extend(reply_verdicts)
+    if reply is None:
+        key = kept[0].type if kept and status == "ok" else status
+        reply = DEFAULT_REPLY[key]
+    return Review(status=status, reply=reply, actions=tuple(kept), verdicts=tuple(verdicts))
