@@ -1,0 +1,150 @@
+"""The on-device Router: pyvalhalla's Actor over the pack's tiles (route and matrix).
+
+Valhalla reports problems as ValhallaError (a RuntimeError) with a sentence; those map onto
+OutsideMapError (no road near a point) and UnreachableError (no path). Hazards become
+`exclude_polygons`, so a closed road is routed around, not through.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from routing.errors import OutsideMapError, RoutingError, UnreachableError
+from routing.router import Avoid, LatLon, Leg, Matrix, RouteResult, decode_polyline
+
+log = logging.getLogger(__name__)
+
+COSTING = "auto"
+SNAP_CUTOFF_M = 2_000
+"""A point farther than this from any road is not on the map (Valhalla's default is 35 km)."""
+
+
+def write_config(tile_dir: Path, config_path: Path, concurrency: int = 1) -> dict[str, Any]:
+    """A Valhalla config for this pack: its tiles, our limits, no log spam."""
+    from valhalla import get_config  # heavy: only when building or opening a pack
+
+    cfg: dict[str, Any] = get_config(tile_extract="", tile_dir=tile_dir)
+    cfg["mjolnir"]["concurrency"] = concurrency
+    cfg["mjolnir"]["logging"] = {"type": "", "color": False}
+    cfg["logging"] = {"type": "", "color": False}
+    # The planner asks one matrix over origin, destination and up to 60 candidates.
+    cfg["service_limits"]["auto"]["max_matrix_location_pairs"] = 10_000
+    cfg["service_limits"]["auto"]["max_locations"] = 50
+    cfg["loki"]["service_defaults"]["search_cutoff"] = SNAP_CUTOFF_M
+    config_path.write_text(json.dumps(cfg, indent=1))
+    return cfg
+
+
+def _loc(p: LatLon) -> dict[str, float]:
+    return {"lat": round(p[0], 7), "lon": round(p[1], 7)}
+
+
+def _translate(exc: Exception, what: str) -> RoutingError:
+    msg = str(exc)
+    low = msg.lower()
+    if "no suitable edges" in low or "exceeds the max distance" in low or "no edges" in low:
+        return OutsideMapError(f"{what}: a point is not near any road on this map")
+    if "no path could be found" in low or "no route" in low or "unreachable" in low:
+        return UnreachableError(f"{what}: no drivable route between these places")
+    return RoutingError(f"{what}: the on-board router failed ({msg})")
+
+
+class ValhallaRouter:
+    """Router backed by pyvalhalla. One Actor per router; calls are serialised by a lock."""
+
+    name = "valhalla"
+
+    def __init__(self, config_path: Path) -> None:
+        from valhalla import Actor  # heavy
+
+        self._actor = Actor(str(config_path))
+        self._lock = threading.Lock()
+
+    def _options(self, avoid: Sequence[Avoid]) -> dict[str, Any]:
+        opts: dict[str, Any] = {"costing": COSTING, "units": "kilometers"}
+        if avoid:
+            opts["exclude_polygons"] = [a.polygon() for a in avoid]
+        return opts
+
+    def route(self, points: Sequence[LatLon], avoid: Sequence[Avoid] = ()) -> RouteResult:
+        if len(points) < 2:
+            raise ValueError("a route needs at least two points")
+        req = {"locations": [_loc(p) for p in points], **self._options(avoid),
+               "directions_type": "none"}
+        try:
+            with self._lock:
+                res = self._actor.route(req)
+        except RuntimeError as exc:
+            raise _translate(exc, "route") from exc
+        trip = res["trip"]
+        legs = tuple(Leg(distance_m=leg["summary"]["length"] * 1000.0,
+                         duration_s=float(leg["summary"]["time"])) for leg in trip["legs"])
+        geometry: list[LatLon] = []
+        for leg in trip["legs"]:
+            shape = decode_polyline(leg["shape"], 6)
+            geometry.extend(shape[1:] if geometry else shape)
+        return RouteResult(
+            distance_m=trip["summary"]["length"] * 1000.0,
+            duration_s=float(trip["summary"]["time"]),
+            legs=legs,
+            geometry=tuple(geometry),
+        )
+
+    def matrix(
+        self, sources: Sequence[LatLon], targets: Sequence[LatLon], avoid: Sequence[Avoid] = ()
+    ) -> Matrix:
+        req = {"sources": [_loc(p) for p in sources], "targets": [_loc(p) for p in targets],
+               **self._options(avoid)}
+        try:
+            with self._lock:
+                res = self._actor.matrix(req)
+        except RuntimeError as exc:
+            raise _translate(exc, "matrix") from exc
+        rows = res["sources_to_targets"]
+        durations: list[tuple[float | None, ...]] = []
+        distances: list[tuple[float | None, ...]] = []
+        for row in rows:
+            durations.append(tuple(
+                float(c["time"]) if c.get("time") is not None else None for c in row))
+            distances.append(tuple(
+                float(c["distance"]) * 1000.0 if c.get("distance") is not None else None
+                for c in row))
+        return Matrix(durations_s=tuple(durations), distances_m=tuple(distances))
+
+    def reachable_as_is(self, hub: LatLon, points: Sequence[LatLon], tol_m: float = 30.0
+                        ) -> list[bool]:
+        """For each point: does a route from hub end on it (not on a road island elsewhere)?"""
+        from routing.places_build import haversine_m
+
+        req = {"sources": [_loc(hub)], "targets": [_loc(p) for p in points], "costing": COSTING}
+        try:
+            with self._lock:
+                res = self._actor.matrix(req)
+        except RuntimeError as exc:
+            log.warning("entry point check failed: %s", exc)
+            return [False] * len(points)
+        out = []
+        for p, cell in zip(points, res["sources_to_targets"][0], strict=True):
+            end = (cell.get("end_lat"), cell.get("end_lon"))
+            ok = cell.get("time") is not None and end[0] is not None and end[1] is not None
+            out.append(ok and haversine_m(p[0], p[1], float(end[0]), float(end[1])) <= tol_m)
+        return out
+
+    def snap(self, point: LatLon) -> LatLon | None:
+        """The nearest drivable point, or None when no road is within the snap cutoff."""
+        try:
+            with self._lock:
+                res = self._actor.locate({"locations": [_loc(point)], "costing": COSTING,
+                                          "verbose": False})
+        except RuntimeError:
+            return None
+        edges = res[0].get("edges") if res else None
+        if not edges:
+            return None
+        e = edges[0]
+        return (float(e["correlated_lat"]), float(e["correlated_lon"]))
