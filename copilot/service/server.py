@@ -1,0 +1,305 @@
+"""The in-car service: MQTT sensors and requests in, replies out (CONTRACT.md section 4).
+
+paho's network thread only parses, checks and queues; one worker thread runs speech
+recognition, the answering pipeline and the proactive checks, so a slow model never stalls
+the MQTT keep-alive or the sensor stream. Each request id is answered exactly once: a
+redelivered id that is still queued is dropped (counted), and one already answered gets the
+same cached reply again, never a second computation.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import json
+import logging
+import queue
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from pydantic import ValidationError
+
+from copilot.messages import AskResult, AskTurn, ServiceReply, ServiceRequest, Timings
+from copilot.service.proactive import ProactiveMonitor, ProactiveTurn
+from routing.messages import Route, Understanding
+from sensors import topics
+from sensors.ingest import SensorIngest
+from sensors.mqtt import BrokerAddress, MqttSession
+from sensors.plausibility import DropCounter, DropReason
+from sensors.store import SignalStore
+
+log = logging.getLogger(__name__)
+
+Answerer = Callable[[AskTurn], AskResult]
+Transcriber = Callable[[bytes], str]
+"""WAV bytes -> transcript."""
+Speaker = Callable[[str], bytes]
+"""Reply text -> WAV bytes."""
+
+DEDUP_KEEP = 10_000
+"""Answered ids remembered (with their replies) to answer redeliveries identically."""
+REPLAY_AFTER_S = 3.0
+"""A repeat of an answered id this soon is a redelivery (the reply is on its way): dropped.
+Later it is the HMI retrying because the reply was lost: the cached reply is sent again."""
+
+
+@dataclass
+class ServiceStats:
+    requests: int = 0
+    answered: int = 0
+    replayed: int = 0
+    """Redelivered ids answered again with the cached reply (no new computation)."""
+    errors: int = 0
+    """Requests answered with an error reply (bad request, failed speech or pipeline)."""
+    proactive: int = 0
+    spoken: int = 0
+    latency_ms: list[float] = field(default_factory=list)
+    """Per answered request: from receipt on the network thread to the reply's publish."""
+
+
+def error_result(text: str, reason: str, reply: str) -> AskResult:
+    """A reply for a request that could not be answered: not understood, with the reason."""
+    u = Understanding(text=text[:2000], intent="out_of_scope", confidence=0.0, error=reason)
+    return AskResult(understanding=u, status="not_understood", reply=reply,
+                     timings_ms=Timings(understand=0, plan=0, validate=0, total=0), why=reason)
+
+
+class CopilotService:
+    """One vehicle's copilot on one broker. start(), then stop()."""
+
+    def __init__(self, address: BrokerAddress, vin: str, answer: Answerer, *,
+                 transcribe: Transcriber | None = None, speak: Speaker | None = None,
+                 proactive: ProactiveMonitor | None = None,
+                 store: SignalStore | None = None,
+                 now_local: Callable[[], datetime] | None = None,
+                 client_id: str | None = None, queue_size: int = 64,
+                 tick_s: float = 1.0) -> None:
+        self.vin = vin
+        self.answer = answer
+        self.transcribe = transcribe
+        self.speak = speak
+        self.proactive = proactive
+        self.store = store or SignalStore()
+        self.now_local = now_local or (lambda: datetime.now().astimezone())
+        self.drops = DropCounter()
+        self.ingest = SensorIngest(vin, self.store, self.drops)
+        self.stats = ServiceStats()
+        self.trip: Route | None = None
+        self.tick_s = tick_s
+        self.request_topic = topics.REQUEST.for_vin(vin)
+        self.reply_topic = topics.REPLY.for_vin(vin)
+        self.audio_topic = topics.REPLY_AUDIO.for_vin(vin)
+        self._queue: queue.Queue[tuple[ServiceRequest, float] | None] = queue.Queue(queue_size)
+        self._lock = threading.Lock()
+        self._pending: set[str] = set()
+        self._answered: OrderedDict[str, tuple[bytes, float]] = OrderedDict()
+        self._worker: threading.Thread | None = None
+        self._running = threading.Event()
+        self.session = MqttSession(
+            address, client_id or f"copilot-{vin}",
+            subscriptions=[*self.ingest.subscriptions, (self.request_topic, topics.REQUEST.qos)],
+            on_message=self._on_message, status_topic=topics.STATUS.for_vin(vin))
+
+    # lifecycle ----------------------------------------------------------------------------
+    def start(self, timeout_s: float = 10.0) -> CopilotService:
+        self._running.set()
+        self._worker = threading.Thread(target=self._work, name="copilot-worker", daemon=True)
+        self._worker.start()
+        try:
+            self.session.start(timeout_s)
+        except ConnectionError:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        self._running.clear()
+        with contextlib.suppress(queue.Full):  # else the worker sees _running at its next get()
+            self._queue.put_nowait(None)
+        if self._worker is not None:
+            self._worker.join(timeout=30)
+        self.session.stop()
+
+    def counters(self) -> dict[str, Any]:
+        """Everything that explains what happened to each message received."""
+        s = self.stats
+        return {"sensor_messages": self.ingest.received, "signals_accepted": self.store.accepted,
+                "hazards_accepted": self.ingest.hazards_accepted,
+                "links_accepted": self.ingest.links_accepted,
+                "requests": s.requests, "answered": s.answered, "replayed": s.replayed,
+                "errors": s.errors, "proactive": s.proactive, "spoken": s.spoken,
+                "dropped": self.drops.as_dict(), "connects": self.session.connects}
+
+    # network thread -----------------------------------------------------------------------
+    def _on_message(self, topic: str, payload: bytes, _msg: mqtt.MQTTMessage) -> None:
+        if self.ingest.handle(topic, payload):
+            return
+        if topic == self.request_topic:
+            self._on_request(payload)
+        else:
+            self.drops.add("other", DropReason.UNKNOWN_TOPIC)
+
+    def _on_request(self, payload: bytes) -> None:
+        received = time.perf_counter()
+        self.stats.requests += 1
+        obj = _parse_request(payload)
+        if isinstance(obj, DropReason):
+            self.drops.add("request", obj)
+            return
+        try:
+            req = ServiceRequest.model_validate(obj)
+        except ValidationError as e:
+            rid = obj.get("id")
+            if isinstance(rid, str) and 0 < len(rid) <= 128:  # answerable: say what was wrong
+                msg = e.errors()[0].get("msg", "invalid request")
+                self._publish_once(rid, error_result(str(obj.get("text") or ""), "bad_request",
+                                                     f"I could not read that request ({msg})."))
+            else:
+                self.drops.add("request", DropReason.MALFORMED)
+            return
+        with self._lock:
+            cached = self._answered.get(req.id)
+            recent = cached is not None and time.monotonic() - cached[1] < REPLAY_AFTER_S
+            if (cached is None and req.id in self._pending) or recent:
+                self.drops.add("request", DropReason.DUPLICATE)
+                return
+            if cached is None:
+                self._pending.add(req.id)
+        if cached is not None:  # a retry: the same reply again, never a second computation
+            self.stats.replayed += 1
+            self.session.publish(self.reply_topic, cached[0], qos=1)
+            return
+        try:
+            self._queue.put_nowait((req, received))
+        except queue.Full:
+            self._publish_once(req.id, error_result(req.text or "", "busy",
+                                                    "I'm busy right now. Please ask again."))
+
+    # worker thread ------------------------------------------------------------------------
+    def _work(self) -> None:
+        next_tick = time.monotonic()
+        while self._running.is_set():
+            try:
+                item = self._queue.get(timeout=max(0.01, next_tick - time.monotonic()))
+            except queue.Empty:
+                item = None
+            if item is not None:
+                self._serve(*item)
+            if self.proactive is not None and time.monotonic() >= next_tick:
+                next_tick = time.monotonic() + self.tick_s
+                self._proactive_tick()
+
+    def _serve(self, req: ServiceRequest, received: float) -> None:
+        try:
+            result = self._answer(req)
+        except Exception as e:  # never a traceback to the driver; the log keeps it
+            log.exception("request %s failed", req.id)
+            result = error_result(req.text or "", f"internal:{type(e).__name__}",
+                                  "Sorry, something went wrong. Please try again.")
+        self._publish_once(req.id, result, speak=req.speak)
+        self.stats.latency_ms.append((time.perf_counter() - received) * 1000.0)
+
+    def _answer(self, req: ServiceRequest) -> AskResult:
+        text = req.text
+        if text is None:
+            if self.transcribe is None:
+                return error_result("", "no_speech_engine", "I can't listen right now.")
+            try:
+                wav = base64.b64decode(req.audio_wav_b64 or "", validate=True)
+            except (binascii.Error, ValueError):
+                return error_result("", "bad_audio", "I could not read that audio.")
+            text = self.transcribe(wav)
+            if not text.strip():
+                return error_result("", "no_speech", "I didn't catch that. Please say it again.")
+        turn = AskTurn(text=text, at=self.now_local(), state=self.store.vss_state(),
+                       trip=self.trip)
+        result = self.answer(turn)
+        self._follow_trip(result)
+        return result
+
+    def _follow_trip(self, result: AskResult) -> None:
+        for a in result.actions:
+            if a.type == "set_route":
+                self.trip = a.route
+            elif a.type == "cancel_route":
+                self.trip = None
+
+    def _publish_once(self, rid: str, result: AskResult, *, speak: bool = False) -> None:
+        reply = ServiceReply.model_validate({**result.model_dump(by_alias=True), "id": rid})
+        body = reply.to_json().encode()
+        with self._lock:
+            self._pending.discard(rid)
+            self._answered[rid] = (body, time.monotonic())
+            while len(self._answered) > DEDUP_KEEP:
+                self._answered.popitem(last=False)
+        if result.understanding.error is not None:
+            self.stats.errors += 1
+        self.session.publish(self.reply_topic, body, qos=1)
+        self.stats.answered += 1
+        if speak:
+            self._speak(rid, reply.reply, proactive=False)
+
+    def _speak(self, rid: str | None, text: str, *, proactive: bool) -> None:
+        if self.speak is None or not text:
+            return
+        from copilot.service.speech_out import SpokenReply
+
+        try:
+            wav = self.speak(text)
+        except Exception:
+            log.exception("speech synthesis failed")
+            self.drops.add("reply_audio", "synthesis_failed")
+            return
+        msg = SpokenReply(id=rid, proactive=proactive, text=text,
+                          audio_wav_b64=base64.b64encode(wav).decode())
+        self.session.publish(self.audio_topic, msg.model_dump_json(), qos=1)
+        self.stats.spoken += 1
+
+    def _proactive_tick(self) -> None:
+        if self.proactive is None:
+            return
+        try:
+            turns = self.proactive.check(self.store.snapshot(), self.trip,
+                                         self.store.hazards(), self.now_local())
+        except Exception:
+            log.exception("proactive check failed")
+            self.drops.add("proactive", "check_failed")
+            return
+        for t in turns:
+            self.publish_proactive(t)
+
+    def publish_proactive(self, t: ProactiveTurn) -> None:
+        reply = ServiceReply(id=None, proactive=True, understanding=t.understanding,
+                             status="ok", reply=t.reply, actions=t.actions,
+                             timings_ms=Timings(understand=0, plan=0, validate=0, total=0),
+                             why=f"proactive:{t.cause}")
+        self.session.publish(self.reply_topic, reply.to_json(), qos=1)
+        self.stats.proactive += 1
+        if self.proactive is not None and self.proactive.speak_aloud:
+            self._speak(None, t.reply, proactive=True)
+
+
+def _parse_request(payload: bytes) -> dict[str, Any] | DropReason:
+    if len(payload) > topics.REQUEST.max_bytes:
+        return DropReason.OVERSIZE
+    try:
+        obj = json.loads(payload)
+    except (ValueError, RecursionError):
+        return DropReason.MALFORMED
+    return obj if isinstance(obj, dict) else DropReason.MALFORMED
+
+
+def stats_summary(latencies_ms: list[float]) -> dict[str, float]:
+    if not latencies_ms:
+        return {}
+    xs = sorted(latencies_ms)
+    return {"n": len(xs), "median_ms": xs[len(xs) // 2],
+            "p99_ms": xs[min(len(xs) - 1, int(len(xs) * 0.99))]}
+
