@@ -204,6 +204,8 @@ class LinkEmulator:
             )
         except (ConnectionError, OSError) as e:
             log.debug("link connection ended: %s", e)
+        except asyncio.CancelledError:
+            pass  # the emulator is stopping: end quietly (asyncio logs re-raised cancels)
         finally:
             for w in (c_writer, u_writer):
                 if w is not None:
