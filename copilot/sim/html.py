@@ -6,6 +6,7 @@ speed, range and link quality. Hovering a turn moves the car marker to where the
 
 from __future__ import annotations
 
+import itertools
 import json
 from html import escape
 from pathlib import Path
@@ -42,7 +43,7 @@ def render_html(report: Report, data: MapData) -> str:
     marks = [(t.at_s, "#ff6f00" if t.proactive else "#455a64") for t in report.turns]
     marks += [(h.at_s, "#e53935") for h in report.hazards]
     bands: list[tuple[float, float, str]] = []
-    for a, b in zip(report.samples, report.samples[1:], strict=False):
+    for a, b in itertools.pairwise(report.samples):
         bands.append((a.t_s, b.t_s, LINK_COLOURS[a.link]))
     link_series = [(s.t_s, {"good": 2.0, "degraded": 1.0, "none": 0.0}[s.link])
                    for s in report.samples]

@@ -19,13 +19,20 @@ from copilot.sim.geo import haversine_m
 log = logging.getLogger(__name__)
 
 CACHE_DIR = Path.home() / ".cache" / "copilot" / "sim"
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 DRIVABLE = {
     "motorway": 1, "trunk": 1, "motorway_link": 2, "trunk_link": 2, "primary": 2,
     "primary_link": 3, "secondary": 3, "secondary_link": 3, "tertiary": 3, "tertiary_link": 4,
     "unclassified": 4, "residential": 4, "living_street": 4, "service": 5, "road": 4,
 }
 """highway=* -> drawing rank (1 widest); footways and paths are not drawn."""
+DEFAULT_KPH = {
+    "motorway": 105.0, "trunk": 90.0, "motorway_link": 60.0, "trunk_link": 60.0,
+    "primary": 70.0, "primary_link": 50.0, "secondary": 60.0, "secondary_link": 50.0,
+    "tertiary": 50.0, "tertiary_link": 40.0, "unclassified": 40.0, "residential": 40.0,
+    "living_street": 15.0, "service": 20.0, "road": 40.0,
+}
+"""Typical limits where a road carries no maxspeed (urban US/EU values)."""
 NODE_TOLERANCE_M = 300.0
 """A place on a route may be snapped to the road next to it (an entry point)."""
 WAY_EXTRA_M = 300.0
@@ -35,6 +42,8 @@ WAY_EXTRA_M = 300.0
 class MapData:
     roads: list[tuple[int, list[tuple[float, float]]]] = field(default_factory=list)
     """(rank, [(lat, lon), ...]) per drivable way."""
+    road_speeds_kph: list[float] = field(default_factory=list)
+    """Speed limit of each road in `roads` (maxspeed, else a default for its class)."""
     objects: dict[tuple[str, int], tuple[float, float, float]] = field(default_factory=dict)
     """(osm_type, osm_id) -> (lat, lon, tolerance_m) for every tagged node and way."""
     bbox: tuple[float, float, float, float] = (90.0, 180.0, -90.0, -180.0)
@@ -101,9 +110,23 @@ def _read(path: Path) -> MapData:
         rank = DRIVABLE.get(tags.get("highway", ""))
         if rank is not None:
             data.roads.append((rank, pts))
+            data.road_speeds_kph.append(
+                parse_maxspeed(tags.get("maxspeed", "")) or DEFAULT_KPH[tags["highway"]])
             min_lat, max_lat = min(min_lat, *lats), max(max_lat, *lats)
             min_lon, max_lon = min(min_lon, *lons), max(max_lon, *lons)
     data.bbox = (min_lat, min_lon, max_lat, max_lon)
     log.info("read %s: %d roads, %d tagged objects", path.name, len(data.roads),
              len(data.objects))
     return data
+
+
+def parse_maxspeed(value: str) -> float | None:
+    """OSM maxspeed: "50", "45 mph", "30;50" (first wins); anything else is None."""
+    v = value.split(";")[0].strip().lower()
+    mph = v.endswith("mph")
+    num = v.removesuffix("mph").strip()
+    try:
+        kph = float(num) * (1.609344 if mph else 1.0)
+    except ValueError:
+        return None
+    return kph if 5.0 <= kph <= 200.0 else None

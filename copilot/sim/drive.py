@@ -1,0 +1,200 @@
+"""The simulated car: drives the route the copilot set, at the roads' speed limits.
+
+Each route point gets the limit of the nearest road of the map; the car dwells at every stop
+(a pick-up takes a few minutes), burns range in proportion to distance, and keeps going from
+where it is when the route changes (a re-plan starts at the car, so the new line is joined at
+its closest point).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from dataclasses import dataclass, field
+
+from copilot.sim.geo import LatLon, bearing_deg, cumulative_m, haversine_m, point_segment_m
+from copilot.sim.mapdata import MapData
+from routing.messages import Route
+
+log = logging.getLogger(__name__)
+
+CELL_DEG = 0.002
+"""Grid cell of the road index (~200 m)."""
+SPEED_FACTOR = 0.9
+"""Drivers average a little below the limit (junctions, traffic)."""
+DWELL_S = 120.0
+"""Simulated time at each stop (order, pay, get back in)."""
+FALLBACK_KPH = 40.0
+
+
+class SpeedIndex:
+    """Nearest road segment's speed limit for a point, via a coarse grid."""
+
+    def __init__(self, data: MapData) -> None:
+        self.cells: dict[tuple[int, int], list[tuple[LatLon, LatLon, float]]] = {}
+        for (_, pts), kph in zip(data.roads, data.road_speeds_kph, strict=True):
+            for a, b in itertools.pairwise(pts):
+                for cell in {self._cell(a), self._cell(b)}:
+                    self.cells.setdefault(cell, []).append((a, b, kph))
+
+    @staticmethod
+    def _cell(p: LatLon) -> tuple[int, int]:
+        return int(p[0] // CELL_DEG), int(p[1] // CELL_DEG)
+
+    def limit_kph(self, p: LatLon) -> float:
+        ci, cj = self._cell(p)
+        best, best_d = FALLBACK_KPH, 60.0  # farther than 60 m from any road: fallback
+        for di in (-1, 0, 1):
+            for dj in (-1, 0, 1):
+                for a, b, kph in self.cells.get((ci + di, cj + dj), ()):
+                    d = point_segment_m(p, a, b)
+                    if d < best_d:
+                        best, best_d = kph, d
+        return best
+
+
+@dataclass
+class CarState:
+    t_s: float
+    lat: float
+    lon: float
+    heading_deg: float
+    speed_kph: float
+    range_m: float
+    level_percent: float
+    gear: str
+    is_moving: bool
+    route_done: float = 0.0
+    """Share of the current route driven, 0..1 (for progress displays)."""
+
+
+@dataclass
+class Car:
+    lat: float
+    lon: float
+    range_m: float
+    level_percent: float
+    speeds: SpeedIndex
+    heading_deg: float = 0.0
+    travelled_m: float = 0.0
+    line: list[LatLon] = field(default_factory=list)
+    cum: list[float] = field(default_factory=list)
+    seg_kph: list[float] = field(default_factory=list)
+    s_m: float = 0.0
+    stops: list[tuple[float, str, bool]] = field(default_factory=list)
+    """(distance along the line, label, refuels) of the stops still ahead."""
+    dwell_left_s: float = 0.0
+    arrived: bool = False
+    visited: list[str] = field(default_factory=list)
+    speed_kph: float = 0.0
+    _range0: float = 0.0
+    _level0: float = 0.0
+
+    def __post_init__(self) -> None:
+        self._range0, self._level0 = self.range_m, self.level_percent
+
+    @property
+    def position(self) -> LatLon:
+        return (self.lat, self.lon)
+
+    def follow(self, route: Route) -> None:
+        """Drive this route from here on (joined at its point closest to the car)."""
+        line = [(float(a), float(b)) for a, b in route.geometry]
+        if len(line) < 2:
+            log.warning("route without geometry; the car stays where it is")
+            return
+        i0 = min(range(len(line)), key=lambda i: haversine_m(self.position, line[i]))
+        self.line = line
+        self.cum = cumulative_m(line)
+        self.seg_kph = [self.speeds.limit_kph(((a[0] + b[0]) / 2, (a[1] + b[1]) / 2))
+                        for a, b in itertools.pairwise(line)]
+        self.s_m = self.cum[i0]
+        self.stops = []
+        j = i0
+        for p in route.stops:
+            label = p.name or p.saved or str(p.category)
+            j = min(range(j, len(line)), key=lambda i: haversine_m((p.lat, p.lon), line[i]))
+            refuel = p.category in ("fuel", "ev_charging")
+            self.stops.append((self.cum[j], label, refuel))
+        self.arrived = False
+
+    def _segment(self) -> int:
+        lo, hi = 0, len(self.cum) - 1
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if self.cum[mid] <= self.s_m:
+                lo = mid
+            else:
+                hi = mid
+        return lo
+
+    def step(self, dt_s: float) -> None:
+        """Advance dt_s simulated seconds."""
+        if not self.line or self.arrived or self.range_m <= 0:
+            self.speed_kph = 0.0
+            return
+        while dt_s > 1e-9:
+            if self.dwell_left_s > 0:
+                used = min(dt_s, self.dwell_left_s)
+                self.dwell_left_s -= used
+                dt_s -= used
+                self.speed_kph = 0.0
+                continue
+            i = self._segment()
+            v_kph = self.seg_kph[min(i, len(self.seg_kph) - 1)] * SPEED_FACTOR
+            v_mps = v_kph / 3.6
+            seg_end = self.cum[min(i + 1, len(self.cum) - 1)]
+            target = min(seg_end, self.stops[0][0] if self.stops else self.cum[-1])
+            need = max(0.0, target - self.s_m)
+            t_need = need / v_mps
+            move_t = min(dt_s, t_need)
+            moved = v_mps * move_t
+            self._advance(moved)
+            dt_s -= move_t
+            self.speed_kph = v_kph
+            if self.stops and self.s_m >= self.stops[0][0] - 0.5:
+                _, label, refuel = self.stops.pop(0)
+                self.visited.append(label)
+                self.dwell_left_s = DWELL_S
+                if refuel:
+                    self.refuel()
+            elif self.s_m >= self.cum[-1] - 0.5:
+                self.arrived = True
+                self.speed_kph = 0.0
+                return
+            elif move_t <= 1e-9 and need <= 1e-9:
+                self.s_m += 1e-3  # step over a zero-length segment
+
+    def refuel(self) -> None:
+        """Fill up (or charge) to 100 %; range scales with the level the scenario gave."""
+        if self._level0 > 0:
+            full = self._range0 * 100.0 / self._level0
+            self._range0, self._level0 = full, 100.0
+            self.range_m, self.level_percent = full, 100.0
+
+    def _advance(self, moved_m: float) -> None:
+        self.s_m += moved_m
+        self.travelled_m += moved_m
+        self.range_m = max(0.0, self.range_m - moved_m)
+        self.level_percent = self._level0 * (self.range_m / self._range0 if self._range0 else 0)
+        i = self._segment()
+        a, b = self.line[i], self.line[min(i + 1, len(self.line) - 1)]
+        seg = self.cum[min(i + 1, len(self.cum) - 1)] - self.cum[i]
+        f = 0.0 if seg <= 0 else (self.s_m - self.cum[i]) / seg
+        self.lat, self.lon = a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1])
+        if a != b:
+            self.heading_deg = bearing_deg(a, b)
+
+    def point_ahead(self, ahead_m: float) -> LatLon:
+        """A point on the current route this far ahead (for hazards seen on the road)."""
+        if not self.line:
+            return self.position
+        s = min(self.s_m + ahead_m, self.cum[-1])
+        lo = max(0, min(range(len(self.cum)), key=lambda i: abs(self.cum[i] - s)))
+        return self.line[lo]
+
+    def state(self, t_s: float) -> CarState:
+        moving = self.speed_kph > 0.0
+        return CarState(t_s, self.lat, self.lon, self.heading_deg, self.speed_kph, self.range_m,
+                        self.level_percent, "D" if (self.line and not self.arrived) else "P",
+                        moving, self.s_m / self.cum[-1] if self.cum and self.cum[-1] else 0.0)

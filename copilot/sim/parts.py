@@ -1,0 +1,167 @@
+"""Starting and stopping the real parts a simulated drive needs: the broker, the cloud model
+behind the link emulator, and `copilot serve` as a child process.
+
+`copilot serve` is launched through its command line (the contract's interface), with the
+extension options it advertises in `--help` (profile, cloud, simulated clock), so the
+simulator keeps working as the service grows options.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+SERVE_START_TIMEOUT_S = 180.0
+"""Building a region pack the first time (Valhalla tiles) can take a minute or two."""
+
+
+class PartError(RuntimeError):
+    """A part of the simulation could not be started; the message says which and why."""
+
+
+def serve_options() -> set[str]:
+    """The long options `copilot serve --help` lists (read once per run)."""
+    r = subprocess.run([sys.executable, "-m", "copilot.cli", "serve", "--help"],
+                       capture_output=True, text=True, timeout=60)
+    return {w.split("=")[0].rstrip(",") for w in r.stdout.split() if w.startswith("--")}
+
+
+@dataclass
+class ServiceProcess:
+    """`copilot serve` for one vehicle, as a child process with its stderr in a log file."""
+
+    broker_url: str
+    vin: str
+    map_path: Path
+    username: str | None = None
+    password: str | None = None
+    profile_path: Path | None = None
+    cloud_url: str | None = None
+    start_time: datetime | None = None
+    time_warp: float = 1.0
+    extra: list[str] = field(default_factory=list)
+    log_path: Path | None = None
+    _proc: subprocess.Popen[bytes] | None = None
+    _log: Any = None
+    missing: list[str] = field(default_factory=list)
+    """Options the scenario needed that this `copilot serve` does not offer (reported)."""
+
+    def command(self, options: set[str]) -> list[str]:
+        cmd = [sys.executable, "-m", "copilot.cli", "serve", "--broker", self.broker_url,
+               "--vin", self.vin, "--map", str(self.map_path)]
+        if self.username:
+            cmd += ["--username", self.username, "--password", self.password or ""]
+        wanted: list[tuple[str, str | None]] = [
+            ("--profile", str(self.profile_path) if self.profile_path else None),
+            ("--cloud-llm", self.cloud_url),
+            ("--start-time", self.start_time.isoformat() if self.start_time else None),
+            ("--time-warp", f"{self.time_warp:g}" if self.start_time else None),
+        ]
+        for opt, value in wanted:
+            if value is None:
+                continue
+            if opt in options:
+                cmd += [opt, value]
+            else:
+                self.missing.append(opt)
+        return cmd + self.extra
+
+    def start(self) -> ServiceProcess:
+        cmd = self.command(serve_options())
+        if self.missing:
+            log.warning("copilot serve has no %s; running without", ", ".join(self.missing))
+        self.log_path = self.log_path or Path(tempfile.mkstemp(prefix="copilot-serve-",
+                                                               suffix=".log")[1])
+        self._log = self.log_path.open("wb")
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        log.info("starting %s", " ".join(c if c != self.password else "***" for c in cmd))
+        self._proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, env=env)
+        return self
+
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def exit_reason(self) -> str:
+        code = None if self._proc is None else self._proc.poll()
+        tail = self.log_tail()
+        return f"copilot serve exited with {code}: {tail}"
+
+    def log_tail(self, chars: int = 600) -> str:
+        if self.log_path is None or not self.log_path.exists():
+            return ""
+        return self.log_path.read_text(errors="replace")[-chars:].strip()
+
+    def stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+        if self._log is not None:
+            with contextlib.suppress(OSError):
+                self._log.close()
+
+
+class CloudLink:
+    """The cloud endpoint (`copilot cloud serve`) reached only through the link emulator."""
+
+    def __init__(self) -> None:
+        self.server: Any = None
+        self.emulator: Any = None
+
+    def start(self, quality: str) -> CloudLink:
+        from copilot.hybrid.cloud_server import CloudServerProcess
+        from copilot.hybrid.link import LinkEmulator
+
+        try:
+            self.server = CloudServerProcess().start()
+        except (RuntimeError, OSError) as e:
+            raise PartError(f"the cloud endpoint did not start: {e}") from None
+        self.emulator = LinkEmulator("127.0.0.1", self.server.port, quality).start()
+        return self
+
+    @property
+    def url(self) -> str:
+        return str(self.emulator.url("/v1"))
+
+    def set_quality(self, quality: str) -> None:
+        if self.emulator is not None:
+            self.emulator.set_profile(quality)
+
+    def counters(self) -> dict[str, int]:
+        if self.emulator is None:
+            return {}
+        c = self.emulator.counters
+        return {"cloud_bytes_up": c.bytes_up, "cloud_bytes_down": c.bytes_down,
+                "cloud_connections": c.connections}
+
+    def stop(self) -> None:
+        for part in (self.emulator, self.server):
+            if part is not None:
+                try:
+                    part.stop()
+                except Exception as e:
+                    log.warning("stopping %s: %s", type(part).__name__, e)
+
+
+def wait_for(predicate: Any, timeout_s: float, step_s: float = 0.1) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step_s)
+    return bool(predicate())

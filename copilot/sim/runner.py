@@ -1,0 +1,397 @@
+"""`copilot sim run`: play a scenario against the real service and judge it.
+
+Starts Mosquitto (or uses a given broker), the cloud endpoint behind the link emulator when
+the scenario's link needs them, and `copilot serve`; then runs a simulated clock (wall time x
+`speedup`): the car drives the route the copilot set and publishes its signals at 10 Hz,
+timeline entries become requests (text, WAV, synthesised speech), hazards and link changes;
+replies (asked for and proactive) are recorded. At the end every expectation is evaluated
+and report.json / report.html are written.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import queue
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from copilot.sim.audio import AudioError, synthesise
+from copilot.sim.bus import Recorder, Role, SimBus
+from copilot.sim.drive import Car, SpeedIndex
+from copilot.sim.expectations import CheckContext, evaluate
+from copilot.sim.mapdata import MapData, load_map_data
+from copilot.sim.parts import SERVE_START_TIMEOUT_S, CloudLink, PartError, ServiceProcess
+from copilot.sim.record import (
+    HazardRecord,
+    LinkName,
+    ReplanRecord,
+    Report,
+    RunLog,
+    Sample,
+    TurnRecord,
+)
+from copilot.sim.report_files import write_report
+from copilot.sim.scenario import (
+    EventStep,
+    Hazard,
+    LinkChange,
+    SayAudio,
+    SaySynth,
+    SayText,
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    resolve_map,
+    resolve_path,
+)
+from routing.messages import Route
+from sensors import state as vss
+from sensors.messages import HazardEvent
+
+log = logging.getLogger(__name__)
+
+TICK_S = 0.1
+"""Wall seconds between signal publications (10 Hz)."""
+REPLY_TIMEOUT_S = 90.0
+"""Wall seconds to wait for a reply before recording the turn as unanswered."""
+SETTLE_S = 1.5
+"""Wall seconds after the last event, for late proactive replies."""
+IDLE_END_SIM_S = 120.0
+"""With no route and nothing left to say, the drive ends this long after the last step."""
+RTT_MS = {"good": 40.0, "degraded": 320.0, "none": None}
+
+NO_ROLE = Role(None, None)
+Progress = Callable[[str, Any], None]
+
+
+@dataclass
+class RunOptions:
+    broker_url: str | None = None
+    gateway: Role = NO_ROLE
+    hmi: Role = NO_ROLE
+    copilot: Role = NO_ROLE
+    vin: str = "SIM0001"
+    cloud: str = "auto"
+    """auto: start the cloud and link emulator when the scenario has link changes."""
+    record: bool = True
+    max_wall_s: float = 900.0
+
+
+class SimulationError(RuntimeError):
+    """The run could not happen at all (bad scenario, a part that would not start)."""
+
+
+@dataclass
+class _Pending:
+    at_s: float
+    text: str
+    input: str
+    speed_kph: float
+    link: LinkName
+    sent_wall: float
+
+
+class Runner:
+    def __init__(self, scenario_path: str | Path, report_dir: str | Path,
+                 options: RunOptions | None = None, progress: Progress | None = None) -> None:
+        self.path = Path(scenario_path)
+        self.report_dir = Path(report_dir)
+        self.opt = options or RunOptions()
+        self.progress = progress or (lambda kind, payload: None)
+        try:
+            self.scenario: Scenario = load_scenario(self.path)
+            self.map_path = resolve_map(self.path, self.scenario.map)
+        except ScenarioError as e:
+            raise SimulationError(str(e)) from None
+        self.log = RunLog()
+        self.t_s = 0.0
+
+    # -- set-up ---------------------------------------------------------------------------
+    def _profile_file(self, tmp: Path) -> Path:
+        p = self.scenario.profile
+        body: dict[str, Any] = {
+            "saved": {k: v.model_dump(exclude_none=True, mode="json") for k, v in p.saved.items()},
+            "preferences": p.preferences,
+        }
+        if p.flight_time:
+            body["flight_time"] = p.flight_time
+        path = tmp / "profile.yaml"
+        path.write_text(yaml.safe_dump(body, sort_keys=False))
+        return path
+
+    def _audio(self, step: SayAudio | SaySynth) -> bytes:
+        if isinstance(step, SayAudio):
+            wav = resolve_path(self.path, step.say_audio)
+            try:
+                return wav.read_bytes()
+            except OSError as e:
+                raise SimulationError(f"{self.path}: cannot read {wav}: {e.strerror}") from None
+        try:
+            return synthesise(step.say_synth, voice=step.voice, noise_snr_db=step.noise_snr_db)
+        except AudioError as e:
+            raise SimulationError(str(e)) from None
+
+    def _link_at(self, t_s: float, event_quality: str | None) -> LinkName:
+        quality: str | None = None
+        for span in self.scenario.link:
+            if span.from_s <= t_s < span.to_s:
+                quality = span.quality
+        return (quality or event_quality or "good")  # type: ignore[return-value]
+
+    def _needs_cloud(self) -> bool:
+        if self.opt.cloud in ("on", "off"):
+            return self.opt.cloud == "on"
+        has_events = any(isinstance(s, EventStep) and isinstance(s.event, LinkChange)
+                         for s in self.scenario.timeline)
+        return bool(self.scenario.link) or has_events
+
+    # -- the run --------------------------------------------------------------------------
+    def run(self) -> Report:
+        wall0 = time.monotonic()
+        sc = self.scenario
+        self.progress("stage", f"reading {self.map_path.name}")
+        data = load_map_data(self.map_path)
+        car = Car(lat=sc.start.lat, lon=sc.start.lon, range_m=sc.vehicle.range_km * 1000,
+                  level_percent=sc.vehicle.level_percent, speeds=SpeedIndex(data))
+        # Synthesise speech before the clock starts: it is the driver's voice, not our latency.
+        audio = {i: self._audio(s) for i, s in enumerate(sc.timeline)
+                 if isinstance(s, SayAudio | SaySynth)}
+        broker = cloud = service = bus = None
+        self.report_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="copilot-sim-") as tmp_name:
+            tmp = Path(tmp_name)
+            try:
+                url, roles = self.opt.broker_url, (self.opt.gateway, self.opt.hmi,
+                                                   self.opt.copilot)
+                if url is None:
+                    from copilot.service.broker import BrokerError, Mosquitto
+
+                    self.progress("stage", "starting Mosquitto")
+                    try:
+                        broker = Mosquitto(vin=self.opt.vin)
+                    except (BrokerError, OSError) as e:
+                        raise SimulationError(f"the broker did not start: {e}") from None
+                    url = broker.url
+                    roles = tuple(Role(c.username, c.password) for c in
+                                  (broker.sensor_gateway, broker.hmi, broker.copilot))
+                gateway, hmi, copilot_role = roles
+                if self._needs_cloud():
+                    self.progress("stage", "starting the cloud endpoint and the link emulator")
+                    try:
+                        cloud = CloudLink().start(self._link_at(0.0, None))
+                    except PartError as e:
+                        raise SimulationError(str(e)) from None
+                recorder = Recorder(self.report_dir / "mqtt.jsonl" if self.opt.record else None)
+                bus = SimBus(url, self.opt.vin, gateway=gateway, hmi=hmi, recorder=recorder,
+                             clock=lambda: self.t_s).start()
+                self._publish_state(bus, car)
+                bus.link(self._link_at(0.0, None), RTT_MS[self._link_at(0.0, None)])
+                self.progress("stage", "starting copilot serve (builds the region pack once)")
+                service = ServiceProcess(
+                    url, self.opt.vin, self.map_path, copilot_role.username,
+                    copilot_role.password, profile_path=self._profile_file(tmp),
+                    cloud_url=cloud.url if cloud else None, start_time=sc.start.time,
+                    time_warp=sc.speedup, log_path=self.report_dir / "serve.log").start()
+                if service.missing:
+                    self.log.errors.append(
+                        f"copilot serve lacks {', '.join(service.missing)}: ran without")
+                deadline = time.monotonic() + SERVE_START_TIMEOUT_S
+                while not bus.wait_online(1.0):
+                    if not service.alive():
+                        raise SimulationError(service.exit_reason())
+                    if time.monotonic() > deadline:
+                        raise SimulationError("copilot serve did not come online in "
+                                              f"{SERVE_START_TIMEOUT_S:.0f} s")
+                self.progress("stage", "driving")
+                self._drive(bus, car, cloud, service, audio)
+            finally:
+                for part in (service, bus, cloud):
+                    if part is not None:
+                        part.stop()
+                if broker is not None:
+                    broker.close()
+        if bus is not None:
+            self.log.messages = dict(bus.counts)
+            self.log.signals_published = bus.counts.get("signals", 0)
+        if cloud is not None:
+            self.log.messages.update(cloud.counters())
+        return self._finish(data, car, time.monotonic() - wall0)
+
+    def _publish_state(self, bus: SimBus, car: Car) -> None:
+        st = car.state(self.t_s)
+        ev = self.scenario.vehicle.powertrain == "ev"
+        bus.signals({
+            vss.LAT: round(st.lat, 7), vss.LON: round(st.lon, 7),
+            vss.HEADING: round(st.heading_deg, 1), vss.SPEED: round(st.speed_kph, 2),
+            vss.RANGE: round(st.range_m, 1), (vss.EV_RANGE if ev else vss.FUEL_RANGE):
+            round(st.range_m, 1), (vss.SOC if ev else vss.FUEL_LEVEL):
+            round(st.level_percent, 2), vss.GEAR: st.gear, vss.IS_MOVING: st.is_moving,
+        })
+
+    def _drive(self, bus: SimBus, car: Car, cloud: CloudLink | None,
+               service: ServiceProcess, audio: dict[int, bytes]) -> None:
+        sc = self.scenario
+        steps = sorted(enumerate(sc.timeline), key=lambda p: p[1].at_s)
+        pending: dict[str, _Pending] = {}
+        event_link: str | None = None
+        link = self._link_at(0.0, None)
+        wall0 = time.monotonic()
+        last_activity_s = 0.0
+        settle_until: float | None = None
+        while True:
+            now = time.monotonic()
+            self.t_s = (now - wall0) * sc.speedup
+            car.step(self.t_s - (self.log.samples[-1].t_s if self.log.samples else 0.0))
+            while steps and steps[0][1].at_s <= self.t_s:
+                i, step = steps.pop(0)
+                last_activity_s = self.t_s
+                if isinstance(step, EventStep) and isinstance(step.event, Hazard):
+                    self._hazard(bus, car, step.event)
+                elif isinstance(step, EventStep) and isinstance(step.event, LinkChange):
+                    event_link = step.event.quality
+                else:
+                    self._say(bus, car, i, step, audio.get(i), link, pending)
+            new_link = self._link_at(self.t_s, event_link)
+            if new_link != link:
+                link = new_link
+                bus.link(link, RTT_MS[link])
+                if cloud is not None:
+                    cloud.set_quality(link)
+                self.progress("link", link)
+            self._publish_state(bus, car)
+            st = car.state(self.t_s)
+            self.log.samples.append(Sample(t_s=round(self.t_s, 2), lat=st.lat, lon=st.lon,
+                                           speed_kph=round(st.speed_kph, 2),
+                                           range_m=round(st.range_m, 1),
+                                           level_percent=round(st.level_percent, 2), link=link))
+            self.progress("tick", st)
+            self._collect(bus, car, pending)
+            if car.arrived and self.log.arrived_s is None:
+                self.log.arrived_s = self.t_s
+                self.progress("arrived", self.t_s)
+            for rid, p in list(pending.items()):
+                if now - p.sent_wall > REPLY_TIMEOUT_S:
+                    del pending[rid]
+                    self._unanswered(rid, p)
+            if not service.alive():
+                self.log.errors.append(service.exit_reason())
+                break
+            done = not steps and not pending and (
+                car.arrived or (not car.line and self.t_s - last_activity_s > IDLE_END_SIM_S)
+                or (sc.duration_s is not None and self.t_s >= sc.duration_s))
+            if sc.duration_s is not None and self.t_s >= sc.duration_s and not pending:
+                done = True
+            if done:
+                settle_until = settle_until or now + SETTLE_S
+                if now >= settle_until:
+                    break
+            else:
+                settle_until = None
+            if now - wall0 > self.opt.max_wall_s:
+                self.log.errors.append(f"stopped after {self.opt.max_wall_s:.0f} s wall time")
+                break
+            time.sleep(max(0.0, TICK_S - (time.monotonic() - now)))
+        self._collect(bus, car, pending)
+        self.log.stops_visited = list(car.visited)
+
+    def _say(self, bus: SimBus, car: Car, i: int, step: Any, wav: bytes | None,
+             link: LinkName, pending: dict[str, _Pending]) -> None:
+        rid = f"turn-{i}"
+        if isinstance(step, SayText):
+            text, kind = step.say, "text"
+            bus.request(rid, text=text)
+        else:
+            text = step.say_synth if isinstance(step, SaySynth) else f"[{step.say_audio}]"
+            kind = "synth" if isinstance(step, SaySynth) else "audio"
+            bus.request(rid, audio_b64=base64.b64encode(wav or b"").decode("ascii"))
+        pending[rid] = _Pending(self.t_s, text, kind, car.speed_kph, link, time.monotonic())
+        self.progress("say", (self.t_s, text, kind))
+
+    def _hazard(self, bus: SimBus, car: Car, h: Hazard) -> None:
+        if h.ahead_m is not None:
+            lat, lon = car.point_ahead(h.ahead_m)
+        else:
+            lat, lon = h.lat or 0.0, h.lon or 0.0
+        event = HazardEvent(kind=h.kind, lat=lat, lon=lon, radius_m=h.radius_m,
+                            sources=h.sources, ts=time.time(), confidence=0.95)
+        bus.hazard(event.model_dump(mode="json"))
+        self.log.hazards.append(HazardRecord(at_s=self.t_s, event=event))
+        self.progress("hazard", event)
+
+    def _collect(self, bus: SimBus, car: Car, pending: dict[str, _Pending]) -> None:
+        while True:
+            try:
+                got_wall, reply = bus.replies.get_nowait()
+            except queue.Empty:
+                return
+            p = pending.pop(reply.id, None) if reply.id else None
+            if reply.id and p is None:
+                bus.counts["replies_unexpected"] += 1
+                continue
+            turn = TurnRecord(
+                at_s=round(p.at_s if p else self.t_s, 2),
+                text=p.text if p else "", proactive=reply.proactive or p is None,
+                speed_kph=round(p.speed_kph if p else car.speed_kph, 2), status=reply.status,
+                reply=reply.reply, actions=list(reply.actions), served_by=reply.served_by,
+                id=reply.id, input=p.input if p else "proactive",  # type: ignore[arg-type]
+                transcript=reply.understanding.text if p and p.input != "text" else None,
+                understanding=reply.understanding, timings_ms=reply.timings_ms, why=reply.why,
+                link=p.link if p else self._link_at(self.t_s, None),
+                reply_latency_ms=round((got_wall - p.sent_wall) * 1000, 1) if p else None)
+            self.log.turns.append(turn)
+            route = turn.route()
+            if route is not None:
+                self._replanned(len(self.log.turns) - 1, turn, route)
+                car.follow(route)
+            elif any(a.type == "cancel_route" for a in turn.actions):
+                car.line = []
+            self.progress("turn", turn)
+
+    def _replanned(self, index: int, turn: TurnRecord, route: Route) -> None:
+        cause = "proactive" if turn.proactive else "request"
+        last = self.log.replan_log[-1].at_s if self.log.replan_log else -1.0
+        if any(last < h.at_s <= self.t_s for h in self.log.hazards):
+            cause = "hazard"
+        self.log.replan_log.append(ReplanRecord(
+            at_s=round(self.t_s, 2), turn=index, cause=cause, distance_m=route.distance_m,
+            duration_s=route.duration_s, eta=route.destination.eta,
+            stops=[p.name or p.saved or str(p.category) for p in route.stops]))
+
+    def _unanswered(self, rid: str, p: _Pending) -> None:
+        msg = f"{rid} ({p.text[:40]!r}) got no reply within {REPLY_TIMEOUT_S:.0f} s"
+        self.log.errors.append(msg)
+        self.log.turns.append(TurnRecord(
+            at_s=p.at_s, text=p.text, speed_kph=p.speed_kph, status="not_understood", reply="",
+            id=rid, input=p.input, link=p.link, why="sim:no_reply"))  # type: ignore[arg-type]
+
+    # -- judging --------------------------------------------------------------------------
+    def _finish(self, data: MapData, car: Car, wall_s: float) -> Report:
+        sc = self.scenario
+        ctx = CheckContext(
+            start=sc.start.time, known_place=data.known_place,
+            saved={k: (v.lat, v.lon, v.category) for k, v in sc.profile.saved.items()})
+        results = evaluate(list(sc.expect), self.log, ctx)
+        final = self.log.final_route()
+        report = Report(
+            scenario=sc.name, passed=bool(results) and all(r.held for r in results),
+            turns=self.log.turns, expectations=results,
+            signals_published=self.log.signals_published,
+            replans=max(0, len(self.log.replan_log) - 1), description=sc.description,
+            map=self.map_path.name, started_at=sc.start.time,
+            arrived_at=(sc.start.time + timedelta(seconds=self.log.arrived_s)
+                        if self.log.arrived_s is not None else None),
+            sim_duration_s=round(self.t_s, 1), wall_duration_s=round(wall_s, 1),
+            speedup=sc.speedup, final_route=final, hazards=self.log.hazards,
+            replan_log=self.log.replan_log, safety_verdicts=self.log.safety_verdicts,
+            messages=self.log.messages, stops_visited=self.log.stops_visited,
+            errors=self.log.errors, samples=self.log.samples)
+        write_report(report, data, self.report_dir)
+        return report

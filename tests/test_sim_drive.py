@@ -1,0 +1,87 @@
+"""The simulated car drives a real road of the harrisburg map at its speed limit, stops at
+stops, refuels at a fuel stop, burns range by distance, and joins a new route where it is."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from copilot.sim.drive import DWELL_S, Car, SpeedIndex
+from copilot.sim.geo import cumulative_m, haversine_m
+from copilot.sim.mapdata import load_map_data, parse_maxspeed
+from routing.messages import Route, RoutedPlace
+
+MAP = Path(__file__).resolve().parents[1] / "copilot" / "data" / "maps" / "harrisburg.osm.pbf"
+T0 = datetime.fromisoformat("2026-11-25T15:00:00-05:00")
+
+
+@pytest.fixture(scope="module")
+def road() -> tuple[SpeedIndex, list[tuple[float, float]]]:
+    data = load_map_data(MAP)
+    # the longest motorway of the map: a real geometry with a known class
+    line = max((pts for rank, pts in data.roads if rank == 1), key=lambda p: cumulative_m(p)[-1])
+    return SpeedIndex(data), line
+
+
+def _route(line: list[tuple[float, float]], *stops: RoutedPlace) -> Route:
+    end = line[-1]
+    return Route(stops=stops, destination=RoutedPlace(name="end", lat=end[0], lon=end[1], eta=T0),
+                 distance_m=cumulative_m(line)[-1], duration_s=600, geometry=tuple(line))
+
+
+def test_maxspeed_parsing() -> None:
+    assert parse_maxspeed("50") == 50
+    assert parse_maxspeed("45 mph") == pytest.approx(72.42, abs=0.01)
+    assert parse_maxspeed("signals") is None and parse_maxspeed("") is None
+
+
+def test_drives_the_road_at_its_limit_and_arrives(road: tuple) -> None:
+    speeds, line = road
+    length = cumulative_m(line)[-1]
+    car = Car(lat=line[0][0], lon=line[0][1], range_m=50_000, level_percent=50, speeds=speeds)
+    car.follow(_route(line))
+    t, top = 0.0, 0.0
+    while not car.arrived and t < 7200:
+        car.step(1.0)
+        t += 1.0
+        top = max(top, car.speed_kph)
+    assert car.arrived
+    assert haversine_m(car.position, line[-1]) < 5
+    assert 80 <= top <= 120  # a motorway's limit, not a guess
+    assert car.range_m == pytest.approx(50_000 - length, abs=5)
+    assert car.level_percent == pytest.approx(50 * car.range_m / 50_000, rel=1e-6)
+    assert car.state(t).gear == "P"
+
+
+def test_dwells_at_a_stop_and_refuels_at_fuel(road: tuple) -> None:
+    speeds, line = road
+    mid = line[len(line) // 2]
+    fuel = RoutedPlace(name="Sheetz", category="fuel", lat=mid[0], lon=mid[1], eta=T0)
+    car = Car(lat=line[0][0], lon=line[0][1], range_m=20_000, level_percent=10, speeds=speeds)
+    car.follow(_route(line, fuel))
+    stopped = 0.0
+    while not car.visited:
+        car.step(1.0)
+    assert car.visited == ["Sheetz"]
+    assert car.level_percent == 100 and car.range_m == pytest.approx(200_000)
+    while car.dwell_left_s > 0:
+        car.step(1.0)
+        stopped += 1.0
+        assert car.speed_kph == 0.0
+    assert stopped == pytest.approx(DWELL_S, abs=1.0)
+
+
+def test_a_new_route_is_joined_where_the_car_is(road: tuple) -> None:
+    speeds, line = road
+    car = Car(lat=line[0][0], lon=line[0][1], range_m=50_000, level_percent=50, speeds=speeds)
+    car.follow(_route(line))
+    for _ in range(60):
+        car.step(1.0)
+    here = car.position
+    car.follow(_route(list(reversed(line))))
+    assert haversine_m(car.position, here) < 1
+    assert car.s_m > 0  # not back at the start of the new line
+    ahead = car.point_ahead(500)
+    assert 300 < haversine_m(ahead, here) < 700
