@@ -1,26 +1,111 @@
-"""`copilot understand`, `copilot listen` and `copilot eval`."""
+"""`copilot understand`, `copilot listen`, `copilot eval` and the understanding benchmarks.
+
+Output is `Understanding.model_dump_json()` (listen adds "transcript"), so the JSON shape
+comes from the pydantic model. Heavy libraries (models, numpy) load inside the commands.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import click
 
-from copilot.commands.common import not_landed
+from copilot.commands.bench import bench_group
+from copilot.commands.common import fail
+
+if TYPE_CHECKING:
+    from copilot.nlu import Understander
+
+log = logging.getLogger(__name__)
+
+
+def _llm_option(f):  # type: ignore[no-untyped-def]
+    f = click.option("--llm-model", type=click.Path(dir_okay=False), default=None,
+                     help="GGUF for the local LLM path (default: packaged Gemma 3 270M).")(f)
+    return click.option("--no-llm", is_flag=True, help="Rules only (never load a model).")(f)
 
 
 @click.command(help="Text to a structured request (intent, stops, times).")
 @click.option("--json", "as_json", metavar="TEXT", help="One utterance; one JSON object out.")
 @click.option("--jsonl", is_flag=True, help="One utterance per stdin line; one object per line.")
-def understand(as_json: str | None, jsonl: bool) -> None:
-    not_landed("understand", 3)
+@_llm_option
+def understand(as_json: str | None, jsonl: bool, llm_model: str | None, no_llm: bool) -> None:
+    from copilot.nlu import Understander
+
+    if (as_json is None) == (not jsonl):
+        fail("give exactly one of --json TEXT or --jsonl (lines on stdin)", 2)
+    u = Understander(Path(llm_model) if llm_model else None, use_llm=not no_llm)
+    if as_json is not None:
+        click.echo(u.understand(as_json).model_dump_json())
+        return
+    for line in _stdin_lines():
+        click.echo(u.understand(line).model_dump_json())
+        sys.stdout.flush()
+
+
+def _stdin_lines() -> list[str]:
+    # Undecodable bytes become U+FFFD rather than a crash; each line still gets an answer.
+    return sys.stdin.buffer.read().decode("utf-8", errors="replace").splitlines()
+
+
+def _listen_one(path: str, engine: str, model_dir: Path | None, u: Understander) -> str:
+    from copilot.speech import AudioError, transcribe
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return _listen_error(path, "unreadable", str(exc))
+    try:
+        t = transcribe(data, engine=engine, model_dir=model_dir)
+    except AudioError as exc:
+        return _listen_error(path, exc.reason, exc.detail)
+    result = u.understand(t.text)
+    if not t.text:
+        result = result.model_copy(update={"error": t.reason or "no_words"})
+    obj = json.loads(result.model_dump_json())
+    obj["transcript"] = t.text
+    return json.dumps(obj, ensure_ascii=False)
+
+
+def _listen_error(path: str, reason: str, detail: str) -> str:
+    from routing.messages import Intent, Understanding
+
+    click.echo(f"warning: {path}: {reason}: {detail}", err=True)
+    obj = json.loads(Understanding(text="", intent=Intent.OUT_OF_SCOPE, confidence=0.0,
+                                   error=reason).model_dump_json())
+    obj["transcript"] = ""
+    return json.dumps(obj)
 
 
 @click.command(help="Speech (16-bit PCM WAV) to a structured request.")
 @click.option("--json", "wav", metavar="FILE.wav", help="One WAV file.")
 @click.option("--jsonl", is_flag=True, help="One WAV path per stdin line.")
-@click.option("--engine", type=click.Choice(["vosk", "pocketsphinx"]), default=None)
+@click.option("--engine", type=click.Choice(["vosk", "pocketsphinx"]), default=None,
+              help="Recogniser (default pocketsphinx, the bundled English model).")
 @click.option("--model", "model_dir", type=click.Path(), default=None, help="Recogniser model dir.")
-def listen(wav: str | None, jsonl: bool, engine: str | None, model_dir: str | None) -> None:
-    not_landed("listen", 3)
+@_llm_option
+def listen(wav: str | None, jsonl: bool, engine: str | None, model_dir: str | None,
+           llm_model: str | None, no_llm: bool) -> None:
+    from copilot.nlu import Understander
+
+    if (wav is None) == (not jsonl):
+        fail("give exactly one of --json FILE.wav or --jsonl (paths on stdin)", 2)
+    if model_dir is not None and not Path(model_dir).is_dir():
+        fail(f"--model {model_dir}: not a directory", 2)
+    eng = engine or "pocketsphinx"
+    md = Path(model_dir) if model_dir else None
+    u = Understander(Path(llm_model) if llm_model else None, use_llm=not no_llm)
+    paths = [wav] if wav is not None else [p.strip() for p in _stdin_lines() if p.strip()]
+    for p in paths:
+        try:
+            click.echo(_listen_one(str(p), eng, md, u))
+        except (FileNotFoundError, ImportError) as exc:   # model missing: one clear line
+            fail(f"{eng} recogniser unavailable: {exc}")
+        sys.stdout.flush()
 
 
 @click.group(name="eval", help="Accuracy on an evaluation set (understand or listen).")
@@ -30,11 +115,63 @@ def eval_group() -> None:
 
 @eval_group.command(name="understand", help="Command acceptance and per-field accuracy on text.")
 @click.argument("data", type=click.Path(exists=True, dir_okay=False))
-def eval_understand(data: str) -> None:
-    not_landed("eval understand", 3)
+@click.option("--misses", "show_misses", type=int, default=40, help="How many misses to print.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@_llm_option
+def eval_understand(data: str, show_misses: int, as_json: bool, llm_model: str | None,
+                    no_llm: bool) -> None:
+    from copilot.nlu import Understander
+    from copilot.nlu.evaluate import load_cases, report_text, score
+
+    try:
+        cases = load_cases(Path(data))
+    except ValueError as exc:
+        fail(str(exc))
+    u = Understander(Path(llm_model) if llm_model else None, use_llm=not no_llm)
+    rep = score(cases, [u.understand(c.text) for c in cases])
+    click.echo(json.dumps(rep.as_dict()) if as_json else report_text(rep, show_misses))
 
 
 @eval_group.command(name="listen", help="Command acceptance and per-field accuracy on speech.")
 @click.argument("data", type=click.Path(exists=True, dir_okay=False))
-def eval_listen(data: str) -> None:
-    not_landed("eval listen", 3)
+@click.option("--engine", type=click.Choice(["vosk", "pocketsphinx"]), default="pocketsphinx")
+@click.option("--model", "model_dir", type=click.Path(), default=None, help="Recogniser model dir.")
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False), default=None,
+              help="Where synthesised audio is kept (default ~/.cache/incar-copilot/speech).")
+@click.option("--misses", "show_misses", type=int, default=40)
+@click.option("--json", "as_json", is_flag=True)
+@_llm_option
+def eval_listen(data: str, engine: str, model_dir: str | None, cache_dir: str | None,
+                show_misses: int, as_json: bool, llm_model: str | None, no_llm: bool) -> None:
+    from copilot.nlu import Understander
+    from copilot.nlu.evaluate import listen_eval
+
+    try:
+        rep = listen_eval(Path(data), engine, Path(model_dir) if model_dir else None,
+                          Path(cache_dir) if cache_dir else None,
+                          Understander(Path(llm_model) if llm_model else None,
+                                       use_llm=not no_llm))
+    except (ValueError, FileNotFoundError, RuntimeError) as exc:
+        fail(str(exc))
+    click.echo(json.dumps(rep) if as_json else rep["text"])
+
+
+@bench_group.command(name="understand", help="Medians: rule path, LLM path, --jsonl start-up.")
+@click.option("--data", type=click.Path(exists=True, dir_okay=False), default=None)
+@click.option("--llm-runs", type=int, default=20)
+def bench_understand(data: str | None, llm_runs: int) -> None:
+    from copilot.nlu.bench import run_understand_bench
+
+    click.echo(run_understand_bench(Path(data) if data else None, llm_runs))
+
+
+@bench_group.command(name="listen", help="Medians: speech real-time factor and final latency.")
+@click.option("--data", type=click.Path(exists=True, dir_okay=False), default=None)
+@click.option("--engine", type=click.Choice(["vosk", "pocketsphinx"]), default="pocketsphinx")
+@click.option("--model", "model_dir", type=click.Path(), default=None)
+@click.option("--limit", type=int, default=20)
+def bench_listen(data: str | None, engine: str, model_dir: str | None, limit: int) -> None:
+    from copilot.nlu.bench import run_listen_bench
+
+    click.echo(run_listen_bench(Path(data) if data else None, engine,
+                                Path(model_dir) if model_dir else None, limit))

@@ -1,0 +1,120 @@
+"""The parser's vocabulary, loaded once from the YAML data next to this module.
+
+Categories, brands, drink-order words and intent cues all live in `data/*.yaml` so the rule
+parser, the template sampler, the recognisers' grammars and the tests share one source.
+Phrases are stored as token tuples for greedy longest-match lookup.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+log = logging.getLogger(__name__)
+
+MAX_PHRASE_TOKENS = 5
+
+
+def tokens_of(phrase: str) -> tuple[str, ...]:
+    """Split a lexicon phrase exactly as utterances are split (see `text.normalise`)."""
+    return tuple(phrase.lower().replace("-", " ").split())
+
+
+@dataclass(frozen=True)
+class PlaceEntry:
+    """What a phrase names: a category, optionally a brand name within it."""
+
+    category: str
+    brand: str | None = None
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    places: dict[tuple[str, ...], PlaceEntry]
+    """Category phrases and brand names -> the category (and brand)."""
+    brands: dict[tuple[str, ...], PlaceEntry]
+    order_words: dict[str, dict[tuple[str, ...], Any]]
+    """Order field -> spoken phrase -> canonical value."""
+    intent_cues: dict[str, tuple[re.Pattern[str], ...]]
+    intent_priority: dict[str, int]
+    intent_templates: dict[str, tuple[str, ...]]
+    category_phrases: dict[str, tuple[str, ...]]
+    brand_names: dict[str, tuple[str, ...]]
+
+
+def _load_yaml(name: str) -> Any:
+    text = resources.files("copilot.nlu").joinpath("data", name).read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def _brand_display(brand: str) -> str:
+    # "mcdonald's" -> "McDonald's" is beyond title(); keep the lexicon's canonical lower case.
+    return brand
+
+
+@cache
+def lexicon() -> Lexicon:
+    """Load and index the YAML vocabulary (once per process)."""
+    cats: dict[str, Any] = _load_yaml("categories.yaml")
+    places: dict[tuple[str, ...], PlaceEntry] = {}
+    brands: dict[tuple[str, ...], PlaceEntry] = {}
+    category_phrases: dict[str, tuple[str, ...]] = {}
+    brand_names: dict[str, tuple[str, ...]] = {}
+    for category, entry in cats.items():
+        phrases = tuple(str(p) for p in entry.get("phrases", []))
+        category_phrases[category] = phrases
+        for p in phrases:
+            places.setdefault(tokens_of(p), PlaceEntry(category))
+        bs = tuple(str(b) for b in entry.get("brands", []) or [])
+        brand_names[category] = bs
+        for b in bs:
+            e = PlaceEntry(category, _brand_display(b))
+            brands[tokens_of(b)] = e
+            places[tokens_of(b)] = e
+    orders_raw: dict[str, dict[Any, list[Any]]] = _load_yaml("orders.yaml")
+    order_words: dict[str, dict[tuple[str, ...], Any]] = {}
+    for field, values in orders_raw.items():
+        table: dict[tuple[str, ...], Any] = {}
+        for canonical, spoken in values.items():
+            value: Any = canonical
+            if field == "shots":
+                value = int(canonical)
+            elif field == "iced":
+                value = bool(canonical)
+            for s in spoken:
+                table[tokens_of(str(s))] = value
+        order_words[field] = table
+    intents_raw: dict[str, dict[str, Any]] = _load_yaml("intents.yaml")
+    cues: dict[str, tuple[re.Pattern[str], ...]] = {}
+    priority: dict[str, int] = {}
+    templates: dict[str, tuple[str, ...]] = {}
+    for intent, spec in intents_raw.items():
+        priority[intent] = int(spec.get("priority", 0))
+        templates[intent] = tuple(spec.get("templates", []))
+        compiled = []
+        for cue in spec.get("cues", []) or []:
+            # {place} stands for a place mention, which the parser writes as PLACE.
+            pattern = r"\b" + str(cue).replace("{place}", "place") + r"\b"
+            pattern = pattern.replace(r"\b^", "^").replace(r"$\b", "$")
+            compiled.append(re.compile(pattern))
+        cues[intent] = tuple(compiled)
+    log.debug("lexicon: %d place phrases, %d brands", len(places), len(brands))
+    return Lexicon(places=places, brands=brands, order_words=order_words, intent_cues=cues,
+                   intent_priority=priority, intent_templates=templates,
+                   category_phrases=category_phrases, brand_names=brand_names)
+
+
+def longest_match(tokens: list[str], start: int,
+                  table: dict[tuple[str, ...], Any]) -> tuple[int, Any] | None:
+    """The longest phrase of `table` starting at tokens[start]: (length, value) or None."""
+    for n in range(min(MAX_PHRASE_TOKENS, len(tokens) - start), 0, -1):
+        key = tuple(tokens[start:start + n])
+        if key in table:
+            return n, table[key]
+    return None

@@ -1,0 +1,232 @@
+"""Place mentions in an utterance: categories, brands, the driver's saved places and names.
+
+Works on normalised tokens (see `text.normalise`). Saved places win when the driver says
+"my" ("my dry cleaner" -> saved "dry cleaner"; "the dry cleaner" -> category dry_cleaning).
+Brands said after a negation ("but not McDonald's") are exclusions, not stops.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+
+from copilot.nlu.lexicon import lexicon, longest_match
+
+log = logging.getLogger(__name__)
+
+_FAMILY = {"mom's", "dad's", "grandma's", "grandpa's", "sister's", "brother's", "aunt's",
+           "uncle's", "parents'", "in-laws'", "friend's", "granny's", "nana's", "son's",
+           "daughter's", "cousin's", "girlfriend's", "boyfriend's", "wife's", "husband's",
+           "grandparents'", "mom", "dad", "grandma"}
+_HOUSE = {"house", "place", "home", "apartment", "condo", "flat"}
+# Words that may end a "my ..." saved place ("my dry cleaner", "my kids' school").
+_HEADS = {"house", "place", "home", "apartment", "office", "work", "job", "gym", "school",
+          "dentist", "doctor", "doctor's", "cleaner", "cleaners", "barber", "barbershop",
+          "hairdresser", "salon", "church", "daycare", "clinic", "vet", "mechanic", "garage",
+          "bank", "pharmacy", "shop", "store", "cafe", "restaurant", "hotel", "studio", "club",
+          "cabin", "spot", "diner", "bakery", "supermarket", "lawyer", "accountant", "therapist",
+          "physio", "yoga", "warehouse", "unit", "cottage", "condo", "building", "parents'",
+          "mom's", "dad's", "grandma's", "grandpa's", "chiropractor", "optometrist",
+          "pediatrician", "orthodontist", "library", "university", "college", "campus",
+          "stable", "barn", "farm", "pool", "laundromat", "pizzeria", "coffee", "market",
+          "grocer", "pub", "bar", "park", "field", "court", "hospital", "airport"}
+_SAVED_BARE = {"gym": "gym", "school": "school", "church": "church", "daycare": "daycare",
+               "office": "work", "home": "home", "the office": "work", "work": "work",
+               "the gym": "gym", "campus": "campus", "the kids' school": "kids' school",
+               "kids' school": "kids' school", "the school": "school"}
+_WORK_BEFORE = {"to", "toward", "towards", "at", "from", "via", "for", "head", "off", "by"}
+_BOUNDARY = {",", "and", "then", "but", "by", "before", "after", "on", "via", "first", "so",
+             "because", "for", "with", "at", "to", "please", "instead", "also", "where", "since",
+             "cause", "or", "while", "when", "until", "in", "we", "i", "if", "than", "from",
+             "is", "it's", "that", "which", "who", "plus", "no", "not", "quickly", "asap",
+             "now", "today", "tonight", "along", "near", "next", "around", "right"}
+_NAME_SKIP = {"the", "a", "an", "some", "that", "this", "nearest", "closest", "new", "old"}
+_NOT_NAMES = {"there", "it", "here", "back", "them", "him", "her", "me", "us", "eat", "get",
+              "grab", "pick", "stop", "see", "buy", "pay", "be", "make", "catch", "meet",
+              "find", "have", "do", "fill", "sleep", "use", "go", "drive", "take", "work",
+              "bed", "the", "a", "an", "my", "our", "your", "where", "what", "you", "this",
+              "that", "pee", "wash", "charge", "drop", "know", "check", "avoid",
+              "arrive", "land", "let", "sit", "leave", "start", "cancel", "add", "remove",
+              "skip", "say", "call", "talk", "ask", "try", "turn", "open", "close", "set",
+              "play", "rest", "change", "hurry", "swing", "head", "any", "something",
+              "somewhere", "anything", "anywhere", "everything", "town", "the city", "way",
+              "place", "some", "one", "two", "more", "less", "late", "early", "time", "sure",
+              "tell", "show", "look", "search", "deposit", "mail", "ship", "post"}
+_NAME_TRIGGERS = re.compile(
+    r"\b(take|bring|drive|get|carry|send|navigate|directions|route|go|goin|going|head|"
+    r"heading|drop (me|us) off|way|trip|back|over|stop|stopping|swing|pull|visit|via|"
+    r"destination is|pop|meet|pick (me|us) up|set destination|get there|way there)( me| us)?$")
+_NEGATORS = {"not", "no", "except", "avoid", "but", "without", "isn't", "aren't",
+             "nothing", "never", "than"}
+
+
+@dataclass
+class Mention:
+    start: int
+    end: int
+    category: str | None = None
+    saved: str | None = None
+    name: str | None = None
+    excluded: bool = False
+    exclude_brands: list[str] = field(default_factory=list)
+
+
+def _canon_saved(words: list[str]) -> str:
+    label = " ".join(words)
+    if (words and words[-1] in ("cleaner", "cleaners")) or label in ("dry cleaning", "cleaning"):
+        return "dry cleaner"
+    if label in ("place", "house", "home", "apartment", "flat", "condo"):
+        return "home"
+    if label in ("office", "work", "job", "work place", "workplace"):
+        return "work"
+    if len(words) == 2 and words[0] in _FAMILY and words[1] in _HOUSE:
+        return f"{words[0]} house" if words[1] in ("place", "home") else label
+    if len(words) == 1 and words[0] in _FAMILY:
+        return f"{words[0]} house"
+    return label
+
+
+def _my_saved(tokens: list[str], i: int) -> tuple[int, str] | None:
+    """ "my" at tokens[i] followed by a place noun: (tokens used, label)."""
+    words: list[str] = []
+    best: tuple[int, str] | None = None
+    for j in range(i + 1, min(i + 5, len(tokens))):
+        w = tokens[j]
+        if w in _BOUNDARY and w not in ("at",):
+            break
+        words.append(w)
+        if w in _HEADS or (w in _FAMILY and len(words) == 1):
+            best = (j + 1 - i, _canon_saved(words))
+    return best
+
+
+def _family_saved(tokens: list[str], i: int) -> tuple[int, str] | None:
+    w = tokens[i]
+    if w not in _FAMILY or w in ("mom", "dad", "grandma"):
+        return None
+    if i + 1 < len(tokens) and tokens[i + 1] in _HOUSE:
+        return 2, _canon_saved([w, tokens[i + 1]])
+    return 1, f"{w} house"
+
+
+def _possessive_house(tokens: list[str], i: int) -> tuple[int, str] | None:
+    w = tokens[i]
+    if w.endswith("'s") and i + 1 < len(tokens) and tokens[i + 1] in _HOUSE and w not in _FAMILY:
+        return 2, f"{w} house"
+    return None
+
+
+def find_mentions(tokens: list[str], blocked: set[int]) -> list[Mention]:
+    """Place mentions in spoken order; `blocked` token indexes (times, orders) are skipped."""
+    lex = lexicon()
+    out: list[Mention] = []
+    i = 0
+    while i < len(tokens):
+        if i in blocked:
+            i += 1
+            continue
+        w = tokens[i]
+        hit: Mention | None = None
+        if w == "my":
+            m = _my_saved(tokens, i)
+            if m:
+                hit = Mention(i, i + m[0], saved=m[1])
+                # "my dry cleaning" is the errand, not a saved place.
+                if m[1] == "dry cleaner" and tokens[i + 1:i + 3] == ["dry", "cleaning"]:
+                    hit = Mention(i, i + m[0], category="dry_cleaning")
+        if hit is None and w in ("our",):
+            m = _my_saved(tokens, i)
+            if m:
+                hit = Mention(i, i + m[0], saved=m[1])
+        if hit is None:
+            m = _family_saved(tokens, i) or _possessive_house(tokens, i)
+            if m:
+                hit = Mention(i, i + m[0], saved=m[1])
+        if hit is None:
+            two = " ".join(tokens[i:i + 2])
+            three = " ".join(tokens[i:i + 3])
+            if three in _SAVED_BARE:
+                hit = Mention(i, i + 3, saved=_SAVED_BARE[three])
+            elif two in _SAVED_BARE:
+                hit = Mention(i, i + 2, saved=_SAVED_BARE[two])
+            elif w in _SAVED_BARE and (w != "work" or (i > 0 and tokens[i - 1] in _WORK_BEFORE)
+                                       or len(tokens) == 1):
+                hit = Mention(i, i + 1, saved=_SAVED_BARE[w])
+        if hit is None:
+            pm = longest_match(tokens, i, lex.places)
+            if pm and not any(k in blocked for k in range(i, i + pm[0])):
+                entry = pm[1]
+                hit = Mention(i, i + pm[0], category=entry.category, name=entry.brand)
+        if hit is None:
+            i += 1
+            continue
+        out.append(hit)
+        i = hit.end
+    _mark_exclusions(tokens, out)
+    return out
+
+
+def _mark_exclusions(tokens: list[str], mentions: list[Mention]) -> None:
+    """ "a burger but not from McDonald's": the brand becomes an exclusion on the burger."""
+    for k, m in enumerate(mentions):
+        if m.name is None:
+            continue
+        before = tokens[max(0, m.start - 4):m.start]
+        if not (_NEGATORS & set(before)) or (before and before[-1] in ("but",) and
+                                             "not" not in before and "anything" not in before):
+            continue
+        if "but" in before and not ({"not", "no", "anything", "except", "avoid"} & set(before)):
+            continue
+        m.excluded = True
+        target = None
+        for prev in reversed(mentions[:k]):
+            if not prev.excluded and (prev.category == m.category or prev.category is None
+                                      or target is None):
+                target = prev
+                if prev.category == m.category:
+                    break
+        for nxt in mentions[k + 1:]:
+            if target is None and not nxt.excluded and nxt.category == m.category:
+                target = nxt
+        if target is not None:
+            target.exclude_brands.append(m.name)
+        else:
+            # "anywhere but Starbucks": keep the category, exclude the brand.
+            m.excluded = False
+            m.exclude_brands.append(m.name)
+            m.name = None
+
+
+def find_names(tokens: list[str], taken: set[int], original: str) -> list[Mention]:
+    """Free-text destinations after a navigation verb ("take me to Hershey Park")."""
+    out: list[Mention] = []
+    for i, w in enumerate(tokens):
+        if w not in ("to", "at", "by", "towards", "toward", "via", "visit", "into"):
+            continue
+        if i + 1 in taken or i in taken:
+            continue
+        before = " ".join(tokens[max(0, i - 3):i + (1 if w in ("via", "visit") else 0)])
+        if w not in ("via", "visit") and not _NAME_TRIGGERS.search(before):
+            continue
+        j = i + 1
+        while j < len(tokens) and tokens[j] in _NAME_SKIP:
+            j += 1
+        words: list[str] = []
+        k = j
+        while k < len(tokens) and k not in taken and tokens[k] not in _BOUNDARY and len(words) < 6:
+            words.append(tokens[k])
+            k += 1
+        if not words or words[0] in _NOT_NAMES or " ".join(words) in _NOT_NAMES:
+            continue
+        if all(x in _NOT_NAMES for x in words):
+            continue
+        out.append(Mention(j, k, name=_original_case(words, original)))
+    return out
+
+
+def _original_case(words: list[str], original: str) -> str:
+    pattern = r"[\W_]*".join(re.escape(w) for w in words)
+    m = re.search(pattern, original, flags=re.IGNORECASE)
+    name = m.group(0) if m else " ".join(words)
+    return name[:120]

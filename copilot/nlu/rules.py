@@ -1,0 +1,299 @@
+"""The fast rule parser: normalised tokens -> intent, places in spoken order, times, orders.
+
+Vocabulary and intent cues come from `data/*.yaml` (see `lexicon`). The parser finds times,
+drink orders and place mentions, writes a skeleton ("take me to PLACE by TIME"), matches the
+intent cues on it, and decides which mention is the destination. Its confidence says how
+much of the utterance it explained; the Understander asks the LLM when it is low.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+
+from copilot.nlu.corrections import apply_corrections
+from copilot.nlu.lexicon import lexicon
+from copilot.nlu.orders import OrderSpan, orders_in
+from copilot.nlu.places import Mention, find_mentions, find_names
+from copilot.nlu.text import normalise
+from copilot.nlu.times import find_times
+from routing.messages import MAX_STOPS, Order
+
+log = logging.getLogger(__name__)
+
+_STOP_BEFORE = re.compile(
+    r"\b(stop|stopping|stops|grab|grabbing|get|getting|pick up|pickup|picking up|via|swing by|"
+    r"swing past|drop by|drop in|pop by|pop into|first|add|with|and also|also|buy|need|want|"
+    r"fetch|collect|hit|through|passing|past|at|for|some|quick|plus|a|an|fill up at)"
+    r"( at| for| by| to| in| into| up| me| us| some| a| an| the| quick| my)*$")
+_DEST_BEFORE = re.compile(
+    r"\b(to|towards|toward|destination is|end at|end up at|finish at|finishing at|then|"
+    r"and then|after that|afterwards|finally|and finally|end with|ending at|back to)"
+    r"( the| a| an| my| our| nearest| closest| go to| head to| to| off at)*$")
+_STOP_AFTER = re.compile(
+    r"^(on the way|along the way|en route|on route|on our way|on my way|first|before|along|"
+    r"beforehand|quickly first|on the road|enroute|as well|too|also|in between|midway|"
+    r"halfway)\b")
+_VEHICLE_STATE_WORDS = {"gas", "fuel", "charge", "battery", "diesel", "petrol", "charging"}
+_OUT_OF_SCOPE = re.compile(
+    r"\b(joke|weather|forecast|rain|call|text|email|message|messages|calendar|alarm|reminder|"
+    r"news|score|capital of|who (is|was|won)|how are you|sing|translate|stock|meaning of|"
+    r"poem|story|recipe|spell|define|horoscope|lottery|tweet|facebook|order (me )?a pizza "
+    r"delivered|what day|what year|birthday|homework|president)\b")
+
+
+@dataclass
+class RuleParse:
+    """What the rules found, before it becomes an `Understanding`."""
+
+    intent: str
+    confidence: float
+    destination: Mention | None = None
+    stops: list[Mention] = field(default_factory=list)
+    orders: dict[int, Order] = field(default_factory=dict)
+    """id(mention) -> the drink order attached to it."""
+    arrive_by: str | None = None
+    flight_time: str | None = None
+    tokens: list[str] = field(default_factory=list)
+    skeleton: str = ""
+    hits: dict[str, int] = field(default_factory=dict)
+    corrected: bool = False
+
+
+def _attach_orders(tokens: list[str], mentions: list[Mention],
+                   orders: list[OrderSpan]) -> tuple[list[Mention], dict[int, Order]]:
+    """Each drink order joins the coffee stop it belongs to, or becomes one."""
+    attached: dict[int, Order] = {}
+    out = list(mentions)
+    for o in orders:
+        order = o.to_order()
+        if order is None:
+            continue
+        # A coffee mention inside the order span or next to it (no other place between).
+        best: Mention | None = None
+        best_gap = 99
+        for m in out:
+            if m.category != "coffee" or id(m) in attached:
+                continue
+            gap = 0 if (m.start < o.end and o.start < m.end) else (
+                o.start - m.end if m.end <= o.start else m.start - o.end)
+            between = [x for x in out if x is not m and min(m.end, o.end) <= x.start <
+                       max(m.start, o.start)]
+            if gap < best_gap and gap <= 8 and not between:
+                best, best_gap = m, gap
+        if best is None:
+            best = Mention(o.start, o.end, category="coffee")
+            out.append(best)
+        attached[id(best)] = order
+    # Mentions that sit inside an order span ("cup of coffee") are the order's own stop.
+    out.sort(key=lambda m: m.start)
+    return out, attached
+
+
+def _skeleton(tokens: list[str], spans: list[tuple[int, int, str]]) -> str:
+    words: list[str] = []
+    i = 0
+    ordered = sorted(spans)
+    k = 0
+    while i < len(tokens):
+        while k < len(ordered) and ordered[k][1] <= i:
+            k += 1
+        if k < len(ordered) and ordered[k][0] == i:
+            words.append(ordered[k][2])
+            i = max(ordered[k][1], i + 1)
+            k += 1
+            continue
+        words.append(tokens[i])
+        i += 1
+    return " ".join(words)
+
+
+def _cue_hits(plain: str, skeleton: str) -> dict[str, int]:
+    """Intent -> character position of its first cue (in the skeleton or plain text)."""
+    hits: dict[str, int] = {}
+    for intent, patterns in lexicon().intent_cues.items():
+        for p in patterns:
+            m = p.search(skeleton) or p.search(plain)
+            if m:
+                hits[intent] = min(hits.get(intent, 10**6), m.start())
+    if _OUT_OF_SCOPE.search(plain):
+        hits["out_of_scope"] = _OUT_OF_SCOPE.search(plain).start()  # type: ignore[union-attr]
+    return hits
+
+
+def _role(tokens: list[str], m: Mention) -> str:
+    before = " ".join(t for t in tokens[max(0, m.start - 5):m.start])
+    after = " ".join(tokens[m.end:m.end + 4])
+    if _STOP_AFTER.search(after):
+        return "stop"
+    if _DEST_BEFORE.search(before):
+        return "dest"
+    if _STOP_BEFORE.search(before):
+        return "stop"
+    return "plain"
+
+
+def _split_roles(tokens: list[str], mentions: list[Mention],
+                 intent: str) -> tuple[Mention | None, list[Mention]]:
+    roles = [_role(tokens, m) for m in mentions]
+    # A list after a destination continues it: "to the bank and the post office".
+    for k in range(1, len(mentions)):
+        between = tokens[mentions[k - 1].end:mentions[k].start]
+        if roles[k] == "plain" and roles[k - 1] == "dest" and set(between) <= {"and", ",", "the",
+                                                                              "a", "an"}:
+            roles[k] = "dest"
+    dest: Mention | None = None
+    dests = [m for m, r in zip(mentions, roles, strict=True) if r == "dest"]
+    if intent in ("add_stop", "remove_stop"):
+        if intent == "add_stop" and dests and any(
+                re.search(r"(way|heading|going|trip|route) to( \w+)?$",
+                          " ".join(tokens[max(0, d.start - 5):d.start])) for d in dests):
+            dest = dests[-1]
+    elif dests:
+        dest = dests[-1]
+    elif intent in ("navigate", "find_place", "ask_eta"):
+        plain = [m for m, r in zip(mentions, roles, strict=True) if r == "plain"]
+        if plain:
+            dest = plain[-1]
+        elif intent == "find_place" and len(mentions) == 1 and not any(
+                "way" in tokens[m.end:m.end + 3] for m in mentions):
+            dest = mentions[0]
+    stops = [m for m in mentions if m is not dest]
+    return dest, stops
+
+
+def _decide_intent(hits: dict[str, int], mentions: list[Mention], has_dest_cue: bool,
+                   plain: str) -> tuple[str, float]:
+    places = bool(mentions)
+    if "cancel" in hits and not (places and "navigate" in hits and hits["navigate"] > hits[
+            "cancel"]):
+        return "cancel", 0.92
+    if "remove_stop" in hits:
+        return "remove_stop", 0.9 if places or "stop" in plain else 0.6
+    if "ask_vehicle" in hits:
+        return "ask_vehicle", 0.9
+    if "ask_eta" in hits:
+        return "ask_eta", 0.9
+    if "vehicle_control" in hits and not (places and {"navigate", "add_stop", "find_place"} &
+                                          set(hits)):
+        return "vehicle_control", 0.9
+    if "out_of_scope" in hits and not places:
+        return "out_of_scope", 0.85
+    if "add_stop" in hits and re.search(r"^(can you |could you |please |)(also )?add\b|"
+                                        r"\b(also|another|one more) stop\b", plain):
+        return "add_stop", 0.9
+    if "navigate" in hits and has_dest_cue:
+        return "navigate", 0.92
+    if "find_place" in hits and places and (
+            "add_stop" not in hits or hits["find_place"] < hits["add_stop"]):
+        return "find_place", 0.88
+    if "add_stop" in hits and places:
+        return "add_stop", 0.88
+    if "navigate" in hits:
+        return "navigate", 0.85 if places else 0.5
+    if "find_place" in hits:
+        return "find_place", 0.5
+    if "add_stop" in hits:
+        return "add_stop", 0.5
+    if places:
+        return "navigate", 0.65
+    if "out_of_scope" in hits:
+        return "out_of_scope", 0.85
+    return "out_of_scope", 0.35
+
+
+def parse(text: str) -> RuleParse:
+    """Parse one sanitised utterance with the rules (never raises on str input)."""
+    tokens, corrected = apply_corrections(normalise(text))
+    times = find_times(tokens)
+    time_idx = {k for t in times for k in range(t.start, t.end)}
+    orders = orders_in(tokens)
+    mentions = [m for m in find_mentions(tokens, time_idx)]
+    taken = time_idx | {k for m in mentions for k in range(m.start, m.end)}
+    taken |= {k for o in orders for k in range(o.start, o.end)}
+    mentions += find_names(tokens, taken, text)
+    mentions.sort(key=lambda m: m.start)
+    mentions, attached = _attach_orders(tokens, mentions, orders)
+    spans = [(t.start, t.end, "time") for t in times]
+    spans += [(m.start, m.end, "place") for m in mentions if not m.excluded]
+    skeleton = _skeleton(tokens, spans)
+    plain = " ".join(tokens)
+    hits = _cue_hits(plain, skeleton)
+    live = [m for m in mentions if not m.excluded]
+    has_dest_cue = any(_role(tokens, m) == "dest" for m in live) or any(
+        m.saved is not None and m.saved in ("home", "work") for m in live)
+    intent, confidence = _decide_intent(hits, live, has_dest_cue, plain)
+    if intent == "ask_vehicle":
+        live = [m for m in live if not (m.category in ("fuel", "ev_charging") and set(
+            tokens[m.start:m.end]) & _VEHICLE_STATE_WORDS)]
+    if intent in ("cancel", "vehicle_control", "out_of_scope"):
+        live = []
+    dest, stops = _split_roles(tokens, live, intent)
+    if intent == "navigate" and dest is None:
+        confidence = min(confidence, 0.55)
+    if intent in ("add_stop", "remove_stop") and not stops and dest is None:
+        confidence = min(confidence, 0.6)
+    arrive_by = next((t.hhmm for t in times if t.role == "arrive_by"), None)
+    flight = next((t.hhmm for t in times if t.role == "flight"), None)
+    if intent in ("navigate", "ask_eta", "add_stop") and arrive_by is None and flight is None:
+        others = [t for t in times if t.role == "other"]
+        if others:
+            arrive_by = others[0].hhmm
+    confidence *= _coverage(tokens, spans)
+    return RuleParse(intent=intent, confidence=round(confidence, 3), destination=dest,
+                     stops=stops[:MAX_STOPS], orders=attached, arrive_by=arrive_by,
+                     flight_time=flight, tokens=tokens, skeleton=skeleton, hits=hits,
+                     corrected=corrected)
+
+
+def _coverage(tokens: list[str], spans: list[tuple[int, int, str]]) -> float:
+    """1.0 when every word is known vocabulary; down to 0.6 when none is."""
+    if not tokens:
+        return 0.6
+    known = known_words()
+    covered = {k for s, e, _ in spans for k in range(s, e)}
+    words = [(k, t) for k, t in enumerate(tokens) if t != ","]
+    if not words:
+        return 0.6
+    unknown = sum(1 for k, t in words if k not in covered and t not in known
+                  and not t.isdigit())
+    return 1.0 - 0.4 * unknown / len(words)
+
+
+_known: set[str] = set()
+
+
+def known_words() -> set[str]:
+    """Every word of the YAML vocabulary plus common function words."""
+    if _known:
+        return _known
+    lex = lexicon()
+    words: set[str] = set(_FUNCTION_WORDS.split())
+    for phrase in lex.places:
+        words.update(phrase)
+    for table in lex.order_words.values():
+        for phrase in table:
+            words.update(phrase)
+    for pats in lex.intent_cues.values():
+        for p in pats:
+            words.update(re.findall(r"[a-z']+", p.pattern.replace(r"\b", " ").replace(r"\w", "")))
+    for temps in lex.intent_templates.values():
+        for t in temps:
+            words.update(re.findall(r"[a-z']+", t.lower()))
+    _known.update(words)
+    return _known
+
+
+_FUNCTION_WORDS = """a an the to and or but then of in on at by for with from up down off over
+into onto out about as is are was were be been am i me my we us our you your it its this that
+these those there here what when where why how who which can could would should will shall do
+does did have has had need needs want wants get got go going gonna wanna gotta let let's lets
+some any one two three four five six seven eight nine ten first next last also too so if not
+no yes yeah yep nope now soon quick quickly later today tonight morning evening afternoon pm am
+please thanks time minutes hours miles way on-the-way stop stops place places somewhere near
+nearby close closest nearest around along route trip drive head take bring home work i'm we're
+it's that's what's where's i'd i'll we'll don't can't won't before after while since until
+still again more less very much many little bit lot really just only like something anything
+right left straight ahead back trying try make made sure okay ok hey copilot car vehicle o'clock
+noon midnight half quarter past till til thirty forty fifty twenty fifteen forty-five"""

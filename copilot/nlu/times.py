@@ -1,0 +1,168 @@
+"""Clock times in speech and text -> "HH:MM", and which one is a deadline or a flight.
+
+Handles "5:30", "5 30 pm", "five thirty", "quarter to six", "half past five", "noon",
+"17:30". Without am/pm, hours 1-6 are read as afternoon (a driver saying "by five" in a car
+means 17:00); 7-11 stay morning unless "pm", "tonight" or "evening" is said.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
+
+_UNITS = {"zero": 0, "oh": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+          "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+          "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
+          "eighteen": 18, "nineteen": 19}
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50}
+_PM_WORDS = {"pm", "tonight", "evening", "afternoon", "night"}
+_AM_WORDS = {"am", "morning"}
+_DEADLINE = {"by", "before", "until", "till", "til"}
+_EVENTS = {"meeting", "appointment", "reservation", "train", "bus", "show", "game", "class",
+           "interview", "dinner", "lunch", "concert", "movie", "pickup", "check-in", "checkin",
+           "doctor", "dentist", "boarding", "practice", "event", "call", "shift", "ferry"}
+
+
+@dataclass(frozen=True)
+class TimeMention:
+    start: int
+    end: int
+    hhmm: str
+    role: str
+    """"arrive_by", "flight" or "other"."""
+
+
+def number_at(tokens: list[str], i: int) -> tuple[int, int] | None:
+    """A number 0-59 at tokens[i] in words or digits: (value, tokens used) or None."""
+    if i >= len(tokens):
+        return None
+    w = tokens[i]
+    if w.isdigit() and len(w) <= 2:
+        return int(w), 1
+    if w in _TENS:
+        if i + 1 < len(tokens) and tokens[i + 1] in _UNITS and 0 < _UNITS[tokens[i + 1]] < 10:
+            return _TENS[w] + _UNITS[tokens[i + 1]], 2
+        return _TENS[w], 1
+    if w in _UNITS:
+        return _UNITS[w], 1
+    return None
+
+
+def _to_24h(hour: int, minute: int, tail: list[str]) -> str | None:
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        return None
+    pm = bool(_PM_WORDS & set(tail))
+    am = bool(_AM_WORDS & set(tail))
+    if hour <= 12:
+        if pm and hour < 12:
+            hour += 12
+        elif am and hour == 12:
+            hour = 0
+        elif not am and not pm and 1 <= hour <= 6:
+            hour += 12
+    return f"{hour:02d}:{minute:02d}"
+
+
+def _clock_at(tokens: list[str], i: int) -> tuple[int, int, int] | None:
+    """(hour, minute, tokens used) for a clock time starting at tokens[i]."""
+    w = tokens[i]
+    m = re.fullmatch(r"(\d{1,2}):(\d{2})(am|pm)?", w)
+    if m:
+        return int(m.group(1)), int(m.group(2)), 1
+    m = re.fullmatch(r"(\d{1,2})(am|pm)", w)
+    if m:
+        return int(m.group(1)), 0, 1
+    if re.fullmatch(r"\d{3,4}", w) and int(w[-2:]) < 60 and int(w[:-2]) < 24:
+        return int(w[:-2]), int(w[-2:]), 1                # "1730", "545"
+    if w in ("noon", "midday"):
+        return 12, 0, 1
+    if w == "midnight":
+        return 0, 0, 1
+    if w in ("quarter", "half") and i + 2 < len(tokens) and tokens[i + 1] in ("past", "after",
+                                                                             "to", "til", "till"):
+        hour = number_at(tokens, i + 2)
+        if hour is None or not 1 <= hour[0] <= 12:
+            return None
+        minutes = 15 if w == "quarter" else 30
+        if tokens[i + 1] in ("to", "til", "till"):
+            return (hour[0] - 1) or 12, 60 - minutes, 2 + hour[1]
+        return hour[0], minutes, 2 + hour[1]
+    hour = number_at(tokens, i)
+    if hour is None or not 1 <= hour[0] <= 23:
+        return None
+    j = i + hour[1]
+    if j < len(tokens) and tokens[j] in ("o'clock", "oclock"):
+        return hour[0], 0, hour[1] + 1
+    if j < len(tokens) and tokens[j] == "oh":         # "five oh five"
+        minute = number_at(tokens, j + 1)
+        if minute is not None and minute[0] < 10:
+            return hour[0], minute[0], hour[1] + 1 + minute[1]
+    minute = number_at(tokens, j)
+    if minute is not None and minute[0] >= 10:
+        return hour[0], minute[0], hour[1] + minute[1]
+    return hour[0], 0, hour[1]
+
+
+def _event_before(cue: str, before: list[str]) -> bool:
+    """ "the meeting is at 3", "get there at 5": an "at" time that is a deadline."""
+    return cue in ("at", "is", "for", "around", "about") and bool(
+        _EVENTS & set(before) or {"there", "arrive", "be", "land", "get"} & set(before))
+
+
+def find_times(tokens: list[str]) -> list[TimeMention]:
+    """Every clock time that follows a time cue ("by", "at", "before", "flight ... at")."""
+    found: list[TimeMention] = []
+    i = 0
+    while i < len(tokens):
+        cue = tokens[i]
+        if cue not in _DEADLINE and cue not in ("at", "for", "is", "leaves", "departs", "a", "an",
+                                                "around", "about", "boards", "than"):
+            i += 1
+            continue
+        j = i + 1
+        while j < len(tokens) and tokens[j] in ("around", "about", "like", "roughly", "the"):
+            j += 1
+        if j >= len(tokens):
+            break
+        clock = _clock_at(tokens, j)
+        if clock is None:
+            i += 1
+            continue
+        hour, minute, used = clock
+        end = j + used
+        tail = tokens[end:end + 3]
+        # A bare small number after "a"/"for"/"is" is rarely a time ("a 2 shot", "for 2").
+        bare = used == 1 and tokens[j].isalpha() and tokens[j] not in ("noon", "midnight")
+        has_marker = bool((_PM_WORDS | _AM_WORDS) & set(tail)) or not bare or used > 1
+        before = tokens[max(0, i - 6):i]
+        role = "other"
+        if "flight" in before or "plane" in before or "flight" in tail[:1] or "flights" in before:
+            role = "flight"
+        elif cue in _DEADLINE or cue == "than" or _event_before(cue, before):
+            role = "arrive_by"
+        if cue in ("a", "an"):
+            if not (end < len(tokens) and tokens[end] in ("flight", "pm", "am")):
+                i += 1
+                continue
+            if "flight" in tokens[end:end + 2]:
+                role = "flight"
+        if cue in ("is", "for", "leaves", "departs", "boards") and role == "other":
+            i += 1
+            continue
+        if not has_marker and role == "other":
+            i += 1
+            continue
+        hhmm = _to_24h(hour, minute, tail)
+        if hhmm is None:
+            i += 1
+            continue
+        if end < len(tokens) and tokens[end] in ("am", "pm", "o'clock"):
+            end += 1
+        if end < len(tokens) and tokens[end] == "tonight":
+            end += 1
+        found.append(TimeMention(i, end, hhmm, role))
+        i = end
+    return found
