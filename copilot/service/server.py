@@ -79,7 +79,7 @@ class CopilotService:
                  proactive: ProactiveMonitor | None = None,
                  store: SignalStore | None = None,
                  now_local: Callable[[], datetime] | None = None,
-                 client_id: str | None = None, queue_size: int = 64,
+                 client_id: str | None = None, queue_size: int = 256,
                  tick_s: float = 1.0) -> None:
         self.vin = vin
         self.answer = answer
@@ -179,8 +179,10 @@ class CopilotService:
         try:
             self._queue.put_nowait((req, received))
         except queue.Full:
+            # not remembered as answered: the HMI's retry of this id gets computed
             self._publish_once(req.id, error_result(req.text or "", "busy",
-                                                    "I'm busy right now. Please ask again."))
+                                                    "I'm busy right now. Please ask again."),
+                               remember=False)
 
     # worker thread ------------------------------------------------------------------------
     def _work(self) -> None:
@@ -231,12 +233,14 @@ class CopilotService:
             elif a.type == "cancel_route":
                 self.trip = None
 
-    def _publish_once(self, rid: str, result: AskResult, *, speak: bool = False) -> None:
+    def _publish_once(self, rid: str, result: AskResult, *, speak: bool = False,
+                      remember: bool = True) -> None:
         reply = ServiceReply.model_validate({**result.model_dump(by_alias=True), "id": rid})
         body = reply.to_json().encode()
         with self._lock:
             self._pending.discard(rid)
-            self._answered[rid] = (body, time.monotonic())
+            if remember:
+                self._answered[rid] = (body, time.monotonic())
             while len(self._answered) > DEDUP_KEEP:
                 self._answered.popitem(last=False)
         if result.understanding.error is not None:
