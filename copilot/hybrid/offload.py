@@ -80,6 +80,7 @@ class CloudOffload:
         candidates: CandidateSource | None = None,
         replan: Replanner | None = None,
         annotate_device: bool = True,
+        max_slowdown: float = MAX_SLOWDOWN,
     ) -> None:
         self.client = client
         self.offload: Offload = offload
@@ -90,6 +91,7 @@ class CloudOffload:
         self.candidates = candidates
         self.replan = replan
         self.annotate_device = annotate_device
+        self.max_slowdown = max_slowdown
         self._link: Quality | None = link
         self._expected_ms = INITIAL_EXPECTED_CLOUD_MS
         self._lock = threading.Lock()
@@ -176,7 +178,7 @@ class CloudOffload:
         route = self.replan(stops, problem.destination, car, turn.at)
         if route is None:
             raise _Fallback("no_route", reply)
-        slack_s = max(60.0, MAX_SLOWDOWN * base.duration_s)
+        slack_s = max(60.0, self.max_slowdown * base.duration_s)
         if (route.destination.eta - base.destination.eta).total_seconds() > slack_s:
             raise _Fallback("worse", reply)
         proposal = Proposal(u, "ok", _reply_text(route), (SetRoute(route=route),), "cloud")
