@@ -25,6 +25,7 @@ class Reason(StrEnum):
     ACTIONS_TOO_MANY = "actions_too_many"
     MODEL_OUTPUT_NOT_JSON = "model_output_not_json"
     MODEL_OUTPUT_TOO_LONG = "model_output_too_long"
+    MODEL_OUTPUT_MALFORMED = "model_output_malformed"
     ACTIONS_WITHOUT_CONSENT = "actions_on_refusal_dropped"
     # Places
     PLACE_UNKNOWN = "place_unknown"

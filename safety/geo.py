@@ -22,9 +22,12 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
 
 
-def in_bbox(lat: float, lon: float, bbox: tuple[float, float, float, float]) -> bool:
+def in_bbox(
+    lat: float, lon: float, bbox: tuple[float, float, float, float], margin_deg: float = 0.0
+) -> bool:
     min_lat, min_lon, max_lat, max_lon = bbox
-    return min_lat <= lat <= max_lat and min_lon <= lon <= max_lon
+    return (min_lat - margin_deg <= lat <= max_lat + margin_deg
+            and min_lon - margin_deg <= lon <= max_lon + margin_deg)
 
 
 def first_point_in_disc(

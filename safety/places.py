@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 MAX_NAME_CHARS = 120
 """Android Automotive's default maxStringLength under UX restrictions (safety/POLICY.md)."""
+REGION_MARGIN_DEG = 0.01
+"""About 1 km: a pack's bbox is that of its roads, and places at the edge sit just outside."""
 POSITION_TOLERANCE_M = 250.0
 """A proposed place may sit this far from the index's point (way centroids, rounding)."""
 
@@ -100,7 +102,7 @@ def check_place(place: Place, ctx: TurnContext, f: PlaceFindings) -> Place | Non
     if not finite(place.lat, place.lon):
         f.reject(Reason.PLACE_NOT_FINITE, f"{place.lat},{place.lon}")
         return None
-    if not in_bbox(place.lat, place.lon, ctx.region_bbox):
+    if not in_bbox(place.lat, place.lon, ctx.region_bbox, REGION_MARGIN_DEG):
         f.reject(Reason.PLACE_OUTSIDE_REGION, f"{place.lat:.5f},{place.lon:.5f}")
         return None
     ref = _reference(place, ctx, f)

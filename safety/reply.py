@@ -24,7 +24,7 @@ from collections.abc import Iterable
 
 from safety.codes import Reason
 from safety.gate import Verdict
-from safety.request import OPERATE_RE, SAFETY_SYSTEM_RE, VEHICLE_CONTROL_RE
+from safety.request import SAFETY_SYSTEM_RE, VEHICLE_CONTROL_RE
 from safety.text import FLAG_INSTRUCTION, sanitize_untrusted, word_count
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,7 @@ _CLAIM_RE = re.compile(
     r"|activat\w*|deactivat\w*|start\w*|stop\w*|set\w*|rais\w*|lower\w*)\b",
     re.IGNORECASE,
 )
+_DOORS_RE = re.compile(r"\b(doors?|locks?)\b", re.IGNORECASE)
 _NEGATION_RE = re.compile(r"\b(can't|cannot|can not|won't|unable|not able|not allowed)\b",
                           re.IGNORECASE)
 
@@ -58,9 +59,9 @@ def claims_vehicle_control(reply: str) -> bool:
     """Does the reply say the car was (or will be) operated? The copilot never does that."""
     if _NEGATION_RE.search(reply):
         return False
-    part = SAFETY_SYSTEM_RE.search(reply) or VEHICLE_CONTROL_RE.search(reply)
-    return part is not None and _CLAIM_RE.search(reply) is not None and \
-        OPERATE_RE.search(reply) is not None
+    part = (SAFETY_SYSTEM_RE.search(reply) or VEHICLE_CONTROL_RE.search(reply)
+            or _DOORS_RE.search(reply))
+    return part is not None and _CLAIM_RE.search(reply) is not None
 
 
 def items_named(reply: str, names: Iterable[str]) -> int:

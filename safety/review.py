@@ -10,10 +10,20 @@ one short sentence); callers may instead use the device's own answer when
 
 from __future__ import annotations
 
+import json
 import logging
+from typing import cast
 
-from routing.messages import Action, CancelRoute, SetRoute, ShowPlaces, Status
-from safety.actions import check_allowlist
+from routing.messages import (
+    Action,
+    CancelRoute,
+    ServedBy,
+    SetRoute,
+    ShowPlaces,
+    Status,
+    Understanding,
+)
+from safety.actions import MAX_RAW_CHARS, check_allowlist, parse_model_actions
 from safety.codes import Reason
 from safety.gate import Proposal, Review, TurnContext, Verdict
 from safety.places import PlaceFindings, check_place
@@ -38,6 +48,9 @@ FALLBACK: dict[str, tuple[Status, str]] = {
     Reason.ACTION_NOT_ALLOWED: ("refused", "Sorry, I can't do that."),
     Reason.ACTION_MALFORMED: ("needs_clarification", "Sorry, could you say that again?"),
     Reason.ACTIONS_TOO_MANY: ("needs_clarification", "Sorry, could you say that again?"),
+    Reason.MODEL_OUTPUT_NOT_JSON: ("needs_clarification", "Sorry, could you say that again?"),
+    Reason.MODEL_OUTPUT_TOO_LONG: ("needs_clarification", "Sorry, could you say that again?"),
+    Reason.MODEL_OUTPUT_MALFORMED: ("needs_clarification", "Sorry, could you say that again?"),
     Reason.PLACE_UNKNOWN: _CLARIFY_PLACE,
     Reason.PLACE_UNIDENTIFIED: _CLARIFY_PLACE,
     Reason.PLACE_CATEGORY_MISMATCH: _CLARIFY_PLACE,
@@ -136,3 +149,40 @@ def review(proposal: Proposal, context: TurnContext) -> Review:
         key = kept[0].type if kept and status == "ok" else status
         reply = DEFAULT_REPLY[key]
     return Review(status=status, reply=reply, actions=tuple(kept), verdicts=tuple(verdicts))
+
+
+_STATUSES: frozenset[str] = frozenset(
+    {"ok", "needs_clarification", "infeasible", "refused", "not_understood"})
+MAX_MODEL_REPLY_CHARS = 4_000
+
+
+def review_model_output(
+    raw: object, understanding: Understanding, context: TurnContext,
+    served_by: ServedBy = "cloud",
+) -> Review:
+    """Review a model's raw answer (JSON text or a dict: status, reply, actions) as a proposal.
+
+    Anything malformed is refused item by item (bad actions) or as a whole (no usable
+    status/reply), with the parse verdicts in front of the review's own.
+    """
+    if isinstance(raw, str | bytes | bytearray):
+        try:
+            raw = json.loads(raw) if len(raw) <= MAX_RAW_CHARS else None
+        except (ValueError, RecursionError):  # not JSON, or nested absurdly deep
+            raw = None
+    obj = raw if isinstance(raw, dict) else {}
+    status, reply = obj.get("status"), obj.get("reply")
+    if status not in _STATUSES or not isinstance(reply, str):
+        verdict = Verdict("actions", "rejected", Reason.MODEL_OUTPUT_MALFORMED,
+                          f"status={str(status)[:30]!r} reply={type(reply).__name__}")
+        return _fail(Reason.MODEL_OUTPUT_MALFORMED, [verdict])
+    actions, parse_verdicts = parse_model_actions(obj.get("actions", []))
+    proposal = Proposal(understanding, cast(Status, status), reply[:MAX_MODEL_REPLY_CHARS],
+                        actions, served_by)
+    verdicts = list(parse_verdicts)
+    result = review(proposal, context)
+    verdicts.extend(result.verdicts)
+    rejection = _first_rejection(verdicts)
+    if rejection is not None and result.status == proposal.status and parse_verdicts:
+        return _fail(rejection, verdicts)
+    return Review(result.status, result.reply, result.actions, tuple(verdicts))
