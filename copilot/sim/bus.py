@@ -40,6 +40,13 @@ class Recorder:
         self._lock = threading.Lock()
         self.path = path
 
+    def meta(self, info: dict[str, Any]) -> None:
+        """The first line: what a replay needs to start the service the same way."""
+        if self._f is not None:
+            with self._lock:
+                self._f.write(json.dumps({"t_s": 0.0, "dir": "meta", "topic": "",
+                                          "payload": info}) + "\n")
+
     def write(self, t_s: float, direction: str, topic: str, payload: str, *, qos: int = 0,
               retain: bool = False) -> None:
         if self._f is None:

@@ -113,9 +113,17 @@ class Runner:
             raise SimulationError(str(e)) from None
         self.log = RunLog()
         self.t_s = 0.0
+        self._answers_due: list[tuple[float, str]] = []
+        self._answered_causes: set[str] = set()
+        self._answer_n = 0
 
     # -- set-up ---------------------------------------------------------------------------
     def _profile_file(self, tmp: Path) -> Path:
+        path = tmp / "profile.yaml"
+        path.write_text(yaml.safe_dump(self._profile_body(), sort_keys=False))
+        return path
+
+    def _profile_body(self) -> dict[str, Any]:
         p = self.scenario.profile
         body: dict[str, Any] = {
             "saved": {k: v.model_dump(exclude_none=True, mode="json") for k, v in p.saved.items()},
@@ -123,9 +131,7 @@ class Runner:
         }
         if p.flight_time:
             body["flight_time"] = p.flight_time
-        path = tmp / "profile.yaml"
-        path.write_text(yaml.safe_dump(body, sort_keys=False))
-        return path
+        return body
 
     def _audio(self, step: SayAudio | SaySynth) -> bytes:
         if isinstance(step, SayAudio):
@@ -190,6 +196,9 @@ class Runner:
                     except PartError as e:
                         raise SimulationError(str(e)) from None
                 recorder = Recorder(self.report_dir / "mqtt.jsonl" if self.opt.record else None)
+                recorder.meta({"scenario": sc.name, "map": str(self.map_path),
+                               "start_time": sc.start.time.isoformat(), "speedup": sc.speedup,
+                               "vin": self.opt.vin, "profile": self._profile_body()})
                 bus = SimBus(url, self.opt.vin, gateway=gateway, hmi=hmi, recorder=recorder,
                              clock=lambda: self.t_s).start()
                 self._publish_state(bus, car)
@@ -259,6 +268,12 @@ class Runner:
                     event_link = step.event.quality
                 else:
                     self._say(bus, car, i, step, audio.get(i), link, pending)
+            for due in [a for a in self._answers_due if a[0] <= self.t_s]:
+                self._answers_due.remove(due)
+                last_activity_s = self.t_s
+                self._answer_n += 1
+                self._say(bus, car, f"answer-{self._answer_n}", SayText(at_s=due[0], say=due[1]), None,
+                          link, pending)
             new_link = self._link_at(self.t_s, event_link)
             if new_link != link:
                 link = new_link
@@ -284,7 +299,7 @@ class Runner:
             if not service.alive():
                 self.log.errors.append(service.exit_reason())
                 break
-            done = not steps and not pending and (
+            done = not steps and not pending and not self._answers_due and (
                 car.arrived or (not car.line and self.t_s - last_activity_s > IDLE_END_SIM_S)
                 or (sc.duration_s is not None and self.t_s >= sc.duration_s))
             if sc.duration_s is not None and self.t_s >= sc.duration_s and not pending:
@@ -302,9 +317,9 @@ class Runner:
         self._collect(bus, car, pending)
         self.log.stops_visited = list(car.visited)
 
-    def _say(self, bus: SimBus, car: Car, i: int, step: Any, wav: bytes | None,
+    def _say(self, bus: SimBus, car: Car, i: int | str, step: Any, wav: bytes | None,
              link: LinkName, pending: dict[str, _Pending]) -> None:
-        rid = f"turn-{i}"
+        rid = i if isinstance(i, str) else f"turn-{i}"
         if isinstance(step, SayText):
             text, kind = step.say, "text"
             bus.request(rid, text=text)
@@ -347,6 +362,8 @@ class Runner:
                 link=p.link if p else self._link_at(self.t_s, None),
                 reply_latency_ms=round((got_wall - p.sent_wall) * 1000, 1) if p else None)
             self.log.turns.append(turn)
+            if turn.proactive:
+                self._maybe_answer(turn)
             route = turn.route()
             if route is not None:
                 self._replanned(len(self.log.turns) - 1, turn, route)
@@ -354,6 +371,16 @@ class Runner:
             elif any(a.type == "cancel_route" for a in turn.actions):
                 car.line = []
             self.progress("turn", turn)
+
+    def _maybe_answer(self, turn: TurnRecord) -> None:
+        cause = (turn.why or "").removeprefix("proactive:")
+        if cause in self._answered_causes:
+            return
+        for a in self.scenario.answers:
+            if cause.startswith(a.to):
+                self._answered_causes.add(cause)
+                self._answers_due.append((self.t_s + a.delay_s, a.say))
+                return
 
     def _replanned(self, index: int, turn: TurnRecord, route: Route) -> None:
         cause = "proactive" if turn.proactive else "request"

@@ -159,6 +159,18 @@ def _step_kind(raw: Any) -> str:
 _STEP_TYPES: dict[str, type[_Step]] = {
     "say": SayText, "say_audio": SayAudio, "say_synth": SaySynth, "event": EventStep}
 
+class Answer(_Strict):
+    """Extension: how the simulated driver answers the copilot's proactive suggestions.
+
+    `to` matches the start of the cause after "proactive:" (hazard, low_range, closed, or
+    "" for any); the driver says `say` once per matching suggestion, `delay_s` later.
+    """
+
+    to: str = ""
+    say: Annotated[str, Field(min_length=1, max_length=500)]
+    delay_s: float = Field(default=5.0, ge=0.0, le=600.0)
+
+
 StatusName = Literal["ok", "needs_clarification", "infeasible", "refused", "not_understood"]
 
 
@@ -173,6 +185,7 @@ class Scenario(_Strict):
     timeline: tuple[Step, ...] = Field(min_length=1)
     expect: tuple[dict[str, Any], ...] = Field(min_length=1)
     """Kept as written (the report echoes them); checked by copilot.sim.expectations."""
+    answers: tuple[Answer, ...] = ()
     duration_s: float | None = Field(default=None, gt=0.0, le=MAX_SIM_S)
     """Extension: stop the drive after this much simulated time (default: on arrival)."""
     description: str = ""
