@@ -59,8 +59,13 @@ def find_candidates(
     places: PlaceIndex, router: Router, category: Category, origin: LatLon,
     dest: LatLon | None, depart: datetime, *, avoid_brands: tuple[str, ...] = (),
     max_detour_s: float = 600.0, keep: int = KEEP, avoid: tuple[Avoid, ...] = (),
+    prefer_name: str | None = None,
 ) -> list[Candidate]:
-    """Up to `keep` candidates, smallest detour first. Raises NoCandidatesError with a reason."""
+    """Up to `keep` candidates, smallest detour first. Raises NoCandidatesError with a reason.
+
+    prefer_name ("Five Guys"): when some places of the category carry that name or brand,
+    only those are candidates; otherwise the whole category is.
+    """
     total = places.count(category)
     word = category.value.replace("_", " ")
     if total == 0:
@@ -70,6 +75,10 @@ def find_candidates(
     if not pool:
         pool = places.all_of(category)
     pool = [p for p in pool if not avoided(p, avoid_brands)]
+    if prefer_name:
+        named = [p for p in places.all_of(category) if avoided(p, (prefer_name,))]
+        named = [p for p in named if not avoided(p, avoid_brands)]
+        pool = named or pool
     if not pool:
         raise NoCandidatesError(
             category.value, f"Every {word} on this map is a brand you asked to avoid.")

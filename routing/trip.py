@@ -25,8 +25,9 @@ from routing.router import Avoid, LatLon, Router
 
 log = logging.getLogger(__name__)
 
-REFUEL_MARGIN = 0.9
-"""Drive at most this share of the remaining range before the inserted fuel stop."""
+REFUEL_MARGIN = 0.7
+"""Drive at most this share of the remaining range (road metres) before the inserted fuel
+stop: the safety gate allows 1.4 x the straight line, so 1 / 1.4 keeps both in agreement."""
 MAX_GEOMETRY_POINTS = 1_500
 
 
@@ -38,6 +39,8 @@ class StopSpec:
     fixed: MapPlace | None = None
     exclude_brands: tuple[str, ...] = ()
     label: str = ""
+    prefer_name: str | None = None
+    """A brand or name the driver said ("Five Guys"): preferred among the category."""
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,8 @@ def _groups(
         groups.append(find_candidates(
             places, router, spec.category, req.origin, dest_pt, req.depart,
             avoid_brands=(*prefs.avoid_brands, *spec.exclude_brands),
-            max_detour_s=prefs.max_detour_min * 60.0, avoid=req.avoid))
+            max_detour_s=prefs.max_detour_min * 60.0, avoid=req.avoid,
+            prefer_name=spec.prefer_name))
     return specs, groups
 
 
@@ -211,3 +215,33 @@ def plan_trip(req: TripRequest, places: PlaceIndex, router: Router) -> TripPlan:
         exact=sol.exact, refuel_added=refuel,
         late_by_s=late if late is not None and late > 0 else None, over_detour=over,
     )
+
+
+def route_in_order(
+    origin: LatLon, depart: datetime, stops: list[tuple[MapPlace, StopSpec]],
+    destination: MapPlace | None, router: Router, preferences: Preferences,
+    avoid: tuple[Avoid, ...] = (), arrive_by: datetime | None = None,
+) -> TripPlan:
+    """Route the given stops in the given order (a trip edited by remove_stop, or ETA checks)."""
+    pts = [origin, *((m.place.lat, m.place.lon) for m, _ in stops)]
+    if destination is not None:
+        pts.append((destination.place.lat, destination.place.lon))
+    if len(pts) < 2:
+        raise InfeasibleError("there is nowhere to go")
+    routed = router.route(pts, avoid)
+    dwell = preferences.stop_dwell_min * 60.0
+    t = 0.0
+    planned: list[PlannedStop] = []
+    for i, (m, spec) in enumerate(stops):
+        t += routed.legs[i].duration_s
+        planned.append(PlannedStop(m, depart + timedelta(seconds=t), spec))
+        t += dwell
+    if destination is not None:
+        t += routed.legs[-1].duration_s
+    else:
+        t -= dwell
+    arrival = depart + timedelta(seconds=t)
+    late = (arrival - arrive_by).total_seconds() if arrive_by else None
+    return TripPlan(stops=tuple(planned), destination=destination, arrival=arrival,
+                    distance_m=routed.distance_m, duration_s=t, geometry=routed.geometry,
+                    exact=True, late_by_s=late if late is not None and late > 0 else None)

@@ -1,10 +1,62 @@
-"""`copilot ask` and `copilot map`."""
+"""`copilot ask`, `copilot map build|info` and `copilot bench routing`.
+
+Heavy libraries (Valhalla, osmium, the NLU) are imported inside the commands, so `--help`
+stays fast. A bad input line gives a `not_understood` output line with the reason and the
+run goes on; a map that cannot be built or a profile that cannot be read is one clear error
+line on stderr and exit code 1.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
 import click
 
-from copilot.commands.common import not_landed
+from copilot.commands.bench import bench_group
+from copilot.commands.common import fail
+
+log = logging.getLogger(__name__)
+
+
+def _open_pack(pbf: str, progress: bool) -> Any:
+    from routing.errors import MapError
+    from routing.pack import RegionPack
+
+    try:
+        return RegionPack.open(Path(pbf), progress=progress)
+    except MapError as exc:
+        fail(str(exc))
+
+
+def _bad_line(text: str, why: str) -> str:
+    from copilot.messages import AskResult, Timings
+    from routing.messages import Intent, Understanding
+
+    u = Understanding(text=text[:2000], intent=Intent.OUT_OF_SCOPE, confidence=0.0,
+                      error="not_text")
+    return AskResult(understanding=u, status="not_understood",
+                     reply="Sorry, I couldn't read that request.",
+                     timings_ms=Timings(understand=0, plan=0, validate=0, total=0),
+                     why=why).to_json()
+
+
+def _offload_hook(cloud_llm: str | None, cloud_model: str | None, offload: str,
+                  link: str | None, privacy: str, pack: Any) -> Any:
+    """The hybrid engineer's hook when it exists; None (device only) otherwise."""
+    try:
+        from copilot.hybrid import build_offload
+    except ImportError:
+        if offload == "always" and cloud_llm:
+            log.warning("--offload always: the hybrid module is not installed; device only")
+        return None
+    hook = build_offload(cloud_llm, cloud_model, offload, link, privacy)
+    if hook is not None and hasattr(hook, "attach_pack"):
+        hook = hook.attach_pack(pack)
+    return hook
 
 
 @click.command(help="Answer driver turns (JSONL on stdin): reply, route, actions.")
@@ -16,8 +68,40 @@ from copilot.commands.common import not_landed
 @click.option("--offload", type=click.Choice(["auto", "always", "never"]), default="auto")
 @click.option("--link", type=click.Choice(["good", "degraded", "none"]), default=None)
 @click.option("--privacy", type=click.Choice(["standard", "strict"]), default="standard")
-def ask(**_: object) -> None:
-    not_landed("ask", 4)
+def ask(map_path: str, profile: str | None, jsonl: bool, cloud_llm: str | None,
+        cloud_model: str | None, offload: str, link: str | None, privacy: str) -> None:
+    from pydantic import ValidationError
+
+    from copilot.dialog import Copilot
+    from copilot.messages import AskTurn
+    from routing.errors import ProfileError
+    from routing.profile import Profile
+
+    pack = _open_pack(map_path, progress=sys.stderr.isatty())
+    try:
+        prof = Profile.load(profile) if profile else Profile()
+    except ProfileError as exc:
+        fail(str(exc))
+    hook = None
+    if offload != "never" or cloud_llm:
+        try:
+            hook = _offload_hook(cloud_llm, cloud_model, offload, link, privacy, pack)
+        except ValueError as exc:
+            fail(str(exc), 2)
+    copilot = Copilot(pack, prof, offload=hook)
+    for n, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            turn = AskTurn.model_validate_json(line)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "line"
+            log.warning("input line %d rejected: %s: %s", n, where, first["msg"])
+            click.echo(_bad_line(line.strip(), f"bad_input:{where}"))
+            continue
+        click.echo(copilot.answer(turn).to_json())
+        sys.stdout.flush()
 
 
 @click.group(name="map", help="Region packs: Valhalla tiles + place index from a .pbf.")
@@ -28,10 +112,40 @@ def map_group() -> None:
 @map_group.command(name="build", help="Build (or reuse) the region pack for REGION.osm.pbf.")
 @click.argument("pbf", type=click.Path())
 def map_build(pbf: str) -> None:
-    not_landed("map build", 4)
+    import time
+
+    t0 = time.monotonic()
+    pack = _open_pack(pbf, progress=True)
+    took = time.monotonic() - t0
+    info = pack.info
+    click.echo(f"{info.source}: pack {pack.path} ({took:.2f} s; built in {info.built_s:.2f} s)")
 
 
 @map_group.command(name="info", help="Show what a region pack holds (places per category).")
 @click.argument("pbf", type=click.Path())
-def map_info(pbf: str) -> None:
-    not_landed("map info", 4)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object instead of a table.")
+def map_info(pbf: str, as_json: bool) -> None:
+    pack = _open_pack(pbf, progress=True)
+    info = pack.info
+    if as_json:
+        click.echo(json.dumps({"source": info.source, "sha256": info.sha256, "bbox": info.bbox,
+                               "built_s": info.built_s, "path": str(pack.path),
+                               "places": info.counts}))
+        return
+    a, b, c, d = info.bbox
+    click.echo(f"{info.source}  sha256 {info.sha256[:12]}  built in {info.built_s:.2f} s")
+    click.echo(f"bbox {a:.4f},{b:.4f} .. {c:.4f},{d:.4f}   pack {pack.path}")
+    click.echo("places per category (OpenStreetMap data, ODbL):")
+    for cat, n in info.counts.items():
+        click.echo(f"  {cat:<14} {n:>5}")
+
+
+@bench_group.command(name="routing", help="Planner gap vs brute force, ask latency, pack build.")
+@click.option("--maps", default="/work/shared/maps", type=click.Path(), show_default=True,
+              help="Directory holding harrisburg/baltimore/copenhagen .osm.pbf.")
+@click.option("--repeat", default=15, show_default=True, help="Timed runs per case.")
+def bench_routing(maps: str, repeat: int) -> None:
+    from copilot.dialog_bench import run_all
+
+    ok = run_all(Path(maps), repeat)
+    sys.exit(0 if ok else 1)

@@ -1,0 +1,197 @@
+"""The copilot on the device: understanding + vehicle state + planner -> a reviewed answer.
+
+    copilot = Copilot(RegionPack.open(pbf), Profile.load(yaml))
+    result = copilot.answer(AskTurn(text=..., at=..., state={...}, trip=None))
+
+Every answer leaves through `safety.review.review` (the one door). Statuses: `ok`,
+`needs_clarification` (ambiguous, unknown saved place, missing place), `infeasible` (with the
+reason: no such place on the map, late for the flight, out of range, outside the map,
+unreachable), `refused` (operating the car), `not_understood` (bad input, out of scope).
+`answer` never raises for user input: anything unexpected becomes a short apology, logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from copilot.dialog_intents import HANDLERS, Answer, Turn
+from copilot.dialog_resolve import Clarify
+from copilot.messages import AskResult, AskTurn, Timings
+from copilot.replies import PLACE_NOUN
+from routing.errors import (
+    InfeasibleError,
+    NoCandidatesError,
+    OutsideMapError,
+    RoutingError,
+    UnknownSavedPlaceError,
+    UnreachableError,
+)
+from routing.messages import Category, Intent, Place, SetRoute, Understanding
+from routing.pack import RegionPack
+from routing.profile import Profile
+from routing.router import Avoid
+from safety.gate import Proposal, TurnContext
+from sensors.messages import HazardEvent
+from sensors.state import VehicleSnapshot
+
+log = logging.getLogger(__name__)
+
+Offload = Callable[[AskTurn, Understanding, AskResult, TurnContext], AskResult | None]
+LOW_CONFIDENCE = 0.35
+
+
+def _ms(t0: float) -> float:
+    return round((time.perf_counter() - t0) * 1000.0, 2)
+
+
+def _sentence(msg: str) -> str:
+    msg = msg.strip()
+    msg = msg[:1].upper() + msg[1:]
+    return msg if msg.endswith((".", "?", "!")) else msg + "."
+
+
+class Copilot:
+    """Answers `ask` turns against one region pack and one driver profile."""
+
+    def __init__(self, pack: RegionPack, profile: Profile | None = None,
+                 understander: Any = None, offload: Offload | None = None) -> None:
+        self.pack = pack
+        self.profile = profile or Profile()
+        self._understander = understander
+        self.offload = offload
+
+    def _understand(self, text: str) -> Understanding:
+        if self._understander is None:
+            from copilot.nlu import Understander  # heavy: loads vocabularies (LLM lazily)
+
+            self._understander = Understander()
+        u: Understanding = self._understander.understand(text)
+        return u
+
+    def answer(self, turn: AskTurn, hazards: tuple[HazardEvent, ...] = ()) -> AskResult:
+        t0 = time.perf_counter()
+        u = self._understand(turn.text)
+        return self.answer_understood(u, turn, hazards, understand_ms=_ms(t0), t0=t0)
+
+    def answer_understood(self, understanding: Understanding, turn: AskTurn,
+                          hazards: tuple[HazardEvent, ...] = (), *,
+                          understand_ms: float = 0.0, t0: float | None = None) -> AskResult:
+        t_start = t0 if t0 is not None else time.perf_counter()
+        u = understanding
+        vehicle = VehicleSnapshot.from_vss(turn.state)
+        t_plan = time.perf_counter()
+        try:
+            ans = self._propose(u, turn, vehicle, hazards)
+        except Exception:  # the last line of defence: a short apology, never a traceback
+            log.exception("planning failed for %r", turn.text[:80])
+            ans = Answer("infeasible", "Sorry, I couldn't plan that.", why="internal_error")
+        plan_ms = _ms(t_plan)
+        ctx = self._context(vehicle, turn, hazards, ans)
+        t_val = time.perf_counter()
+        from safety.review import review
+
+        verdict = review(Proposal(u, ans.status, ans.reply, ans.actions), ctx)
+        for v in verdict.verdicts:
+            if v.outcome != "pass":
+                log.info("safety %s %s %s: %s", v.check, v.outcome, v.reason, v.detail)
+        why = ans.why
+        if verdict.rejected:
+            why = next(v.reason for v in verdict.verdicts if v.outcome == "rejected")
+            why = f"safety:{why}"
+        val_ms = _ms(t_val)
+        result = AskResult(
+            understanding=u, status=verdict.status, reply=verdict.reply,
+            actions=verdict.actions, served_by="device",
+            timings_ms=Timings(understand=understand_ms, plan=plan_ms, validate=val_ms,
+                               total=_ms(t_start)),
+            why=why,
+        )
+        if self.offload is not None:
+            try:
+                cloud = self.offload(turn, u, result, ctx)
+            except Exception:  # the hybrid hook must never cost the device's answer
+                log.exception("offload hook failed; keeping the device answer")
+                cloud = None
+            if cloud is not None:
+                return cloud
+        return result
+
+    def _context(self, vehicle: VehicleSnapshot, turn: AskTurn,
+                 hazards: tuple[HazardEvent, ...], ans: Answer) -> TurnContext:
+        used: dict[tuple[str, int], Category] = {}
+        for a in ans.actions:
+            if isinstance(a, SetRoute):
+                for p in (*a.route.stops, a.route.destination):
+                    if p.osm_type and p.osm_id is not None and p.category is not None:
+                        used[(p.osm_type, p.osm_id)] = p.category
+        places = self.pack.places
+
+        def known(osm_type: str, osm_id: int) -> Place | None:
+            place = places.get(osm_type, osm_id)
+            want = used.get((osm_type, osm_id))
+            if place is not None and want is not None and want != place.category \
+                    and want in places.categories_of(osm_type, osm_id):
+                return place.model_copy(update={"category": want})  # one place, many kinds
+            return place
+
+        return TurnContext(
+            vehicle=vehicle, now=turn.at, region_bbox=self.pack.bbox, known_place=known,
+            saved_places=dict(self.profile.saved), hazards=hazards,
+            arrive_by=ans.deadline.at if ans.deadline else None,
+            range_reserve_m=self.profile.preferences.range_reserve_km * 1000.0,
+            reroute_duration_s=ans.reroute_duration_s, open_at_arrival=ans.open_at_arrival,
+            trip=turn.trip,
+        )
+
+    def _propose(self, u: Understanding, turn: AskTurn, vehicle: VehicleSnapshot,
+                 hazards: tuple[HazardEvent, ...]) -> Answer:
+        if u.error or (u.intent == Intent.OUT_OF_SCOPE):
+            return Answer("not_understood", "Sorry, I can help with routes, stops and the car's "
+                          "range.", why=f"nlu:{u.error or 'out_of_scope'}")
+        if u.intent == Intent.VEHICLE_CONTROL:
+            return Answer("refused", "Sorry, I can't operate the car.", why="vehicle_control")
+        handler = HANDLERS.get(u.intent)
+        if handler is None:
+            return Answer("not_understood", "Sorry, I didn't catch that.", why="no_handler")
+        needs_position = u.intent not in (Intent.CANCEL, Intent.ASK_VEHICLE)
+        pos = vehicle.position
+        if needs_position and pos is None:
+            return Answer("infeasible", "I don't know where the car is right now.",
+                          why="no_position")
+        try:
+            if needs_position and pos is not None:
+                self.pack.check_inside(pos[0], pos[1], "the car")
+            turn_ = Turn(u=u, now=turn.at, vehicle=vehicle, origin=pos or (0.0, 0.0),
+                         trip=turn.trip, pack=self.pack, profile=self.profile,
+                         avoid=tuple(Avoid(h.lat, h.lon, h.radius_m) for h in hazards))
+            if u.confidence < LOW_CONFIDENCE and u.intent == Intent.NAVIGATE \
+                    and u.destination is None and not u.stops:
+                raise Clarify("Sorry, where would you like to go?")
+            return handler(turn_)
+        except Clarify as c:
+            return Answer("needs_clarification", str(c), why="clarify")
+        except UnknownSavedPlaceError as e:
+            return Answer("needs_clarification",
+                          f"I don't have your {e.label} saved. Where is it?",
+                          why=e.code)
+        except NoCandidatesError as e:
+            if e.category in Category.__members__.values() and str(e).startswith("There is no"):
+                noun = PLACE_NOUN.get(Category(e.category), e.category)
+                text = f"There's no {noun} on this map, so I can't plan that."
+            else:
+                text = _sentence(str(e))
+            return Answer("infeasible", text, why=f"{e.code}:{e.category}")
+        except OutsideMapError as e:
+            msg = str(e) if str(e).startswith("Your") else "You're outside the on-board map."
+            return Answer("infeasible", _sentence(msg), why=e.code)
+        except UnreachableError as e:
+            return Answer("infeasible", "I can't find a drivable route there on this map.",
+                          why=e.code)
+        except InfeasibleError as e:
+            return Answer("infeasible", _sentence(f"I can't plan that: {e}"), why=e.code)
+        except RoutingError as e:
+            log.warning("routing error: %s", e)
+            return Answer("infeasible", "Sorry, I couldn't plan that route.", why=e.code)

@@ -1,0 +1,281 @@
+"""One handler per intent: understanding + vehicle + trip in, a proposed answer out.
+
+Handlers raise routing errors and `Clarify`; copilot.dialog turns those into statuses and
+short replies. Nothing here is sent anywhere: every answer still passes the safety gate.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from copilot.dialog_resolve import (
+    Clarify,
+    Deadline,
+    deadline,
+    destination,
+    named_place,
+    stop_spec,
+    trip_place,
+)
+from copilot.replies import NOUN, clock, dest_word, minutes, place_name, route_reply
+from routing.candidates import find_candidates
+from routing.messages import (
+    Action,
+    CancelRoute,
+    Category,
+    CategoryRef,
+    Intent,
+    Place,
+    Route,
+    SetRoute,
+    ShowPlaces,
+    Status,
+    Understanding,
+)
+from routing.opening import open_state
+from routing.pack import RegionPack
+from routing.places import MapPlace
+from routing.profile import Profile
+from routing.router import Avoid, LatLon
+from routing.trip import StopSpec, TripPlan, TripRequest, plan_trip, route_in_order
+from sensors.state import VehicleSnapshot
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Answer:
+    status: Status
+    reply: str
+    actions: tuple[Action, ...] = ()
+    deadline: Deadline | None = None
+    reroute_duration_s: float | None = None
+    open_at_arrival: dict[tuple[str, int] | str, bool] = field(default_factory=dict)
+    why: str | None = None
+
+
+@dataclass(frozen=True)
+class Turn:
+    u: Understanding
+    now: datetime
+    vehicle: VehicleSnapshot
+    origin: LatLon
+    trip: Route | None
+    pack: RegionPack
+    profile: Profile
+    avoid: tuple[Avoid, ...]
+
+
+def _route_answer(t: Turn, plan: TripPlan, dl: Deadline | None, asked: Category | None,
+                  why: str) -> Answer:
+    dest = dest_word(plan.destination, asked) if plan.destination else None
+    if dl is not None and plan.late_by_s:
+        return _late(t, plan, dl, dest)
+    opens: dict[tuple[str, int] | str, bool] = {}
+    for s in plan.stops:
+        state = open_state(s.place.opening_hours, s.eta)
+        p = s.place.place
+        if state is not None and p.osm_type and p.osm_id is not None:
+            opens[(p.osm_type, p.osm_id)] = state
+    reply = route_reply(plan, dest, dl.said if dl and not dl.is_flight else dl.at if dl else None)
+    return Answer("ok", reply, (SetRoute(route=plan.to_route()),), dl, plan.duration_s, opens,
+                  why)
+
+
+def _late(t: Turn, plan: TripPlan, dl: Deadline, dest: str | None) -> Answer:
+    what = f"your {clock(dl.said)} flight" if dl.is_flight else clock(dl.said)
+    where = dest or "there"
+    if plan.stops:
+        direct = route_in_order(t.origin, t.now, [], plan.destination, t.pack.router,
+                                t.profile.preferences, t.avoid, dl.at)
+        if direct.late_by_s is None:
+            return Answer("infeasible", f"With these stops you'd reach {where} at "
+                          f"{clock(plan.arrival)}, too late for {what}. Drop a stop?",
+                          deadline=dl, why="late_with_stops")
+    return Answer("infeasible", f"You can't make {what}: the earliest arrival at {where} is "
+                  f"{clock(plan.arrival)}.", deadline=dl, why="late")
+
+
+def _request(t: Turn, dest: MapPlace | None, stops: tuple[StopSpec, ...],
+             dl: Deadline | None) -> TripRequest:
+    electric = t.vehicle.soc_percent is not None and t.vehicle.fuel_percent is None
+    return TripRequest(origin=t.origin, depart=t.now, destination=dest, stops=stops,
+                       arrive_by=dl.at if dl else None, range_m=t.vehicle.range_m,
+                       electric=electric, preferences=t.profile.preferences, avoid=t.avoid)
+
+
+def navigate(t: Turn) -> Answer:
+    u = t.u
+    if u.destination is None and not u.stops:
+        raise Clarify("Where would you like to go?")
+    dl = deadline(t.now, u.arrive_by, u.flight_time, t.profile)
+    if dl is not None and dl.at < t.now:
+        what = f"your {clock(dl.said)} flight" if dl.is_flight else clock(dl.said)
+        return Answer("infeasible", f"It's already too late for {what}.", deadline=dl,
+                      why="deadline_passed")
+    dest = None
+    asked = None
+    if u.destination is not None:
+        if isinstance(u.destination, CategoryRef):
+            asked = u.destination.category
+        dest = destination(t.pack, t.profile, u.destination, t.origin, t.now, t.avoid)
+    stops = tuple(stop_spec(t.pack, t.profile, s, t.origin, t.u.text) for s in u.stops)
+    plan = plan_trip(_request(t, dest, stops, dl), t.pack.places, t.pack.router)
+    return _route_answer(t, plan, dl, asked, "planned")
+
+
+def _trip_dest(t: Turn, trip: Route) -> MapPlace:
+    return trip_place(t.pack, trip.destination)
+
+
+def add_stop(t: Turn) -> Answer:
+    if t.trip is None:
+        return navigate(t)
+    if not t.u.stops and t.u.destination is None:
+        raise Clarify("Which stop should I add?")
+    asks = t.u.stops
+    if not asks and t.u.destination is not None:  # "add a coffee stop" parsed as destination
+        d = t.u.destination
+        from routing.messages import StopRequest
+        asks = (StopRequest(category=getattr(d, "category", None), saved=getattr(d, "saved", None),
+                            name=getattr(d, "name", None)),)
+    kept = tuple(StopSpec(fixed=trip_place(t.pack, s), label=s.name or s.saved or "stop")
+                 for s in t.trip.stops)
+    new = tuple(stop_spec(t.pack, t.profile, s, t.origin, t.u.text) for s in asks)
+    dl = deadline(t.now, t.u.arrive_by, t.u.flight_time, t.profile)
+    plan = plan_trip(_request(t, _trip_dest(t, t.trip), kept + new, dl), t.pack.places,
+                     t.pack.router)
+    return _route_answer(t, plan, dl, t.trip.destination.category, "stop_added")
+
+
+def _matches(place: Place, ask_words: set[str], cats: set[Category], saved: set[str],
+             pack: RegionPack) -> bool:
+    if place.saved and place.saved in saved:
+        return True
+    pcats = {place.category} if place.category else set()
+    if place.osm_type and place.osm_id is not None:
+        pcats |= pack.places.categories_of(place.osm_type, place.osm_id)
+    if cats & pcats:
+        return True
+    name_words = set(re.findall(r"\w+", (place.name or "").lower()))
+    return bool(ask_words) and ask_words <= name_words
+
+
+def remove_stop(t: Turn) -> Answer:
+    if t.trip is None or not t.trip.stops:
+        return Answer("needs_clarification", "There are no stops on the route to remove.",
+                      why="no_stops")
+    asks = list(t.u.stops)
+    cats = {s.category for s in asks if s.category} | (
+        {t.u.destination.category} if isinstance(t.u.destination, CategoryRef) else set())
+    saved = {s.saved for s in asks if s.saved}
+    words = set()
+    for s in asks:
+        if s.name:
+            words |= set(re.findall(r"\w+", s.name.lower()))
+    drop = [s for s in t.trip.stops if _matches(s, words, cats, saved, t.pack)]
+    if not drop:
+        names = ", ".join(s.name or s.saved or "a stop" for s in t.trip.stops[:3])
+        raise Clarify(f"Which stop should I drop: {names}?")
+    keep = [(trip_place(t.pack, s), StopSpec(label=s.name or "stop"))
+            for s in t.trip.stops if s not in drop]
+    dl = deadline(t.now, t.u.arrive_by, t.u.flight_time, t.profile)
+    plan = route_in_order(t.origin, t.now, keep, _trip_dest(t, t.trip), t.pack.router,
+                          t.profile.preferences, t.avoid, dl.at if dl else None)
+    ans = _route_answer(t, plan, dl, t.trip.destination.category, "stop_removed")
+    if ans.status == "ok":
+        gone = drop[0].name or (f"your {drop[0].saved}" if drop[0].saved else "that stop")
+        ans.reply = f"Dropped {gone}; at {dest_word(plan.destination, None) if plan.destination else 'the end'} {clock(plan.arrival)}."  # noqa: E501
+    return ans
+
+
+def cancel(t: Turn) -> Answer:
+    if t.trip is None:
+        return Answer("ok", "There's no active route.", why="no_trip")
+    return Answer("ok", "Okay, guidance stopped.", (CancelRoute(),), why="cancelled")
+
+
+def find_place(t: Turn) -> Answer:
+    u = t.u
+    ref = u.destination
+    cat = ref.category if isinstance(ref, CategoryRef) else next(
+        (s.category for s in u.stops if s.category), None)
+    name = getattr(ref, "name", None) or next((s.name for s in u.stops if s.name), None)
+    if cat is None and name:
+        m = named_place(t.pack, name, t.origin)
+        return Answer("ok", f"{place_name(m)} is on the map; want to go there?",
+                      (ShowPlaces(places=(m.place,)),), why="found_by_name")
+    if cat is None:
+        raise Clarify("What kind of place are you looking for?")
+    dest_pt = None
+    if t.trip is not None:
+        dest_pt = (t.trip.destination.lat, t.trip.destination.lon)
+    cands = find_candidates(t.pack.places, t.pack.router, cat, t.origin, dest_pt, t.now,
+                            avoid_brands=t.profile.preferences.avoid_brands, keep=3,
+                            avoid=t.avoid, prefer_name=name)
+    shown = ", ".join(f"{place_name(c.place)} ({minutes(c.to_s)})" for c in cands)
+    return Answer("ok", f"Nearest {NOUN.get(cat, cat.value)}: {shown}.",
+                  (ShowPlaces(places=tuple(c.place.place for c in cands)),), why="found")
+
+
+def ask_eta(t: Turn) -> Answer:
+    dl = deadline(t.now, t.u.arrive_by, t.u.flight_time, t.profile)
+    if t.trip is None:
+        if t.u.destination is None:
+            return Answer("ok", "There's no active route; where would you like to go?",
+                          why="no_trip")
+        dest = destination(t.pack, t.profile, t.u.destination, t.origin, t.now, t.avoid)
+        stops: list[tuple[MapPlace, StopSpec]] = []
+    else:
+        dest = _trip_dest(t, t.trip)
+        stops = [(trip_place(t.pack, s), StopSpec(label=s.name or "stop")) for s in t.trip.stops]
+    plan = route_in_order(t.origin, t.now, stops, dest, t.pack.router, t.profile.preferences,
+                          t.avoid, dl.at if dl else None)
+    word = dest_word(dest, dest.place.category)
+    text = f"You'll reach {word} at {clock(plan.arrival)}, in {minutes(plan.duration_s)}."
+    if dl is not None:
+        what = f"your {clock(dl.said)} flight" if dl.is_flight else clock(dl.said)
+        spare = (dl.at - plan.arrival).total_seconds()
+        text += (f" That's {minutes(spare)} ahead of {what}." if spare >= 0
+                 else f" That's {minutes(-spare)} late for {what}.")
+    return Answer("ok", text, why="eta")
+
+
+def ask_vehicle(t: Turn) -> Answer:
+    v = t.vehicle
+    text = t.u.text.lower()
+    if re.search(r"\btyres?\b|\btires?\b|pressure|oil|wiper|brake", text):
+        return Answer("ok", "I don't have that reading; check the instrument cluster.",
+                      why="no_signal")
+    parts = []
+    if v.range_m is not None:
+        parts.append(f"About {v.range_m / 1000:.0f} km of range left")
+    if v.soc_percent is not None:
+        parts.append(f"battery at {v.soc_percent:.0f}%")
+    elif v.fuel_percent is not None:
+        parts.append(f"fuel at {v.fuel_percent:.0f}%")
+    if not parts:
+        return Answer("ok", "I don't have range or fuel readings right now.", why="no_signal")
+    reply = (", ".join(parts) + ".").capitalize() if not parts[0].startswith("About") \
+        else ", ".join(parts) + "."
+    if t.trip is not None and v.range_m is not None:
+        reserve = t.profile.preferences.range_reserve_km * 1000.0
+        need = t.trip.distance_m
+        reply += (" That covers the trip." if v.range_m - reserve >= need
+                  else " Not enough for the trip; I'd add a fuel stop.")
+    return Answer("ok", reply, why="vehicle")
+
+
+HANDLERS = {
+    Intent.NAVIGATE: navigate,
+    Intent.ADD_STOP: add_stop,
+    Intent.REMOVE_STOP: remove_stop,
+    Intent.CANCEL: cancel,
+    Intent.FIND_PLACE: find_place,
+    Intent.ASK_ETA: ask_eta,
+    Intent.ASK_VEHICLE: ask_vehicle,
+}
+
