@@ -22,12 +22,14 @@ class SensorIngest:
 
     def __init__(self, vin: str, store: SignalStore, drops: DropCounter | None = None,
                  on_signal: Callable[[str, Reading], None] | None = None,
-                 on_hazard: Callable[[HazardEvent, bool], None] | None = None) -> None:
+                 on_hazard: Callable[[HazardEvent, bool], None] | None = None,
+                 on_link: Callable[[LinkEvent], None] | None = None) -> None:
         self.vin = vin
         self.store = store
         self.drops = DropCounter() if drops is None else drops
         self.on_signal = on_signal
         self.on_hazard = on_hazard
+        self.on_link = on_link
         self.received = 0
         self.hazards_accepted = 0
         self.links_accepted = 0
@@ -64,6 +66,8 @@ class SensorIngest:
             else:
                 self.links_accepted += 1
                 self.store.set_link(link)
+                if self.on_link is not None:
+                    self.on_link(link)
         return True
 
     def _drop(self, kind: str, reason: DropReason, topic: str) -> None:

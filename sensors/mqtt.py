@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import socket
 import ssl
 import threading
 import time
@@ -106,13 +107,16 @@ class MqttSession:
         self.client = c
         self._clean_start = clean_start
 
-    def start(self, timeout_s: float = 10.0, *, wait: bool = True) -> MqttSession:
-        """Connect in the background (retrying until the broker is up) and start the loop."""
+    def start(self, timeout_s: float | None = 10.0, *, wait: bool = True) -> MqttSession:
+        """Connect in the background (retrying until the broker is up) and start the loop.
+
+        Waits for the first connection up to timeout_s (None: forever); refused credentials
+        raise ConnectionError at once."""
         self.client.connect_async(self.address.host, self.address.port, keepalive=KEEPALIVE_S,
                                   clean_start=self._clean_start,
                                   properties=_connect_properties(self._session_expiry_s))
         self.client.loop_start()
-        deadline = time.monotonic() + timeout_s
+        deadline = time.monotonic() + (timeout_s if timeout_s is not None else float("inf"))
         while wait and not self.connected.wait(0.05):
             if not self.refused.is_set() and time.monotonic() < deadline:
                 continue
@@ -148,6 +152,10 @@ class MqttSession:
                 client.disconnect()  # retrying with the same credentials cannot help
             return
         self.connects += 1
+        sock = client.socket()
+        if sock is not None:  # paho leaves Nagle on: small messages would wait ~40 ms for ACKs
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         log.info("%s connected (session present: %s)", self.client_id, flags.session_present)
         if self.subscriptions:
             client.subscribe(list(self.subscriptions))

@@ -1,10 +1,35 @@
-"""`copilot serve`: the in-car service over MQTT."""
+"""`copilot serve` (the in-car service over MQTT) and `copilot bench mqtt`."""
 
 from __future__ import annotations
 
+import json
+import logging
+import signal
+import threading
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
 import click
 
-from copilot.commands.common import not_landed
+from copilot.commands.bench import bench_group
+from copilot.commands.common import EXIT_USAGE, fail
+
+log = logging.getLogger(__name__)
+
+
+def _parse_start(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        t = datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"--start-time {value!r} is not ISO-8601 (e.g. 2026-11-25T15:00:00-05:00)",
+             EXIT_USAGE)
+    if t.tzinfo is None:
+        fail("--start-time needs a UTC offset (e.g. -05:00)", EXIT_USAGE)
+    return t
 
 
 @click.command(help="The in-car service: MQTT sensors and requests in, replies out.")
@@ -12,6 +37,112 @@ from copilot.commands.common import not_landed
 @click.option("--vin", required=True, help="The vehicle's id (topic prefix).")
 @click.option("--username", default=None)
 @click.option("--password", default=None)
-@click.option("--map", "map_path", type=click.Path(), default=None, help="REGION.osm.pbf")
-def serve(**_: object) -> None:
-    not_landed("serve", 5)
+@click.option("--map", "map_path", type=click.Path(), default=None,
+              help="REGION.osm.pbf (default: the embedded map).")
+@click.option("--profile", "profile_path", type=click.Path(), default=None,
+              help="PROFILE.yaml (saved places, preferences).")
+@click.option("--cafile", type=click.Path(), default=None,
+              help="CA certificate that signed the broker's TLS certificate (mqtts://).")
+@click.option("--cloud-llm", default=None, help="Base URL of an OpenAI-compatible endpoint.")
+@click.option("--cloud-model", default=None)
+@click.option("--offload", type=click.Choice(["auto", "always", "never"]), default="auto")
+@click.option("--link", type=click.Choice(["good", "degraded", "none"]), default=None,
+              help="Fix the link quality (default: follow vehicle/VIN/events/link).")
+@click.option("--privacy", type=click.Choice(["standard", "strict"]), default="standard")
+@click.option("--speech-engine", type=click.Choice(["pocketsphinx", "vosk"]),
+              default="pocketsphinx", help="Recogniser for spoken requests.")
+@click.option("--speech-model", type=click.Path(), default=None, help="Recogniser model dir.")
+@click.option("--start-time", default=None,
+              help="Simulated local time at start (ISO-8601 with offset) for turn times.")
+@click.option("--time-warp", type=float, default=1.0, show_default=True,
+              help="Simulated seconds per wall second (with --start-time).")
+@click.option("--proactive/--no-proactive", default=True, show_default=True,
+              help="Speak up about low range, hazards on the route and closed stops.")
+@click.option("--speak-proactive", is_flag=True,
+              help="Also publish proactive turns as speech on copilot/VIN/reply/audio.")
+@click.option("--client-id", default=None, help="MQTT client id (default copilot-VIN).")
+def serve(broker: str, vin: str, username: str | None, password: str | None,
+          map_path: str | None, profile_path: str | None, cafile: str | None,
+          cloud_llm: str | None, cloud_model: str | None, offload: str, link: str | None,
+          privacy: str, speech_engine: str, speech_model: str | None, start_time: str | None,
+          time_warp: float, proactive: bool, speak_proactive: bool,
+          client_id: str | None) -> None:
+    from sensors.mqtt import BrokerAddress, BrokerUrlError
+
+    if not vin or any(c in vin for c in "/+#") or len(vin) > 64:
+        fail(f"--vin {vin!r}: use letters and digits (no '/', '+', '#')", EXIT_USAGE)
+    try:
+        address = BrokerAddress.parse(broker, username, password, cafile)
+    except BrokerUrlError as e:
+        fail(str(e), EXIT_USAGE)
+    if time_warp <= 0:
+        fail("--time-warp must be positive", EXIT_USAGE)
+    start = _parse_start(start_time)
+    for p, what in ((map_path, "map"), (profile_path, "profile"), (cafile, "CA file")):
+        if p is not None and not Path(p).is_file():
+            fail(f"{what} not found: {p}")
+
+    from copilot.service.pipeline import build_pipeline, make_transcriber
+    from copilot.service.proactive import ProactiveMonitor
+    from copilot.service.server import CopilotService
+    from copilot.service.speech_out import synthesize_wav
+    from routing.errors import RoutingError
+    from sensors.store import SignalStore
+
+    store = SignalStore()
+    try:
+        pipe = build_pipeline(Path(map_path) if map_path else None,
+                              Path(profile_path) if profile_path else None, store.hazards,
+                              cloud_llm=cloud_llm, cloud_model=cloud_model, offload=offload,
+                              link=link, privacy=privacy)
+    except (RoutingError, ValueError, OSError) as e:
+        fail(f"cannot load the map or profile: {e}")
+    now_local = None
+    if start is not None:
+        t0, start_at = time.monotonic(), start
+
+        def now_local() -> datetime:
+            return start_at + timedelta(seconds=(time.monotonic() - t0) * time_warp)
+
+    monitor = ProactiveMonitor(pipe.find_places, pipe.open_at, speak_aloud=speak_proactive) \
+        if proactive else None
+    svc = CopilotService(address, vin, pipe.answer,
+                         transcribe=make_transcriber(speech_engine,
+                                                     Path(speech_model) if speech_model else None),
+                         speak=synthesize_wav, proactive=monitor, store=store,
+                         now_local=now_local, client_id=client_id, on_link=pipe.set_link)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    click.echo(f"copilot serve: connecting to {address.host}:{address.port} as "
+               f"{client_id or 'copilot-' + vin}", err=True)
+    try:
+        svc.start(timeout_s=None)
+    except ConnectionError as e:
+        fail(str(e))
+    click.echo(f"copilot serve: online for {vin}", err=True)
+    try:
+        while not stop.wait(1.0):
+            pass
+    finally:
+        svc.stop()
+        click.echo("copilot serve: stopped " + json.dumps(svc.counters()), err=True)
+
+
+@bench_group.command(name="mqtt", help="MQTT ingest rate and publish->state latency; "
+                     "request->reply overhead over the ask time (medians, p99).")
+@click.option("--rate", type=int, default=5000, show_default=True, help="Signal updates per s.")
+@click.option("--seconds", type=float, default=5.0, show_default=True)
+@click.option("--requests", "n_requests", type=int, default=200, show_default=True)
+@click.option("--map", "map_path", type=click.Path(), default=None,
+              help="Also time request->reply with the real Copilot on this map.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
+def bench_mqtt(rate: int, seconds: float, n_requests: int, map_path: str | None,
+               as_json: bool) -> None:
+    from copilot.service.bench import run_mqtt_bench
+
+    result: dict[str, Any] = run_mqtt_bench(rate=rate, seconds=seconds, n_requests=n_requests,
+                                            map_path=Path(map_path) if map_path else None,
+                                            progress=None if as_json else click.echo)
+    if as_json:
+        click.echo(json.dumps(result))

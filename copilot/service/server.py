@@ -27,6 +27,7 @@ import paho.mqtt.client as mqtt
 from pydantic import ValidationError
 
 from copilot.messages import AskResult, AskTurn, ServiceReply, ServiceRequest, Timings
+from copilot.service.pipeline import UnusableAudio
 from copilot.service.proactive import ProactiveMonitor, ProactiveTurn
 from routing.messages import Route, Understanding
 from sensors import topics
@@ -80,7 +81,8 @@ class CopilotService:
                  store: SignalStore | None = None,
                  now_local: Callable[[], datetime] | None = None,
                  client_id: str | None = None, queue_size: int = 256,
-                 tick_s: float = 1.0) -> None:
+                 tick_s: float = 1.0,
+                 on_link: Callable[[str | None], None] | None = None) -> None:
         self.vin = vin
         self.answer = answer
         self.transcribe = transcribe
@@ -89,7 +91,9 @@ class CopilotService:
         self.store = store or SignalStore()
         self.now_local = now_local or (lambda: datetime.now().astimezone())
         self.drops = DropCounter()
-        self.ingest = SensorIngest(vin, self.store, self.drops)
+        self.ingest = SensorIngest(
+            vin, self.store, self.drops,
+            on_link=None if on_link is None else (lambda e: on_link(e.quality.value)))
         self.stats = ServiceStats()
         self.trip: Route | None = None
         self.tick_s = tick_s
@@ -108,7 +112,8 @@ class CopilotService:
             on_message=self._on_message, status_topic=topics.STATUS.for_vin(vin))
 
     # lifecycle ----------------------------------------------------------------------------
-    def start(self, timeout_s: float = 10.0) -> CopilotService:
+    def start(self, timeout_s: float | None = 10.0) -> CopilotService:
+        """Connect and serve; timeout_s None waits for the broker as long as it takes."""
         self._running.set()
         self._worker = threading.Thread(target=self._work, name="copilot-worker", daemon=True)
         self._worker.start()
@@ -217,7 +222,11 @@ class CopilotService:
                 wav = base64.b64decode(req.audio_wav_b64 or "", validate=True)
             except (binascii.Error, ValueError):
                 return error_result("", "bad_audio", "I could not read that audio.")
-            text = self.transcribe(wav)
+            try:
+                text = self.transcribe(wav)
+            except UnusableAudio as e:
+                return error_result("", f"audio:{e.reason}",
+                                    "I could not hear that clearly. Please say it again.")
             if not text.strip():
                 return error_result("", "no_speech", "I didn't catch that. Please say it again.")
         turn = AskTurn(text=text, at=self.now_local(), state=self.store.vss_state(),

@@ -1,0 +1,99 @@
+"""Wires the real parts behind `copilot serve`: region pack, profile, Copilot, hybrid offload,
+speech in (vosk/pocketsphinx) and the proactive monitor's map look-ups.
+
+Kept apart from the transport (server.py) so the transport can be tested with any
+`Callable[[AskTurn], AskResult]`; everything heavy is imported inside the functions.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from copilot.messages import AskResult, AskTurn
+from copilot.service.proactive import OpenCheck, PlaceFinder
+from routing.messages import Category, Place
+from sensors.messages import HazardEvent
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAP = Path(__file__).resolve().parents[1] / "data" / "maps" / "harrisburg.osm.pbf"
+"""The embedded map used when `--map` is not given."""
+
+
+class UnusableAudio(Exception):
+    """The request's audio is not usable speech; `.reason` says why (not_wav, clipped, ...)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class Pipeline:
+    answer: Callable[[AskTurn], AskResult]
+    find_places: PlaceFinder | None = None
+    open_at: OpenCheck | None = None
+    set_link: Callable[[str | None], None] | None = None
+    """Live link quality for the hybrid policy (from `vehicle/VIN/events/link`)."""
+
+
+def build_pipeline(map_path: Path | None, profile_path: Path | None,
+                   hazards: Callable[[], tuple[HazardEvent, ...]], *,
+                   cloud_llm: str | None = None, cloud_model: str | None = None,
+                   offload: str = "auto", link: str | None = None,
+                   privacy: str = "standard") -> Pipeline:
+    """The real Copilot on a region pack (built on first use), answering with live hazards."""
+    from copilot.dialog import Copilot
+    from routing.opening import open_state
+    from routing.pack import RegionPack
+    from routing.profile import Profile
+
+    pack = RegionPack.open(map_path or DEFAULT_MAP, progress=False)
+    profile = Profile.load(profile_path) if profile_path else Profile()
+    hook: Any = None
+    if cloud_llm or offload != "auto" or link is not None or privacy != "standard":
+        from copilot.hybrid import build_offload
+
+        hook = build_offload(cloud_llm, cloud_model, offload, link, privacy)
+        if hook is not None:
+            hook.attach_pack(pack)
+    copilot = Copilot(pack, profile, offload=hook)
+    places = pack.places
+
+    def answer(turn: AskTurn) -> AskResult:
+        return copilot.answer(turn, hazards=hazards())
+
+    def find_places(cat: Category, lat: float, lon: float, radius_m: float) -> Sequence[Place]:
+        return [m.place for m in places.near(cat, lat, lon, radius_m)]
+
+    def open_at(place: Place, when: datetime) -> bool | None:
+        if place.osm_type is None or place.osm_id is None:
+            return None
+        m = places.get_map_place(place.osm_type, place.osm_id)
+        return None if m is None else open_state(m.opening_hours, when)
+
+    def set_link(quality: str | None) -> None:
+        if hook is not None and link is None:  # an explicit --link wins over the modem
+            hook.set_link(quality)
+
+    return Pipeline(answer, find_places, open_at, set_link)
+
+
+def make_transcriber(engine: str = "pocketsphinx",
+                     model_dir: Path | None = None) -> Callable[[bytes], str]:
+    """WAV bytes -> transcript text with copilot.speech; unusable audio -> UnusableAudio."""
+    from copilot.speech import AudioError, transcribe
+
+    def run(wav: bytes) -> str:
+        try:
+            t = transcribe(wav, engine=engine, model_dir=model_dir)
+        except AudioError as e:
+            raise UnusableAudio(str(getattr(e, "reason", "bad_audio"))) from e
+        return t.text
+
+    return run
