@@ -25,7 +25,7 @@ from copilot.hybrid.link import LinkEmulator
 from copilot.hybrid.offload import CloudOffload, build_offload
 from copilot.hybrid.onboard import router_replanner
 from copilot.messages import AskResult, AskTurn, Timings
-from routing.messages import Category, CategoryRef, SetRoute, StopRequest, Understanding
+from routing.messages import Category, CategoryRef, Place, SetRoute, StopRequest, Understanding
 from safety.gate import TurnContext
 from sensors.messages import HazardEvent
 from sensors.state import VehicleSnapshot
@@ -51,7 +51,8 @@ def pack() -> Any:
 class Turn:
     """One heavy turn (airport + burger + coffee before a flight) answered on the device."""
 
-    def __init__(self, pack: Any, hazards: tuple[HazardEvent, ...] = ()) -> None:
+    def __init__(self, pack: Any, hazards: tuple[HazardEvent, ...] = (),
+                 saved_stop: Place | None = None) -> None:
         self.u = Understanding(
             text="take me to the airport with a burger and a coffee on the way, flight at 17:30",
             intent="navigate", destination=CategoryRef(category=Category.AIRPORT),
@@ -62,6 +63,8 @@ class Turn:
         # The device's pick: the nearest place of each category, in spoken order.
         stops = [pack.places.near(c, *CAR, 8000.0, 1)[0].place
                  for c in (Category.BURGER, Category.COFFEE)]
+        if saved_stop is not None:
+            stops.append(saved_stop)
         route = router_replanner(pack.router)(stops, airport, CAR, AT)
         assert route is not None
         self.turn = AskTurn(text=self.u.text, at=AT, state=STATE)
@@ -74,6 +77,7 @@ class Turn:
             vehicle=VehicleSnapshot.from_vss(STATE), now=AT, region_bbox=pack.bbox,
             known_place=pack.places.get, arrive_by=AT.replace(hour=16, minute=30),
             hazards=hazards,
+            saved_places={saved_stop.saved: saved_stop} if saved_stop and saved_stop.saved else {},
         )
 
     def ask(self, hook: CloudOffload) -> tuple[AskResult, float]:
@@ -182,12 +186,15 @@ def test_strict_privacy_or_no_link_sends_zero_bytes(
 
 class _BadCloud(BaseHTTPRequestHandler):
     mode: ClassVar[str] = "garbage_content"
+    bodies: ClassVar[list[bytes]] = []
 
     def log_message(self, *_: Any) -> None:
         pass
 
     def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        raw_body = self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).bodies.append(raw_body)
+        body = json.loads(raw_body)
         problem = json.loads(body["messages"][-1]["content"])
         slots = problem["slots"]
         last = {s["slot"]: s["candidates"][-1]["id"] for s in slots}
@@ -284,3 +291,25 @@ def test_a_valid_but_slower_cloud_plan_loses_to_the_device(bad_cloud: str, pack:
     turn = Turn(pack)
     result, _ = turn.ask(hook)
     _assert_device_answer(result, turn, "device:cloud_worse")
+
+
+def test_what_leaves_the_car_is_redacted(bad_cloud: str, pack: Any) -> None:
+    mom = Place(saved="mom's house", name="Alice Smith", lat=40.26313, lon=-76.81771)
+    _BadCloud.mode, _BadCloud.bodies = "valid", []
+    turn = Turn(pack, saved_stop=mom)
+    result, _ = turn.ask(CloudOffload(CloudClient(bad_cloud), deadline_ms=5000.0,
+                                      max_slowdown=10.0).attach_pack(pack))
+    (body,) = _BadCloud.bodies
+    sent = body.decode()
+    for secret in ("mom", "Alice", "40.26313", "-76.81771", "take me"):
+        assert secret not in sent, secret
+    problem = json.loads(json.loads(sent)["messages"][-1]["content"])
+    (saved_slot,) = [s for s in problem["slots"] if s["kind"] == "saved"]
+    (cand,) = saved_slot["candidates"]
+    assert "name" not in cand and (cand["lat"], cand["lon"]) != (mom.lat, mom.lon)
+    # The car leaves as the centre of a coarse grid cell, never its own coordinates.
+    assert problem["car_cell"] == [40.275, -76.825]
+    # The saved stop still comes back as the driver's own place, with its label.
+    (action,) = result.actions
+    assert isinstance(action, SetRoute)
+    assert "mom's house" in [s.saved for s in action.route.stops]

@@ -21,12 +21,20 @@ from typing import Any
 
 from copilot.hybrid.cloud_client import ChatMessage, CloudClient, CloudError
 from copilot.hybrid.metrics import HybridMetrics, TurnRecord
-from copilot.hybrid.onboard import CandidateSource, Replanner, places_candidates, router_replanner
+from copilot.hybrid.onboard import (
+    CandidateSource,
+    Replanner,
+    known_as_offered,
+    opening_at_arrival,
+    places_candidates,
+    router_replanner,
+)
 from copilot.hybrid.policy import Offload, PolicyInput, Privacy, Quality, decide
 from copilot.hybrid.problem import PlanRejected, Problem, build_problem, parse_plan
 from copilot.messages import AskResult, AskTurn, Timings
 from routing.messages import Category, Place, Route, RoutedPlace, SetRoute, Understanding
 from safety.gate import Proposal, Review, TurnContext
+from safety.redact import redact_for_cloud
 
 log = logging.getLogger(__name__)
 
@@ -92,15 +100,23 @@ class CloudOffload:
         self.replan = replan
         self.annotate_device = annotate_device
         self.max_slowdown = max_slowdown
+        self.places: Any = None
+        """The on-board place index (opening hours, categories); set by attach_pack."""
         self._link: Quality | None = link
         self._expected_ms = INITIAL_EXPECTED_CLOUD_MS
         self._lock = threading.Lock()
 
     # -- wiring ---------------------------------------------------------------------------
-    def attach_pack(self, pack: Any, dwell_s: float | None = None) -> CloudOffload:
-        """Use a region pack's place index for candidates and its router for re-routing."""
-        self.candidates = places_candidates(pack.places)
-        self.replan = router_replanner(pack.router, *(() if dwell_s is None else (dwell_s,)))
+    def attach_pack(self, pack: Any, profile: Any = None) -> CloudOffload:
+        """Use a region pack's place index for candidates and its router for re-routing;
+        a `routing.profile.Profile` adds the driver's avoided brands and time per stop."""
+        prefs = getattr(profile, "preferences", None)
+        avoid = tuple(getattr(prefs, "avoid_brands", ()))
+        dwell_min = getattr(prefs, "stop_dwell_min", None)
+        self.places = pack.places
+        self.candidates = places_candidates(pack.places, avoid_brands=avoid)
+        self.replan = router_replanner(
+            pack.router, *(() if dwell_min is None else (float(dwell_min) * 60.0,)))
         return self
 
     def set_link(self, quality: Quality | None) -> None:
@@ -158,6 +174,8 @@ class CloudOffload:
         if car is None:
             raise _Fallback("no_position")
         problem = self._problem(turn, u, ctx, base, car)
+        if problem is None:
+            raise _Fallback("privacy_strict")
         user = problem.problem.model_dump_json(exclude_none=True)
         budget_s = deadline_at - time.monotonic() - LOCAL_RESERVE_MS / 1000.0
         try:
@@ -183,8 +201,16 @@ class CloudOffload:
             raise _Fallback("worse", reply)
         proposal = Proposal(u, "ok", _reply_text(route), (SetRoute(route=route),), "cloud")
         t_val = time.monotonic()
-        # The re-route is the device's own (its router), so it is the reference duration.
+        # The re-route is the device's own (its router), so it is the reference duration;
+        # opening hours at the new ETAs and the offered categories come from the on-board map.
         checked_ctx = dataclasses.replace(ctx, reroute_duration_s=route.duration_s)
+        if self.places is not None:
+            checked_ctx = dataclasses.replace(
+                checked_ctx,
+                known_place=known_as_offered(ctx.known_place, self.places, route),
+                open_at_arrival={**ctx.open_at_arrival,
+                                 **opening_at_arrival(self.places, route)},
+            )
         review = self.reviewer(proposal, checked_ctx)
         if review.rejected or review.status != "ok" or not review.actions:
             bad = [v.reason for v in review.verdicts if v.outcome == "rejected"]
@@ -215,7 +241,14 @@ class CloudOffload:
     def _problem(
         self, turn: AskTurn, u: Understanding, ctx: TurnContext, base: Route,
         car: tuple[float, float],
-    ) -> Problem:
+    ) -> Problem | None:
+        """The redacted problem (safety.redact decides what about the driver may leave)."""
+        red = redact_for_cloud(u, ctx.vehicle, ctx.saved_places, privacy=self.privacy,
+                               trip=base, now=turn.at)
+        if red is None or red.request.origin is None:
+            return None
+        origin = red.request.origin
+        private = [None if p.cell_deg == 0.0 else (p.lat, p.lon) for p in red.request.trip]
         extra: dict[Category, list[Place]] = {}
         if self.candidates is not None:
             dest = Place(**base.destination.model_dump(exclude={"eta"}))
@@ -224,7 +257,7 @@ class CloudOffload:
                     extra[stop.category] = list(self.candidates(stop.category, car, dest))
         arrive_by = ctx.arrive_by.astimezone(turn.at.tzinfo).strftime("%H:%M") \
             if ctx.arrive_by is not None else u.arrive_by
-        return build_problem(base, turn.at, car, arrive_by, extra)
+        return build_problem(base, turn.at, arrive_by, (origin.lat, origin.lon), private, extra)
 
     @staticmethod
     def _on_board(place: Place, ctx: TurnContext, reply: Any) -> Place:

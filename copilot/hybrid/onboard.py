@@ -33,6 +33,10 @@ class _Places(Protocol):
     def near(self, category: Category, lat: float, lon: float, radius_m: float = ...,
              limit: int = ...) -> list[Any]: ...
 
+    def get_map_place(self, osm_type: str, osm_id: int) -> Any: ...
+
+    def categories_of(self, osm_type: str, osm_id: int) -> set[Category]: ...
+
 
 class _Router(Protocol):
     def route(self, points: Sequence[tuple[float, float]]) -> Any: ...
@@ -44,7 +48,14 @@ def _m(a: tuple[float, float], b: tuple[float, float]) -> float:
     return math.hypot(dlat, dlon)
 
 
-def places_candidates(places: _Places, limit: int = MAX_OFFERED) -> CandidateSource:
+def _avoided(m: Any, avoid: Sequence[str]) -> bool:
+    words = f"{getattr(m, 'brand', None) or ''} {getattr(m, 'place', m).name or ''}".casefold()
+    return any(b.casefold() in words for b in avoid if b.strip())
+
+
+def places_candidates(
+    places: _Places, limit: int = MAX_OFFERED, avoid_brands: Sequence[str] = ()
+) -> CandidateSource:
     """Offer the places with the smallest straight-line detour between car and destination."""
 
     def source(category: Category, car: tuple[float, float], dest: Place) -> Sequence[Place]:
@@ -52,7 +63,9 @@ def places_candidates(places: _Places, limit: int = MAX_OFFERED) -> CandidateSou
         mid = ((car[0] + d[0]) / 2, (car[1] + d[1]) / 2)
         radius = min(20_000.0, _m(car, d) / 2 + 3_000.0)
         found = places.near(category, mid[0], mid[1], radius_m=radius, limit=50)
-        found_places: list[Place] = [getattr(m, "place", m) for m in found]
+        found_places: list[Place] = [
+            getattr(m, "place", m) for m in found if not _avoided(m, avoid_brands)
+        ]
         direct = _m(car, d)
         found_places.sort(key=lambda p: _m(car, (p.lat, p.lon)) + _m((p.lat, p.lon), d) - direct)
         return found_places[:limit]
@@ -92,3 +105,37 @@ def router_replanner(router: _Router, dwell_s: float = DEFAULT_DWELL_S) -> Repla
         )
 
     return replan
+
+
+def opening_at_arrival(places: _Places, route: Route) -> dict[tuple[str, int] | str, bool]:
+    """(osm_type, osm_id) -> open at the stop's ETA, for the places whose hours are known."""
+    from routing.opening import open_state  # routing's parser of the OSM opening_hours syntax
+
+    out: dict[tuple[str, int] | str, bool] = {}
+    for p in (*route.stops, route.destination):
+        if p.osm_type is None or p.osm_id is None:
+            continue
+        m = places.get_map_place(p.osm_type, p.osm_id)
+        state = open_state(getattr(m, "opening_hours", None), p.eta) if m is not None else None
+        if state is not None:
+            out[(p.osm_type, p.osm_id)] = state
+    return out
+
+
+def known_as_offered(
+    known: Callable[[str, int], Place | None], places: _Places, route: Route
+) -> Callable[[str, int], Place | None]:
+    """The map lookup, answering with the category a route stop was offered under when the
+    index holds that category for the place (one place can be a burger bar and fast food)."""
+    offered = {(p.osm_type, p.osm_id): p.category for p in route.stops
+               if p.osm_type is not None and p.osm_id is not None and p.category is not None}
+
+    def lookup(osm_type: str, osm_id: int) -> Place | None:
+        place = known(osm_type, osm_id)
+        want = offered.get((osm_type, osm_id))
+        if place is not None and want is not None and want != place.category \
+                and want in places.categories_of(osm_type, osm_id):
+            return place.model_copy(update={"category": want})
+        return place
+
+    return lookup

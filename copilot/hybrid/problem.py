@@ -86,8 +86,8 @@ class PlanRejected(Exception):
         self.detail = detail
 
 
-def _km(a: Place, b: Place) -> float:
-    la1, lo1, la2, lo2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
+def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    la1, lo1, la2, lo2 = map(math.radians, (*a, *b))
     h = math.sin((la2 - la1) / 2) ** 2
     h += math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
     return round(2 * 6371.0 * math.asin(math.sqrt(h)), 1)
@@ -143,41 +143,55 @@ def _plan_model(slots: Sequence[Slot]) -> type[BaseModel]:
 def build_problem(
     route: Route,
     now: datetime,
-    car: tuple[float, float] | None,
     arrive_by: str | None,
+    car_cell: tuple[float, float],
+    private_cells: Sequence[tuple[float, float] | None],
     extra_candidates: Mapping[Category, Sequence[Place]] | None = None,
 ) -> Problem:
-    """Turn the device's route into a problem the cloud may improve: choice and order of stops."""
+    """Turn the device's route into a problem the cloud may improve: choice and order of stops.
+
+    `private_cells` is aligned with the route's stops then destination: the coarse cell a
+    non-public place (saved, ad hoc) may be shown as, None for public map places. Distances
+    are measured from cells only, so they cannot be used to locate the car or a saved place.
+    """
+    points = (*route.stops, route.destination)
+    if len(private_cells) != len(points):
+        raise ValueError("private_cells must align with the route's stops and destination")
+
+    def shown(place: Place, private: tuple[float, float] | None) -> tuple[float, float]:
+        if place.saved is None and place.osm_id is not None and private is None:
+            return (round(place.lat, 4), round(place.lon, 4))  # public map data
+        return private or cell(place.lat, place.lon)
+
     dest = Place(**route.destination.model_dump(exclude={"eta"}))
-    here = Place(lat=car[0], lon=car[1]) if car else dest
+    dest_at = shown(dest, private_cells[-1])
     places: dict[str, Place] = {}
     slots: list[Slot] = []
     used_labels: dict[str, int] = {}
 
-    def add(place: Place) -> CandidatePlace:
-        cid = f"{'s' if place.saved else 'p'}{len(places) + 1}"
+    def add(place: Place, private: tuple[float, float] | None = None) -> CandidatePlace:
+        cid = f"{'p' if place.saved is None and place.osm_id is not None else 's'}"
+        cid += str(len(places) + 1)
         places[cid] = place
-        public = place.saved is None
-        lat, lon = (
-            (round(place.lat, 4), round(place.lon, 4)) if public else cell(place.lat, place.lon)
-        )
+        at = shown(place, private)
+        public = cid.startswith("p")
         return CandidatePlace(
-            id=cid, name=_clean_name(place.name) if public else None, lat=lat, lon=lon,
-            km_from_car=_km(here, place), km_to_destination=_km(place, dest),
+            id=cid, name=_clean_name(place.name) if public else None, lat=at[0], lon=at[1],
+            km_from_car=_km(car_cell, at), km_to_destination=_km(at, dest_at),
         )
 
-    for stop in route.stops:
+    for stop, private in zip(route.stops, private_cells, strict=False):
         place = Place(**stop.model_dump(exclude={"eta"}))
         if place.saved is not None:
             kind, base = "saved", "saved"
-        elif place.category is not None:
+        elif place.category is not None and place.osm_id is not None:
             kind, base = "category", place.category.value
         else:
             kind, base = "fixed", "place"
         used_labels[base] = used_labels.get(base, 0) + 1
         first = used_labels[base] == 1 and kind == "category"
         label = base if first else f"{base}_{used_labels[base]}"
-        cands = [add(place)]
+        cands = [add(place, private)]
         if kind == "category" and place.category is not None and extra_candidates:
             for alt in extra_candidates.get(place.category, ()):
                 if len(cands) >= MAX_CANDIDATES_PER_SLOT:
@@ -189,8 +203,8 @@ def build_problem(
     problem = PlanningProblem(
         now=now.strftime("%H:%M"),
         arrive_by=arrive_by,
-        car_cell=cell(*car) if car else cell(dest.lat, dest.lon),
-        destination_cell=cell(dest.lat, dest.lon),
+        car_cell=car_cell,
+        destination_cell=dest_at if private_cells[-1] is not None else cell(dest.lat, dest.lon),
         destination_category=dest.category,
         slots=tuple(slots),
     )
