@@ -185,8 +185,14 @@ class Copilot:
                 text = _sentence(str(e))
             return Answer("infeasible", text, why=f"{e.code}:{e.category}")
         except OutsideMapError as e:
-            msg = str(e) if str(e).startswith("Your") else "You're outside the on-board map."
-            return Answer("infeasible", _sentence(msg), why=e.code)
+            if str(e).startswith("Your"):  # a saved place beyond the map
+                return Answer("infeasible", _sentence(str(e)), why=e.code)
+            if str(e).startswith("the car"):
+                return Answer("infeasible", "You're outside the on-board map, so I can't "
+                              "plan a route here.", why=e.code)
+            # The router found no road near a stop or the destination.
+            return Answer("infeasible", "I can't reach that place by road on this map.",
+                          why="unreachable")
         except UnreachableError as e:
             return Answer("infeasible", "I can't find a drivable route there on this map.",
                           why=e.code)

@@ -126,5 +126,5 @@ class PlaceIndex:
         query = " ".join(f'"{w}"*' for w in words)
         rows = self._con.execute(
             f"SELECT {_COLS} FROM places_fts f JOIN places p ON p.id = f.rowid"
-            " WHERE places_fts MATCH ? ORDER BY rank LIMIT ?", (query, limit)).fetchall()
+            " WHERE places_fts MATCH ? ORDER BY f.rank LIMIT ?", (query, limit)).fetchall()
         return [self._row(r) for r in rows]
