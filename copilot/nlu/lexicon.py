@@ -70,7 +70,10 @@ def lexicon() -> Lexicon:
         phrases = tuple(str(p) for p in entry.get("phrases", []))
         category_phrases[category] = phrases
         for p in phrases:
-            places.setdefault(tokens_of(p), PlaceEntry(category))
+            toks = tokens_of(p)
+            places.setdefault(toks, PlaceEntry(category))
+            if not toks[-1].endswith("s"):               # "bus stations", "ev chargers"
+                places.setdefault((*toks[:-1], toks[-1] + "s"), PlaceEntry(category))
         bs = tuple(str(b) for b in entry.get("brands", []) or [])
         brand_names[category] = bs
         for b in bs:

@@ -29,7 +29,8 @@ _STOP_BEFORE = re.compile(
     r"( at| for| by| to| in| into| up| me| us| some| a| an| the| quick| my)*$")
 _DEST_BEFORE = re.compile(
     r"\b(to|towards|toward|destination is|end at|end up at|finish at|finishing at|then|"
-    r"and then|after that|afterwards|finally|and finally|end with|ending at|back to)"
+    r"and then|after that|afterwards|finally|and finally|end with|ending at|back to|before|"
+    r"(be|get|arrive|land|off|arriving|be there|drop (me|us) off) at)"
     r"( the| a| an| my| our| nearest| closest| go to| head to| to| off at)*$")
 _STOP_AFTER = re.compile(
     r"^(on the way|along the way|en route|on route|on our way|on my way|first|before|along|"
@@ -37,7 +38,7 @@ _STOP_AFTER = re.compile(
     r"halfway)\b")
 _VEHICLE_STATE_WORDS = {"gas", "fuel", "charge", "battery", "diesel", "petrol", "charging"}
 _OUT_OF_SCOPE = re.compile(
-    r"\b(joke|weather|forecast|rain|call|text|email|message|messages|calendar|alarm|reminder|"
+    r"\b(deliver|delivery|delivered|joke|weather|forecast|rain|call|text|email|message|messages|calendar|alarm|reminder|"
     r"news|score|capital of|who (is|was|won)|how are you|sing|translate|stock|meaning of|"
     r"poem|story|recipe|spell|define|horoscope|lottery|tweet|facebook|order (me )?a pizza "
     r"delivered|what day|what year|birthday|homework|president)\b")
@@ -122,11 +123,21 @@ def _cue_hits(plain: str, skeleton: str) -> dict[str, int]:
     return hits
 
 
-def _role(tokens: list[str], m: Mention) -> str:
+_DEST_LIKE = {"airport", "train_station", "bus_station", "hospital", "hotel"}
+_QUALIFIER_BEFORE = re.compile(r"\b(near|close to|next to|nearby|across from|behind|around|"
+                               r"opposite|beside)( the| a| an| my)?$")
+
+
+def _role(tokens: list[str], m: Mention, times: set[int], has_order: bool) -> str:
+    """ "dest", "stop_after" (strong: "... on the way"), "stop", "qualifier" or "plain"."""
     before = " ".join(t for t in tokens[max(0, m.start - 5):m.start])
     after = " ".join(tokens[m.end:m.end + 4])
-    if _STOP_AFTER.search(after):
-        return "stop"
+    if _QUALIFIER_BEFORE.search(before):
+        return "qualifier"
+    if has_order:
+        return "stop_after"
+    if _STOP_AFTER.search(after) and not (after.startswith("before") and m.end + 1 in times):
+        return "stop_after"
     if _DEST_BEFORE.search(before):
         return "dest"
     if _STOP_BEFORE.search(before):
@@ -134,38 +145,76 @@ def _role(tokens: list[str], m: Mention) -> str:
     return "plain"
 
 
-def _split_roles(tokens: list[str], mentions: list[Mention],
-                 intent: str) -> tuple[Mention | None, list[Mention]]:
-    roles = [_role(tokens, m) for m in mentions]
-    # A list after a destination continues it: "to the bank and the post office".
+def _dest_like(m: Mention) -> bool:
+    return m.saved is not None or (m.name is not None and m.category is None) or (
+        m.category in _DEST_LIKE)
+
+
+def _roles(tokens: list[str], mentions: list[Mention], times: set[int],
+           orders: dict[int, Order]) -> list[str]:
+    roles = [_role(tokens, m, times, id(m) in orders) for m in mentions]
+    # A list continues its head: "to the bank and the post office", "stop at A and B".
     for k in range(1, len(mentions)):
         between = tokens[mentions[k - 1].end:mentions[k].start]
-        if roles[k] == "plain" and roles[k - 1] == "dest" and set(between) <= {"and", ",", "the",
-                                                                              "a", "an"}:
-            roles[k] = "dest"
+        if roles[k] == "plain" and roles[k - 1] in ("dest", "stop") and set(between) <= {
+                "and", ",", "the", "a", "an", "some", "my"}:
+            roles[k] = roles[k - 1]
+    return roles
+
+
+def _split_roles(tokens: list[str], mentions: list[Mention], roles: list[str],
+                 intent: str) -> tuple[Mention | None, list[Mention]]:
+    pairs = [(m, r) for m, r in zip(mentions, roles, strict=True) if r != "qualifier"]
     dest: Mention | None = None
-    dests = [m for m, r in zip(mentions, roles, strict=True) if r == "dest"]
+    dests = [m for m, r in pairs if r == "dest"]
     if intent in ("add_stop", "remove_stop"):
         if intent == "add_stop" and dests and any(
-                re.search(r"(way|heading|going|trip|route) to( \w+)?$",
+                re.search(r"(way|heading|going|trip|route|keep going|continue) to( \w+)?$",
                           " ".join(tokens[max(0, d.start - 5):d.start])) for d in dests):
             dest = dests[-1]
     elif dests:
         dest = dests[-1]
-    elif intent in ("navigate", "find_place", "ask_eta"):
-        plain = [m for m, r in zip(mentions, roles, strict=True) if r == "plain"]
-        if plain:
+    elif intent in ("navigate", "find_place", "ask_eta", "ask_vehicle"):
+        weak = [m for m, r in pairs if r in ("plain", "stop")]
+        plain = [m for m, r in pairs if r == "plain"]
+        like = [m for m in weak if _dest_like(m)]
+        if intent == "ask_vehicle":
+            dest = None
+        elif like:
+            dest = like[-1]
+        elif plain:
             dest = plain[-1]
-        elif intent == "find_place" and len(mentions) == 1 and not any(
-                "way" in tokens[m.end:m.end + 3] for m in mentions):
-            dest = mentions[0]
-    stops = [m for m in mentions if m is not dest]
+        elif weak and intent != "find_place":
+            dest = weak[-1]
+        elif intent == "find_place" and len(pairs) == 1 and pairs[0][1] != "stop_after":
+            dest = pairs[0][0]
+    stops = [m for m, _ in pairs if m is not dest]
     return dest, stops
 
 
-def _decide_intent(hits: dict[str, int], mentions: list[Mention], has_dest_cue: bool,
+def _merge_duplicates(tokens: list[str], mentions: list[Mention]) -> list[Mention]:
+    """ "stop at a wawa for gas", "my suits at the dry cleaner": one stop, not two."""
+    out: list[Mention] = []
+    for m in mentions:
+        prev = out[-1] if out else None
+        if prev is not None and not m.excluded and not prev.excluded and (
+                (m.category is not None and m.category == prev.category) or (
+                m.saved is not None and m.saved == prev.saved)) and m.start - prev.end <= 8 \
+                and "then" not in tokens[prev.end:m.start]:
+            prev.name = prev.name or m.name
+            prev.exclude_brands += m.exclude_brands
+            prev.end = m.end
+            continue
+        out.append(m)
+    return out
+
+
+def _decide_intent(hits: dict[str, int], mentions: list[Mention], roles: list[str],
                    plain: str) -> tuple[str, float]:
     places = bool(mentions)
+    has_dest = "dest" in roles
+    explicit_add = re.search(r"^(can you |could you |please |)(also )?add\b|"
+                             r"\b(also|another|one more) stop\b|^add\b", plain) is not None
     if "cancel" in hits and not (places and "navigate" in hits and hits["navigate"] > hits[
             "cancel"]):
         return "cancel", 0.92
@@ -180,15 +229,25 @@ def _decide_intent(hits: dict[str, int], mentions: list[Mention], has_dest_cue: 
         return "vehicle_control", 0.9
     if "out_of_scope" in hits and not places:
         return "out_of_scope", 0.85
-    if "add_stop" in hits and re.search(r"^(can you |could you |please |)(also )?add\b|"
-                                        r"\b(also|another|one more) stop\b", plain):
+    if "out_of_scope" in hits and "deliver" in plain:
+        return "out_of_scope", 0.8
+    if "add_stop" in hits and explicit_add:
         return "add_stop", 0.9
-    if "navigate" in hits and has_dest_cue:
+    if "find_place" in hits and "navigate" in hits and re.search(
+            r"\b(take|bring|get|drive) (me|us) there\b|\b(go|navigate|head) there\b", plain):
+        return "navigate", 0.88
+    if ("navigate" in hits or "add_stop" in hits) and has_dest:
         return "navigate", 0.92
     if "find_place" in hits and places and (
             "add_stop" not in hits or hits["find_place"] < hits["add_stop"]):
         return "find_place", 0.88
+    errands = [m for m, r in zip(mentions, roles, strict=True) if not _dest_like(m)]
     if "add_stop" in hits and places:
+        # "i need the emergency room": a destination-like place alone is where to go.
+        if not errands and len(mentions) == 1:
+            return "navigate", 0.8
+        if errands and len(errands) < len(mentions) and not explicit_add:
+            return "navigate", 0.85                        # "airport, and a burger on the way"
         return "add_stop", 0.88
     if "navigate" in hits:
         return "navigate", 0.85 if places else 0.5
@@ -197,10 +256,40 @@ def _decide_intent(hits: dict[str, int], mentions: list[Mention], has_dest_cue: 
     if "add_stop" in hits:
         return "add_stop", 0.5
     if places:
-        return "navigate", 0.65
+        # No verb at all: "airport please" goes there, "a coffee" is an errand on the way.
+        if errands and len(errands) == len(mentions):
+            return "add_stop", 0.65
+        return "navigate", 0.7
     if "out_of_scope" in hits:
         return "out_of_scope", 0.85
     return "out_of_scope", 0.35
+
+
+def _proper_names(text: str, tokens: list[str], blocked: set[int]) -> list[Mention]:
+    """Runs of capitalised words ("Capital City Airport", "123 Main Street") are names."""
+    words = re.findall(r"[A-Za-z0-9][\w'&-]*", text)
+    if not words or sum(w[0].isupper() for w in words) > 0.6 * len(words):
+        return []                                         # ALL CAPS or Title Case Everything
+    runs: list[list[str]] = [[]]
+    for w in words:
+        if (w[0].isupper() and w != "I") or (w.isdigit() and not runs[-1]):
+            runs[-1].append(w)
+        elif runs[-1]:
+            runs.append([])
+    lex = lexicon()
+    out: list[Mention] = []
+    for run in runs:
+        if len(run) < 2 or not any(c.isalpha() for c in run[-1]):
+            continue
+        run_tokens = [t for t in normalise(" ".join(run)) if t != ","]
+        if tuple(run_tokens) in lex.places or not run_tokens:
+            continue                                      # a brand the lexicon knows
+        n = len(run_tokens)
+        for i in range(len(tokens) - n + 1):
+            if tokens[i:i + n] == run_tokens and not blocked & set(range(i, i + n)):
+                out.append(Mention(i, i + n, name=" ".join(run)[:120]))
+                break
+    return out
 
 
 def parse(text: str) -> RuleParse:
@@ -209,27 +298,31 @@ def parse(text: str) -> RuleParse:
     times = find_times(tokens)
     time_idx = {k for t in times for k in range(t.start, t.end)}
     orders = orders_in(tokens)
-    mentions = [m for m in find_mentions(tokens, time_idx)]
+    proper = _proper_names(text, tokens, time_idx)
+    proper_idx = {k for m in proper for k in range(m.start, m.end)}
+    mentions = proper + find_mentions(tokens, time_idx | proper_idx)
     taken = time_idx | {k for m in mentions for k in range(m.start, m.end)}
     taken |= {k for o in orders for k in range(o.start, o.end)}
     mentions += find_names(tokens, taken, text)
     mentions.sort(key=lambda m: m.start)
     mentions, attached = _attach_orders(tokens, mentions, orders)
+    mentions = _merge_duplicates(tokens, mentions)
     spans = [(t.start, t.end, "time") for t in times]
     spans += [(m.start, m.end, "place") for m in mentions if not m.excluded]
     skeleton = _skeleton(tokens, spans)
     plain = " ".join(tokens)
     hits = _cue_hits(plain, skeleton)
     live = [m for m in mentions if not m.excluded]
-    has_dest_cue = any(_role(tokens, m) == "dest" for m in live) or any(
-        m.saved is not None and m.saved in ("home", "work") for m in live)
-    intent, confidence = _decide_intent(hits, live, has_dest_cue, plain)
+    roles = _roles(tokens, live, time_idx, attached)
+    intent, confidence = _decide_intent(hits, live, roles, plain)
     if intent == "ask_vehicle":
-        live = [m for m in live if not (m.category in ("fuel", "ev_charging") and set(
-            tokens[m.start:m.end]) & _VEHICLE_STATE_WORDS)]
+        keep = [not (m.category in ("fuel", "ev_charging") and set(
+            tokens[m.start:m.end]) & _VEHICLE_STATE_WORDS) for m in live]
+        live = [m for m, k in zip(live, keep, strict=True) if k]
+        roles = [r for r, k in zip(roles, keep, strict=True) if k]
     if intent in ("cancel", "vehicle_control", "out_of_scope"):
-        live = []
-    dest, stops = _split_roles(tokens, live, intent)
+        live, roles = [], []
+    dest, stops = _split_roles(tokens, live, roles, intent)
     if intent == "navigate" and dest is None:
         confidence = min(confidence, 0.55)
     if intent in ("add_stop", "remove_stop") and not stops and dest is None:

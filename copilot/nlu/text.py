@@ -23,6 +23,8 @@ _FILLER_PHRASES = [("you", "know"), ("i", "guess"), ("kind", "of"), ("sort", "of
                    ("hey", "copilot"), ("ok", "copilot"), ("okay", "copilot"), ("copilot",),
                    ("if", "you", "can"), ("if", "possible"), ("for", "me"), ("thank", "you"),
                    ("thanks",), ("right", "now"), ("real", "quick"), ("as", "well")]
+_IS_CONTRACTIONS = {"flight's", "plane's", "train's", "meeting's", "appointment's",
+                    "tank's", "battery's"}
 _LEADING = {",", "ok", "okay", "so", "well", "alright", "right", "and", "oh", "now", "hi"}
 _LIKE_KEEP_BEFORE = {"i'd", "would", "i", "we'd", "we", "feel", "you'd", "looks", "look",
                      "something", "sounds", "anything", "places"}
@@ -92,6 +94,9 @@ def normalise(text: str) -> list[str]:
         if w.endswith("'") and w[:-1] not in ("parents", "kids"):
             w = w[:-1]
         w = _FAMILY_POSSESSIVE.get(w, w)
+        if w in _IS_CONTRACTIONS:                          # "my flight's at 6" -> "flight is"
+            words.extend((w[:-2], "is"))
+            continue
         words.append(w)
     words = _drop_filler_phrases(words)
     out: list[str] = []
