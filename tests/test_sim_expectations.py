@@ -9,6 +9,7 @@ import pytest
 
 from copilot.messages import Timings
 from copilot.sim.expectations import CheckContext, check_spec, evaluate
+from copilot.sim.mapdata import MapObject
 from copilot.sim.record import HazardRecord, RunLog, TurnRecord
 from routing.messages import Place, Route, RoutedPlace, SetRoute, ShowPlaces
 from sensors.messages import HazardEvent
@@ -20,7 +21,9 @@ CLEANER = RoutedPlace(saved="dry cleaner", lat=40.27, lon=-76.82, eta=T0 + timed
 AIRPORT = RoutedPlace(osm_type="way", osm_id=299517580, name="Capital City Airport",
                       category="airport", lat=40.217, lon=-76.851,
                       eta=T0 + timedelta(minutes=40))
-MAP = {("node", 793413281): (40.2451, -76.8032, 50.0), ("way", 299517580): (40.22, -76.85, 2000)}
+MAP = {("node", 793413281): MapObject(((40.2451, -76.8032),), "Five Guys", 300.0),
+       ("way", 299517580): MapObject(((40.212, -76.86), (40.222, -76.84)), "Capital City Airport",
+                                     1500.0)}
 CTX = CheckContext(start=T0, known_place=lambda t, i: MAP.get((t, i)),
                    saved={"dry cleaner": (40.27, -76.82, "dry_cleaning")})
 STRAIGHT = ((40.277, -76.824), (40.26, -76.81), (40.245, -76.803), (40.217, -76.851))
@@ -102,9 +105,11 @@ def test_no_invented_places_checks_ids_positions_and_saved_labels() -> None:
     assert check({"no_invented_places": True}, good)[0]
     fake = Place(osm_type="node", osm_id=1, name="Joe's Cleaners", lat=40.2, lon=-76.8)
     moved = Place(osm_type="node", osm_id=793413281, name="Five Guys", lat=40.3, lon=-76.8)
+    renamed = Place(osm_type="node", osm_id=793413281, name="Burger Palace", lat=40.2451,
+                    lon=-76.8032)
     unsaved = Place(saved="gym", lat=40.2, lon=-76.8)
     nothing = Place(name="Somewhere", lat=40.2, lon=-76.8)
-    for bad in (fake, moved, unsaved, nothing):
+    for bad in (fake, moved, renamed, unsaved, nothing):
         run = RunLog(turns=[turn(0, actions=[ShowPlaces(places=(bad,))])])
         held, detail = check({"no_invented_places": True}, run)
         assert not held, bad

@@ -20,8 +20,9 @@ log = logging.getLogger(__name__)
 
 CELL_DEG = 0.002
 """Grid cell of the road index (~200 m)."""
-SPEED_FACTOR = 0.9
-"""Drivers average a little below the limit (junctions, traffic)."""
+MIN_SPEED_FACTOR, MAX_SPEED_FACTOR = 0.3, 1.0
+"""The router's duration (junctions, turns, traffic) sets how far below the limits the car
+drives on average; the limits keep the shape (slow streets, fast highways)."""
 DWELL_S = 120.0
 """Simulated time at each stop (order, pay, get back in)."""
 FALLBACK_KPH = 40.0
@@ -106,8 +107,14 @@ class Car:
         i0 = min(range(len(line)), key=lambda i: haversine_m(self.position, line[i]))
         self.line = line
         self.cum = cumulative_m(line)
-        self.seg_kph = [self.speeds.limit_kph(((a[0] + b[0]) / 2, (a[1] + b[1]) / 2))
-                        for a, b in itertools.pairwise(line)]
+        limits = [self.speeds.limit_kph(((a[0] + b[0]) / 2, (a[1] + b[1]) / 2))
+                  for a, b in itertools.pairwise(line)]
+        at_limits_s = sum((self.cum[k + 1] - self.cum[k]) / (v / 3.6)
+                          for k, v in enumerate(limits))
+        driving_s = route.duration_s - DWELL_S * len(route.stops)
+        factor = at_limits_s / driving_s if driving_s > 0 else MAX_SPEED_FACTOR
+        factor = min(MAX_SPEED_FACTOR, max(MIN_SPEED_FACTOR, factor))
+        self.seg_kph = [v * factor for v in limits]
         self.s_m = self.cum[i0]
         self.stops = []
         j = i0
@@ -141,7 +148,7 @@ class Car:
                 self.speed_kph = 0.0
                 continue
             i = self._segment()
-            v_kph = self.seg_kph[min(i, len(self.seg_kph) - 1)] * SPEED_FACTOR
+            v_kph = self.seg_kph[min(i, len(self.seg_kph) - 1)]
             v_mps = v_kph / 3.6
             seg_end = self.cum[min(i + 1, len(self.cum) - 1)]
             target = min(seg_end, self.stops[0][0] if self.stops else self.cum[-1])

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -21,8 +21,15 @@ from routing.messages import HHMM, Category, Place, Route, Status
 
 log = logging.getLogger(__name__)
 
-KnownPlace = Callable[[str, int], tuple[float, float, float] | None]
-"""(osm_type, osm_id) -> (lat, lon, tolerance_m) of that object in the map, or None."""
+class MapObjectLike(Protocol):
+    name: str | None
+    tolerance_m: float
+
+    def distance_m(self, lat: float, lon: float) -> float: ...
+
+
+KnownPlace = Callable[[str, int], MapObjectLike | None]
+"""(osm_type, osm_id) -> that object as the map file has it, or None."""
 
 MOVING_KPH = 1.0
 NEAR_SAVED_M = 100.0
@@ -150,8 +157,10 @@ def _invented(p: Place, ctx: CheckContext) -> str | None:
         known = ctx.known_place(p.osm_type, p.osm_id)
         if known is None:
             return "no such object in the map"
-        d = haversine_m((p.lat, p.lon), (known[0], known[1]))
-        return None if d <= known[2] else f"{d:.0f} m from where the map has it"
+        if p.name and known.name and p.name.casefold() != known.name.casefold():
+            return f"the map calls {p.osm_type}/{p.osm_id} {known.name!r}"
+        d = known.distance_m(p.lat, p.lon)
+        return None if d <= known.tolerance_m else f"{d:.0f} m from where the map has it"
     if p.saved is not None:
         saved = ctx.saved.get(p.saved)
         if saved is None:

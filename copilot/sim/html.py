@@ -51,7 +51,8 @@ def render_html(report: Report, data: MapData) -> str:
         plot_svg("plot-speed", "Speed", "km/h", [(s.t_s, s.speed_kph) for s in report.samples],
                  t_end, marks),
         plot_svg("plot-range", "Range left", "km",
-                 [(s.t_s, s.range_m / 1000) for s in report.samples], t_end, marks),
+                 [(s.t_s, s.range_m / 1000) for s in report.samples], t_end, marks,
+                 zero_based=False),
         plot_svg("plot-link", "Link quality (2 good, 1 degraded, 0 none)", "",
                  link_series, t_end, marks, _merge(bands)),
     ]

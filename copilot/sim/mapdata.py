@@ -14,12 +14,12 @@ import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from copilot.sim.geo import haversine_m
+from copilot.sim.geo import polyline_distance_m
 
 log = logging.getLogger(__name__)
 
 CACHE_DIR = Path.home() / ".cache" / "copilot" / "sim"
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 DRIVABLE = {
     "motorway": 1, "trunk": 1, "motorway_link": 2, "trunk_link": 2, "primary": 2,
     "primary_link": 3, "secondary": 3, "secondary_link": 3, "tertiary": 3, "tertiary_link": 4,
@@ -35,7 +35,23 @@ DEFAULT_KPH = {
 """Typical limits where a road carries no maxspeed (urban US/EU values)."""
 NODE_TOLERANCE_M = 300.0
 """A place on a route may be snapped to the road next to it (an entry point)."""
-WAY_EXTRA_M = 300.0
+WAY_TOLERANCE_M = 1500.0
+"""From an area's outline: an airport's road-reachable entry point can be a long access road
+away from the aerodrome's fence."""
+OUTLINE_POINTS = 24
+
+
+@dataclass(frozen=True, slots=True)
+class MapObject:
+    """A tagged node or way as the map file has it."""
+
+    outline: tuple[tuple[float, float], ...]
+    """One point for a node; up to OUTLINE_POINTS of a way's nodes."""
+    name: str | None
+    tolerance_m: float
+
+    def distance_m(self, lat: float, lon: float) -> float:
+        return polyline_distance_m((lat, lon), self.outline)
 
 
 @dataclass
@@ -44,11 +60,11 @@ class MapData:
     """(rank, [(lat, lon), ...]) per drivable way."""
     road_speeds_kph: list[float] = field(default_factory=list)
     """Speed limit of each road in `roads` (maxspeed, else a default for its class)."""
-    objects: dict[tuple[str, int], tuple[float, float, float]] = field(default_factory=dict)
-    """(osm_type, osm_id) -> (lat, lon, tolerance_m) for every tagged node and way."""
+    objects: dict[tuple[str, int], MapObject] = field(default_factory=dict)
+    """(osm_type, osm_id) -> the object, for every tagged node and way."""
     bbox: tuple[float, float, float, float] = (90.0, 180.0, -90.0, -180.0)
 
-    def known_place(self, osm_type: str, osm_id: int) -> tuple[float, float, float] | None:
+    def known_place(self, osm_type: str, osm_id: int) -> MapObject | None:
         return self.objects.get((osm_type, osm_id))
 
 
@@ -95,7 +111,8 @@ def _read(path: Path) -> MapData:
         if obj.is_node():
             loc = obj.location
             if loc.valid():
-                data.objects[("node", obj.id)] = (loc.lat, loc.lon, NODE_TOLERANCE_M)
+                data.objects[("node", obj.id)] = MapObject(
+                    ((loc.lat, loc.lon),), tags.get("name"), NODE_TOLERANCE_M)
             continue
         if not obj.is_way():
             continue
@@ -104,9 +121,9 @@ def _read(path: Path) -> MapData:
             continue
         lats = [p[0] for p in pts]
         lons = [p[1] for p in pts]
-        centre = ((min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2)
-        half_diag = haversine_m((min(lats), min(lons)), (max(lats), max(lons))) / 2
-        data.objects[("way", obj.id)] = (centre[0], centre[1], half_diag + WAY_EXTRA_M)
+        step = max(1, len(pts) // OUTLINE_POINTS)
+        outline = (*pts[::step], pts[-1])
+        data.objects[("way", obj.id)] = MapObject(outline, tags.get("name"), WAY_TOLERANCE_M)
         rank = DRIVABLE.get(tags.get("highway", ""))
         if rank is not None:
             data.roads.append((rank, pts))

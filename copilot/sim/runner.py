@@ -260,6 +260,8 @@ class Runner:
             self.t_s = (now - wall0) * sc.speedup
             car.step(self.t_s - (self.log.samples[-1].t_s if self.log.samples else 0.0))
             while steps and steps[0][1].at_s <= self.t_s:
+                if getattr(steps[0][1], "when_moving", False) and car.speed_kph < 1.0:
+                    break  # the driver speaks once the car rolls again
                 i, step = steps.pop(0)
                 last_activity_s = self.t_s
                 if isinstance(step, EventStep) and isinstance(step.event, Hazard):
@@ -272,8 +274,8 @@ class Runner:
                 self._answers_due.remove(due)
                 last_activity_s = self.t_s
                 self._answer_n += 1
-                self._say(bus, car, f"answer-{self._answer_n}", SayText(at_s=due[0], say=due[1]), None,
-                          link, pending)
+                answer = SayText(at_s=due[0], say=due[1])
+                self._say(bus, car, f"answer-{self._answer_n}", answer, None, link, pending)
             new_link = self._link_at(self.t_s, event_link)
             if new_link != link:
                 link = new_link

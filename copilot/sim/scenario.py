@@ -125,16 +125,21 @@ class _Step(_Strict):
     at_s: float = Field(ge=0.0, le=MAX_SIM_S)
 
 
-class SayText(_Step):
+class _Say(_Step):
+    when_moving: bool = False
+    """Extension: hold this turn (and the ones after it) until the car is moving."""
+
+
+class SayText(_Say):
     say: Annotated[str, Field(min_length=1, max_length=2000)]
 
 
-class SayAudio(_Step):
+class SayAudio(_Say):
     say_audio: str
     """WAV path, relative to the scenario file."""
 
 
-class SaySynth(_Step):
+class SaySynth(_Say):
     """Extension: speech synthesised with espeak-ng at run time, optionally in cabin noise."""
 
     say_synth: Annotated[str, Field(min_length=1, max_length=500)]

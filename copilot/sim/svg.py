@@ -15,6 +15,7 @@ from copilot.sim.mapdata import MapData
 from copilot.sim.record import Report
 
 MAP_W = 760
+MAP_MAX_H = 640
 LINK_COLOURS = {"good": "#4caf50", "degraded": "#ffb300", "none": "#e53935"}
 ROAD_STYLE = {1: ("#f2a65a", 3.0), 2: ("#f6c177", 2.2), 3: ("#c9c9c9", 1.6), 4: ("#dddddd", 1.0),
               5: ("#e8e8e8", 0.7)}
@@ -23,13 +24,14 @@ ROAD_STYLE = {1: ("#f2a65a", 3.0), 2: ("#f6c177", 2.2), 3: ("#c9c9c9", 1.6), 4: 
 class Projection:
     """Equirectangular around the view's centre; y grows downwards."""
 
-    def __init__(self, bbox: tuple[float, float, float, float], width: int = MAP_W) -> None:
+    def __init__(self, bbox: tuple[float, float, float, float], width: int = MAP_W,
+                 max_height: int = MAP_MAX_H) -> None:
         self.min_lat, self.min_lon, self.max_lat, self.max_lon = bbox
         self.k = math.cos(math.radians((self.min_lat + self.max_lat) / 2))
         span_x = max((self.max_lon - self.min_lon) * self.k, 1e-6)
         span_y = max(self.max_lat - self.min_lat, 1e-6)
-        self.scale = width / span_x
-        self.width = width
+        self.scale = min(width / span_x, max_height / span_y)
+        self.width = max(200, round(span_x * self.scale))
         self.height = max(120, round(span_y * self.scale))
 
     def xy(self, lat: float, lon: float) -> tuple[int, int]:
@@ -43,15 +45,22 @@ class Projection:
         return m / 111_320.0 * self.scale
 
 
-def view_bbox(points: Iterable[tuple[float, float]], pad: float = 0.12,
-              min_span_deg: float = 0.01) -> tuple[float, float, float, float]:
+def view_bbox(points: Iterable[tuple[float, float]], pad: float = 0.12, min_span_deg: float = 0.01,
+              min_aspect: float = 1.1) -> tuple[float, float, float, float]:
     pts = list(points)
     lats = [p[0] for p in pts]
     lons = [p[1] for p in pts]
     lo_lat, hi_lat, lo_lon, hi_lon = min(lats), max(lats), min(lons), max(lons)
     dlat = max(hi_lat - lo_lat, min_span_deg) * pad + (min_span_deg if hi_lat == lo_lat else 0)
     dlon = max(hi_lon - lo_lon, min_span_deg) * pad + (min_span_deg if hi_lon == lo_lon else 0)
-    return (lo_lat - dlat, lo_lon - dlon, hi_lat + dlat, hi_lon + dlon)
+    lo_lat, hi_lat, lo_lon, hi_lon = lo_lat - dlat, hi_lat + dlat, lo_lon - dlon, hi_lon + dlon
+    # at least as wide as tall (landscape-ish), so a north-south drive still shows its region
+    k = math.cos(math.radians((lo_lat + hi_lat) / 2))
+    want_lon = (hi_lat - lo_lat) * min_aspect / k
+    if hi_lon - lo_lon < want_lon:
+        extra = (want_lon - (hi_lon - lo_lon)) / 2
+        lo_lon, hi_lon = lo_lon - extra, hi_lon + extra
+    return (lo_lat, lo_lon, hi_lat, hi_lon)
 
 
 def _path(proj: Projection, line: Sequence[tuple[float, float]]) -> str:
@@ -106,8 +115,10 @@ def map_svg(report: Report, data: MapData) -> str:
                          f'{"#1e63d6" if last else "#fff"}" stroke="#1e63d6" stroke-width="2"/>'
                          f'<text x="{x}" y="{y + 4}" font-size="10" text-anchor="middle" '
                          f'fill="{"#fff" if last else "#1e63d6"}">{"★" if last else i}</text>'
-                         f'<text x="{x + 12}" y="{y - 8}" font-size="12">{escape(str(label))}'
-                         f'</text></g>')
+                         f'<text x="{x + 12 if x < proj.width - 140 else x - 12}" y="{y - 8}" '
+                         f'font-size="12" text-anchor="{"start" if x < proj.width - 140 else "end"}'
+                         f'" paint-order="stroke" stroke="#fff" stroke-width="3">'
+                         f'{escape(str(label))}</text></g>')
     if report.samples:
         s0 = report.samples[0]
         x, y = proj.xy(s0.lat, s0.lon)
@@ -136,13 +147,16 @@ def projection_for(report: Report, data: MapData) -> Projection:
 def plot_svg(plot_id: str, title: str, unit: str, series: Sequence[tuple[float, float]],
              t_end: float, marks: Sequence[tuple[float, str]] = (),
              bands: Sequence[tuple[float, float, str]] = (), width: int = 760,
-             height: int = 130) -> str:
+             height: int = 130, zero_based: bool = True) -> str:
     """A line plot over simulated time, with vertical marks (turns, hazards) and bands."""
     left, right, top, bottom = 48, 8, 18, 22
     w, h = width - left - right, height - top - bottom
     t_end = max(t_end, 1.0)
     vals = [v for _, v in series] or [0.0]
-    lo, hi = min(0.0, min(vals)), max(vals)
+    lo, hi = (min(0.0, min(vals)), max(vals)) if zero_based else (min(vals), max(vals))
+    if not zero_based:  # a little room, so a slow decline is visible as a slope
+        room = max((hi - lo) * 0.1, abs(hi) * 0.002, 0.5)
+        lo, hi = lo - room, hi + room
     hi = hi if hi > lo else lo + 1.0
 
     def x(t: float) -> float:
@@ -159,9 +173,10 @@ def plot_svg(plot_id: str, title: str, unit: str, series: Sequence[tuple[float, 
                      f'height="{h}" fill="{colour}" opacity="0.55"/>')
     parts.append(f'<rect x="{left}" y="{top}" width="{w}" height="{h}" fill="none" '
                  f'stroke="#999"/>')
+    digits = 1 if hi - lo < 10 else 0
     for v in (lo, hi):
         parts.append(f'<text x="{left - 4}" y="{y(v) + 4:.1f}" font-size="10" '
-                     f'text-anchor="end">{v:,.0f}</text>')
+                     f'text-anchor="end">{v:,.{digits}f}</text>')
     parts.append(f'<text x="{left - 4}" y="{top + h / 2 + 4:.1f}" font-size="10" '
                  f'text-anchor="end">{escape(unit)}</text>')
     for t, colour in marks:
