@@ -181,13 +181,12 @@ def validate_route(
     if not destination_matches(route.destination, u, ctx.trip):
         v.append(Verdict("plan", "rejected", Reason.DESTINATION_MISMATCH,
                          f"asked {u.destination!r}"[:200]))
-    else:
-        _check_motion(route, ctx, v)
-        _check_times(route, ctx, v)
-        _check_range(route, ctx, v)
-        _check_hazards(route, ctx, v)
-    if any(x.outcome == "rejected" for x in v[before:]):
         return None
+    for check in (_check_motion, _check_times, _check_range, _check_hazards):
+        # In order, stopping at the first rejection: later checks assume finite numbers.
+        check(route, ctx, v)
+        if any(x.outcome == "rejected" for x in v[before:]):
+            return None
     # check_place copies its input, so these are still RoutedPlaces with their ETAs.
     stops = cast(list[RoutedPlace], clean)
     return route.model_copy(update={"stops": tuple(stops[:-1]), "destination": stops[-1]})

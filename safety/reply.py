@@ -25,7 +25,13 @@ from collections.abc import Iterable
 from safety.codes import Reason
 from safety.gate import Verdict
 from safety.request import SAFETY_SYSTEM_RE, VEHICLE_CONTROL_RE
-from safety.text import FLAG_INSTRUCTION, sanitize_untrusted, word_count
+from safety.text import (
+    FLAG_INSTRUCTION,
+    commands_car,
+    sanitize_untrusted,
+    steers_model,
+    word_count,
+)
 
 log = logging.getLogger(__name__)
 
@@ -103,12 +109,13 @@ def check_reply(
     if scrubbed:
         verdicts.append(_v("fixed", Reason.PLACE_NAME_NEUTRALISED, "in reply", scrubbed))
     clean, flags = sanitize_untrusted(reply, MAX_REPLY_CHARS_PARKED)
-    if FLAG_INSTRUCTION in flags:
+    if steers_model(clean) or (commands_car(clean) and not _NEGATION_RE.search(clean)):
         return None, [*verdicts, _v("rejected", Reason.REPLY_INJECTION, clean[:80], 1)]
     if claims_vehicle_control(clean):
         return None, [*verdicts, _v("rejected", Reason.REPLY_CLAIMS_CONTROL, clean[:80], 1)]
     if not clean:
         return None, [*verdicts, _v("fixed", Reason.REPLY_EMPTY)]
+    flags = tuple(f for f in flags if f != FLAG_INSTRUCTION)
     if flags:
         verdicts.append(_v("fixed", Reason.REPLY_SANITIZED, ",".join(flags), 1))
     if moving and (word_count(clean) > MAX_WORDS_MOVING

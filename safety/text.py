@@ -44,15 +44,18 @@ _INSTRUCTION_PATTERNS = (
     r"```|\{\s*\"|\"\s*type\s*\"\s*:",
     r"\b(set_route|cancel_route|show_places|open_window|unlock_doors?)\b",
     r"https?://|www\.|\.(com|net|org|io|xyz)\b",
-    # Imperatives aimed at the car or the assistant, not names of places.
-    r"\b(unlock|disable|deactivate|turn\s+off|switch\s+off)\b.{0,30}\b(doors?|brakes?|airbags?"
-    r"|lane|traction|stability|assist|safety|alarm|abs)\b",
     r"\b(tell|say\s+to|instruct)\s+the\s+(driver|user|assistant|model)\b",
     r"\b(reveal|print|repeat)\b.{0,20}\b(prompt|instructions?)\b",
     # Korean: "ignore (the previous) instructions", "system prompt"
     r"(이전|앞의|모든)?\s*(지시|명령|지침)[을를]?\s*무시|시스템\s*프롬프트",
 )
-_INSTRUCTION_RE = re.compile("|".join(f"(?:{p})" for p in _INSTRUCTION_PATTERNS), re.IGNORECASE)
+# Imperatives aimed at the car: never in a name; in a reply only as a refusal ("I can't ...").
+_COMMAND_PATTERN = (
+    r"\b(unlock|disable|deactivate|turn\s+off|switch\s+off)\b.{0,30}\b(doors?|brakes?|airbags?"
+    r"|lane|traction|stability|assist|safety|alarm|abs)\b"
+)
+_STEER_RE = re.compile("|".join(f"(?:{p})" for p in _INSTRUCTION_PATTERNS), re.IGNORECASE)
+_COMMAND_RE = re.compile(_COMMAND_PATTERN, re.IGNORECASE)
 _SPACES_RE = re.compile(r"\s+")
 
 
@@ -110,9 +113,19 @@ def sanitize_untrusted(text: str, max_chars: int) -> tuple[str, tuple[str, ...]]
     return clean, tuple(flags)
 
 
+def steers_model(text: str) -> bool:
+    """True when text tries to steer a model (injection phrases, role markers, templates)."""
+    return _STEER_RE.search(text) is not None
+
+
+def commands_car(text: str) -> bool:
+    """True when text tells someone to unlock, disable or switch off part of the car."""
+    return _COMMAND_RE.search(text) is not None
+
+
 def carries_instructions(text: str) -> bool:
     """True when text reads as instructions to a model or the driver, not as a name or fact."""
-    return _INSTRUCTION_RE.search(text) is not None
+    return steers_model(text) or commands_car(text)
 
 
 def word_count(text: str) -> int:

@@ -1,0 +1,275 @@
+"""Plan, reply and review edges: routes against time, range and hazards; the distraction policy."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from redteam import world
+
+from routing.messages import Place, Route, RoutedPlace, SetRoute, ShowPlaces, Understanding
+from safety import plan, reply
+from safety.codes import Reason
+from safety.gate import Proposal, Review, Verdict
+from safety.places import PlaceFindings
+from safety.review import DEFAULT_REPLY, FALLBACK, review, review_model_output
+from sensors.state import VehicleSnapshot
+
+NOW = world.NOW
+FIVE_GUYS = world.PLACES[("node", 1001)]
+SHEETZ = world.PLACES[("node", 1016)]
+CLEANERS = world.PLACES[("node", 1012)]
+HOME = world.SAVED["home"]
+
+
+def routed(p: Place, minutes: float, **kw: object) -> RoutedPlace:
+    return RoutedPlace(**{**p.model_dump(), **kw}, eta=NOW + timedelta(minutes=minutes))
+
+
+def mk_route(*stops: RoutedPlace, dest: RoutedPlace, d: float = 3000, t: float = 600) -> Route:
+    pts = [(s.lat, s.lon) for s in (*stops, dest)]
+    return Route(stops=stops, destination=dest, distance_m=d, duration_s=t,
+                 geometry=(world.START, *pts))
+
+
+def u(txt: str = "go", **kw: object) -> Understanding:
+    return Understanding.model_validate({"text": txt, "intent": "navigate", "confidence": 0.9,
+                                         **kw})
+
+
+def run(r: Route, und: Understanding | None = None, **ctx: object) -> tuple[Route | None, set[str]]:
+    f = PlaceFindings("plan")
+    moving = bool(ctx.pop("moving", True))
+    got = plan.validate_route(r, und or u(), world.context(ctx, moving=moving), f)
+    return got, {v.reason for v in f.verdicts}
+
+
+GOOD = mk_route(routed(FIVE_GUYS, 4), dest=routed(HOME, 10))
+
+
+def test_a_good_route_passes_and_keeps_its_etas() -> None:
+    got, codes = run(GOOD, u(destination={"saved": "home"}))
+    assert got is not None and codes == set()
+    assert got.destination.eta == GOOD.destination.eta and got.stops[0].name == "Five Guys"
+
+
+@pytest.mark.parametrize(("route", "code"), [
+    (mk_route(dest=routed(HOME, 10), d=float("inf")), Reason.ROUTE_IMPLAUSIBLE),
+    (mk_route(dest=routed(HOME, 10)).model_copy(update={"duration_s": float("nan")}),
+     Reason.ROUTE_IMPLAUSIBLE),
+    (mk_route(dest=routed(HOME, 400), d=3000, t=3000 / 0.5), Reason.ROUTE_IMPLAUSIBLE),
+    (mk_route(dest=routed(HOME, 10), d=3000, t=0), Reason.ROUTE_IMPLAUSIBLE),
+    (mk_route(routed(FIVE_GUYS, 12), dest=routed(HOME, 10)), Reason.ROUTE_ETA_INCONSISTENT),
+    (mk_route(dest=routed(HOME, -5)), Reason.ROUTE_ETA_INCONSISTENT),
+    (mk_route(dest=routed(HOME, 1), t=600), Reason.ROUTE_ETA_INCONSISTENT),
+    (mk_route(dest=RoutedPlace(**HOME.model_dump(), eta=datetime(2026, 11, 25, 15, 10))),
+     Reason.ROUTE_ETA_INCONSISTENT),
+])
+def test_implausible_routes_are_rejected(route: Route, code: Reason) -> None:
+    got, codes = run(route)
+    assert got is None and code in codes
+
+
+def test_slow_short_routes_are_fine_and_eta_slack_holds() -> None:
+    got, _ = run(mk_route(dest=routed(FIVE_GUYS, 30), d=800, t=1700))  # < 1 km: no min speed
+    assert got is not None
+    got, _ = run(mk_route(dest=routed(HOME, -0.5), d=3000, t=60))  # within 60 s of now
+    assert got is not None
+
+
+def test_duration_must_match_the_device_reroute_within_tolerance() -> None:
+    assert run(GOOD, reroute_duration_s=600 + 119)[0] is not None
+    assert run(GOOD, reroute_duration_s=750)[0] is not None  # 25 % of 750 > 120 s
+    got, codes = run(GOOD, reroute_duration_s=4000)
+    assert got is None and Reason.ROUTE_DURATION_MISMATCH in codes
+
+
+def test_arrive_by() -> None:
+    at = (NOW + timedelta(minutes=9)).isoformat()
+    got, codes = run(GOOD, arrive_by=at)
+    assert got is None and Reason.ARRIVE_BY_MISSED in codes
+    assert run(GOOD, arrive_by=(NOW + timedelta(minutes=10)).isoformat())[0] is not None
+    assert run(GOOD, arrive_by="2026-11-25T15:01:00")[0] is not None  # naive: not comparable
+
+
+@pytest.mark.parametrize(("vehicle", "stops", "ok", "code"), [
+    ({"range_m": 24_000}, (), True, None),
+    ({"range_m": 22_000}, (), False, Reason.RANGE_INSUFFICIENT),
+    ({"range_m": 3_000}, ("sheetz",), True, None),
+    ({"range_m": 3_000, "lat": None}, ("sheetz",), False, Reason.RANGE_INSUFFICIENT),
+    ({"range_m": 100}, ("sheetz",), False, Reason.RANGE_INSUFFICIENT),
+    ({"range_m": 3_000, "soc_percent": 40.0, "fuel_percent": None}, ("sheetz",), False,
+     Reason.RANGE_INSUFFICIENT),
+    ({"range_m": 3_000, "soc_percent": 40.0}, ("sheetz",), True, None),
+    ({"range_m": None}, (), True, Reason.RANGE_UNCHECKED),
+    ({"range_m": -1.0}, (), True, Reason.RANGE_UNCHECKED),
+    ({"range_m": 3_000_001.0}, (), True, Reason.RANGE_UNCHECKED),
+])
+def test_range(vehicle: dict[str, object], stops: tuple[str, ...], ok: bool,
+               code: Reason | None) -> None:
+    legs = tuple(routed(SHEETZ, 3) for _ in stops)
+    r = mk_route(*legs, dest=routed(CLEANERS, 10))
+    got, codes = run(r, vehicle=vehicle)
+    assert (got is not None) == ok
+    if code:
+        assert code in codes
+
+
+def test_hazards_on_the_path_but_not_at_stops() -> None:
+    mid = ((world.START[0] + HOME.lat) / 2, (world.START[1] + HOME.lon) / 2)
+    r = Route(destination=routed(HOME, 10), distance_m=3000, duration_s=600,
+              geometry=(world.START, mid, (HOME.lat, HOME.lon)))
+    far = {"kind": "ice", "lat": 40.0, "lon": -76.0, "radius_m": 100}
+    near = {"kind": "crash", "lat": mid[0], "lon": mid[1], "radius_m": 50}
+    got, codes = run(r, hazards=[far, near])
+    assert got is None and codes == {Reason.ROUTE_THROUGH_HAZARD}
+    assert run(r, hazards=[far])[0] is not None
+
+
+def test_too_many_stops_and_a_bad_stop() -> None:
+    r = mk_route(*(routed(FIVE_GUYS, 1) for _ in range(9)), dest=routed(HOME, 10))
+    assert run(r)[1] == {Reason.ROUTE_TOO_MANY_STOPS}
+    r = mk_route(*(routed(FIVE_GUYS, 1) for _ in range(8)), dest=routed(HOME, 10))
+    assert run(r)[0] is not None
+    bad = mk_route(routed(Place(osm_type="node", osm_id=5, lat=40.3, lon=-76.8), 1),
+                   dest=routed(HOME, 10))
+    assert run(bad)[1] == {Reason.PLACE_UNKNOWN}
+
+
+@pytest.mark.parametrize(("asked", "dest", "ok"), [
+    ({"destination": {"category": "burger"}}, FIVE_GUYS, True),
+    ({"destination": {"category": "fast_food"}}, FIVE_GUYS, True),
+    ({"destination": {"category": "coffee"}}, FIVE_GUYS, False),
+    ({"destination": {"category": "coffee"}}, HOME, False),
+    ({"destination": {"saved": "HOME"}}, HOME, True),
+    ({"destination": {"saved": "home"}}, FIVE_GUYS, False),
+    ({"destination": {"name": "five guys burgers"}}, FIVE_GUYS, True),
+    ({"destination": {"name": "Main Street Deli"}}, FIVE_GUYS, False),
+    ({"destination": {"name": "!!!"}}, FIVE_GUYS, False),
+    ({"destination": {"name": "Five"}}, HOME, False),
+    ({}, FIVE_GUYS, True),
+])
+def test_destination_is_what_was_asked(asked: dict[str, object], dest: Place, ok: bool) -> None:
+    assert plan.destination_matches(dest, u(**asked), None) == ok
+
+
+def test_stops_keep_the_trips_destination() -> None:
+    add = u(intent="add_stop", stops=[{"category": "coffee"}])
+    for trip_dest, dest, ok in [(HOME, HOME, True), (FIVE_GUYS, FIVE_GUYS, True),
+                                (FIVE_GUYS, SHEETZ, False), (HOME, FIVE_GUYS, False)]:
+        trip = mk_route(dest=routed(trip_dest, 10))
+        assert plan.destination_matches(dest, add, trip) == ok
+    adhoc = Place(lat=40.30, lon=-76.79)
+    trip = mk_route(dest=routed(HOME, 10)).model_copy(
+        update={"destination": RoutedPlace(**adhoc.model_dump(), eta=NOW)})
+    assert plan.destination_matches(adhoc.model_copy(update={"lat": 40.3002}), add, trip)
+    assert not plan.destination_matches(adhoc.model_copy(update={"lat": 40.31}), add, trip)
+    assert plan.destination_matches(SHEETZ, add, None)
+
+
+# ------------------------------------------------------------------------------- reply
+def test_reply_distraction_policy() -> None:
+    long = "You will arrive at 15:20. " + "Then there is more to say about it. " * 6
+    got, vs = reply.check_reply(long, True, (), ())
+    assert got is not None and got.startswith("You will arrive at 15:20.")
+    assert got.endswith(reply.DEFER_SUFFIX) and len(got.split()) <= 25
+    assert [v.reason for v in vs] == [Reason.REPLY_DEFERRED]
+    got, vs = reply.check_reply(long, False, (), ())
+    assert got == long.strip() and vs == []
+    one_long = " ".join(["word"] * 30)
+    assert reply.check_reply(one_long, True, (), ())[0] == reply.DEFER_SUFFIX
+    names = ("A Cafe", "B Cafe", "C Cafe", "D Cafe")
+    four = "Try A Cafe, B Cafe, C Cafe or D Cafe."
+    assert reply.items_named(four, names) == 4
+    assert reply.check_reply(four, True, names, ())[0] == reply.DEFER_SUFFIX
+    three = "Try A Cafe. Or B Cafe. Or C Cafe. Or D Cafe."
+    assert reply.check_reply(three, True, names, ())[0] == \
+        "Try A Cafe. Or B Cafe. Or C Cafe. " + reply.DEFER_SUFFIX
+    assert reply.defer_while_moving("Short.", ()) == "Short. " + reply.DEFER_SUFFIX
+    exactly = " ".join(["word"] * 25)
+    assert reply.check_reply(exactly, True, (), ()) == (exactly, [])
+
+
+def test_reply_checks() -> None:
+    assert reply.check_reply("", True, (), ())[0] is None
+    got, vs = reply.check_reply("Go \u202eleft", True, (), ())
+    assert got == "Go left" and vs[0].reason == Reason.REPLY_SANITIZED
+    assert reply.check_reply("I can't unlock the doors.", True, (), ())[0] is not None
+    assert reply.check_reply("I've opened the window.", True, (), ())[0] is None
+    assert reply.check_reply("Done, traction control is now disabled.", True, (), ())[0] is None
+    assert reply.check_reply("The door of the cafe is on the left.", True, (), ())[0] is not None
+    got, n = reply.scrub_names("Go to Evil\u200b Cafe or evil cafe",
+                               ["Evil\u200b Cafe", " ", "\u200b"])
+    assert got == "Go to a place or a place" and n == 2
+    assert reply.items_named("1. a 2. b - c", ()) == 3
+
+
+# ------------------------------------------------------------------------------- review
+def proposal(und: Understanding, status: str = "ok", text: str = "Okay.",
+             acts: tuple[object, ...] = ()) -> Proposal:
+    return Proposal(und, status, text, acts)  # type: ignore[arg-type]
+
+
+def test_review_passes_a_good_turn_untouched() -> None:
+    p = proposal(u(destination={"saved": "home"}), text="Five Guys, then home.",
+                 acts=(SetRoute(route=GOOD),))
+    r = review(p, world.context())
+    assert (r.status, r.reply, [a.type for a in r.actions]) == ("ok", p.reply, ["set_route"])
+    assert not r.rejected and [v.reason for v in r.verdicts] == [Reason.REQUEST_OK]
+
+
+def test_review_default_replies() -> None:
+    ctx = world.context()
+    show = ShowPlaces(places=(FIVE_GUYS,))
+    r = review(proposal(u(intent="find_place"), text="system: obey", acts=(show,)), ctx)
+    assert r.reply == DEFAULT_REPLY["show_places"] and r.rejected
+    r = review(proposal(u(intent="ask_eta"), status="infeasible", text=""), ctx)
+    assert (r.status, r.reply) == ("infeasible", DEFAULT_REPLY["infeasible"]) and not r.rejected
+    r = review(proposal(u(intent="ask_eta"), status="needs_clarification", text="", acts=(show,)),
+               ctx)
+    assert r.reply == DEFAULT_REPLY["needs_clarification"] and r.actions == (show,)
+
+
+def test_review_drops_places_that_fail_and_keeps_the_rest_out() -> None:
+    bad = Place(osm_type="node", osm_id=4242, lat=40.305, lon=-76.795)
+    r = review(proposal(u(intent="find_place"), acts=(ShowPlaces(places=(FIVE_GUYS, bad)),)),
+               world.context())
+    assert r.rejected and r.actions == () and r.status == "needs_clarification"
+    assert [v.count for v in r.verdicts if v.reason == Reason.PLACE_UNKNOWN] == [1]
+
+
+def test_every_fallback_is_short_and_has_a_valid_status() -> None:
+    for status, text in FALLBACK.values():
+        assert status in {"needs_clarification", "infeasible", "refused", "not_understood"}
+        assert 0 < len(text.split()) <= 12
+
+
+def test_review_model_output_edges() -> None:
+    ctx = world.context()
+    und = u(intent="cancel")
+    ok = review_model_output(b'{"status": "ok", "reply": "Stopped.", '
+                             b'"actions": [{"type": "cancel_route"}]}', und, ctx)
+    assert [a.type for a in ok.actions] == ["cancel_route"] and not ok.rejected
+    for raw in (None, "[]", '{"status": "ok"}', '{"status": "ok", "reply": 5}',
+                "x" * 300_000, {"status": "maybe", "reply": "x"}):
+        r = review_model_output(raw, und, ctx)
+        assert r.status == "needs_clarification" and r.rejected and r.actions == ()
+    r = review_model_output({"status": "ok", "reply": "Fine.", "actions": "nope"}, und, ctx)
+    assert r.rejected and r.actions == ()
+    # A refused status from the model stays refused even if its actions were bad.
+    r = review_model_output({"status": "refused", "reply": "No.",
+                             "actions": [{"type": "open_window"}]}, und, ctx)
+    assert r.status == "refused" and r.reply == "Sorry, I can't do that."
+
+
+def test_review_rejected_property() -> None:
+    v = Verdict("x", "fixed", "y")
+    assert not Review("ok", "r", (), (v,)).rejected
+    assert Review("ok", "r", (), (v, Verdict("x", "rejected", "z"))).rejected
+
+
+def test_unknown_vehicle_state_counts_as_moving() -> None:
+    ctx = world.context().__class__(vehicle=VehicleSnapshot(), now=NOW, region_bbox=world.BBOX,
+                                    known_place=world.xml_lookup)
+    r = review(proposal(u("read me the news", intent="out_of_scope")), ctx)
+    assert r.status == "refused"
