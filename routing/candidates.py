@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from routing.categories import brand_matches
-from routing.errors import NoCandidatesError
+from routing.errors import NoCandidatesError, OutsideMapError, UnreachableError
 from routing.messages import Category
 from routing.opening import is_open
 from routing.places import MapPlace, PlaceIndex
@@ -55,6 +55,22 @@ def avoided(place: MapPlace, brands: tuple[str, ...]) -> bool:
     return any(brand_matches(b, place.place.name, place.brand) for b in brands)
 
 
+def _detours(
+    router: Router, origin: LatLon, dest: LatLon | None, pool: list[MapPlace],
+    avoid: tuple[Avoid, ...],
+) -> tuple[tuple[float | None, ...], list[float | None], float]:
+    """(origin -> place, place -> destination, origin -> destination) travel times."""
+    pts = [(p.place.lat, p.place.lon) for p in pool]
+    to = router.matrix([origin], pts, avoid).durations_s[0]
+    back: list[float | None] = [0.0] * len(pts)
+    direct = 0.0
+    if dest is not None:
+        m = router.matrix([*pts, origin], [dest], avoid).durations_s
+        back = [row[0] for row in m[:-1]]
+        direct = m[-1][0] or 0.0
+    return to, back, direct
+
+
 def find_candidates(
     places: PlaceIndex, router: Router, category: Category, origin: LatLon,
     dest: LatLon | None, depart: datetime, *, avoid_brands: tuple[str, ...] = (),
@@ -89,14 +105,16 @@ def find_candidates(
 
     pool.sort(key=straight)
     pool = pool[:PREFILTER]
-    pts = [(p.place.lat, p.place.lon) for p in pool]
-    to = router.matrix([origin], pts, avoid).durations_s[0]
-    back: list[float | None] = [0.0] * len(pts)
-    direct = 0.0
-    if dest is not None:
-        m = router.matrix([*pts, origin], [dest], avoid).durations_s
-        back = [row[0] for row in m[:-1]]
-        direct = m[-1][0] or 0.0
+    try:
+        to, back, direct = _detours(router, origin, dest, pool, avoid)
+    except (UnreachableError, OutsideMapError):
+        # One place on a road island fails the whole matrix: drop places with no road
+        # nearby and ask once more (the origin/destination errors then surface as they are).
+        snap = getattr(router, "snap", None)
+        if snap is None:
+            raise
+        pool = [p for p in pool if snap((p.place.lat, p.place.lon)) is not None]
+        to, back, direct = _detours(router, origin, dest, pool, avoid)
     found: list[Candidate] = []
     closed = 0
     for p, t_to, t_back in zip(pool, to, back, strict=True):

@@ -49,7 +49,8 @@ def _translate(exc: Exception, what: str) -> RoutingError:
     low = msg.lower()
     if "no suitable edges" in low or "exceeds the max distance" in low or "no edges" in low:
         return OutsideMapError(f"{what}: a point is not near any road on this map")
-    if "no path could be found" in low or "no route" in low or "unreachable" in low:
+    if "no path could be found" in low or "no route" in low or "unreachable" in low \
+            or "unconnected regions" in low:
         return UnreachableError(f"{what}: no drivable route between these places")
     return RoutingError(f"{what}: the on-board router failed ({msg})")
 
