@@ -175,3 +175,24 @@ def test_spoken_reply_is_published_as_wav(broker: Mosquitto) -> None:
     finally:
         svc.stop()
         hmi.stop()
+
+
+def test_requests_sent_while_the_copilot_is_away_are_answered_when_it_returns(
+        broker: Mosquitto) -> None:
+    first = RecordingPipeline()
+    svc = CopilotService(_addr(broker, broker.copilot), VIN, first).start()
+    hmi = HmiClient(_addr(broker, broker.hmi), VIN).start()
+    try:
+        assert hmi.ask("before", timeout_s=10) is not None
+        svc.stop()  # the broker keeps its session (clean start false, session expiry)
+        assert hmi.wait_until(lambda: hmi.status == "offline", 5)
+        ids = [hmi.send_text(f"while away {i}") for i in range(5)]
+        time.sleep(0.5)
+        second = RecordingPipeline()
+        svc = CopilotService(_addr(broker, broker.copilot), VIN, second).start()
+        assert hmi.wait_until(lambda: all(hmi.replies.get(r) for r in ids), 10)
+        assert sorted(second.calls) == [f"while away {i}" for i in range(5)]
+        assert all(len(hmi.replies[r]) == 1 for r in ids)
+    finally:
+        svc.stop()
+        hmi.stop()
