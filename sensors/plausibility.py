@@ -146,8 +146,12 @@ def _change(sig: Signal, a: float, b: float) -> float:
 class SignalChecker:
     """Stateful per-signal checks (time order, rate of change); one per signal store."""
 
-    def __init__(self, signals: dict[str, Signal] | None = None) -> None:
+    def __init__(self, signals: dict[str, Signal] | None = None,
+                 rate_scale: float = 1.0) -> None:
         self.signals = SIGNALS if signals is None else signals
+        self.rate_scale = rate_scale
+        """A simulator that stamps wall-clock time on a drive `warp` times faster than real
+        changes values `warp` times faster per stamped second: scale the limits by the warp."""
         self._rate_strikes: Counter[str] = Counter()
 
     def check(self, path: str, payload: bytes, previous: Reading | None,
@@ -186,4 +190,5 @@ class SignalChecker:
         if dt > sig.stale_after_s:  # after a gap anything may have happened
             return False
         # 0.1 s of slack so that jitter on closely spaced samples is not a "jump"
-        return _change(sig, float(prev.value), float(upd.value)) > sig.max_rate_per_s * (dt + 0.1)
+        limit = sig.max_rate_per_s * self.rate_scale
+        return _change(sig, float(prev.value), float(upd.value)) > limit * (dt + 0.1)

@@ -32,13 +32,13 @@ class SignalStore:
     """Latest accepted reading per VSS path, plus hazards and the link state."""
 
     def __init__(self, signals: dict[str, Signal] | None = None, clock: Clock = time.time,
-                 staleness_scale: float = 1.0) -> None:
+                 staleness_scale: float = 1.0, rate_scale: float = 1.0) -> None:
         self.signals = SIGNALS if signals is None else signals
         self.clock = clock
         self.staleness_scale = staleness_scale
         """Under a time warp, 10 wall-clock updates per second are `warp` times sparser in
         simulated time: scale freshness by the warp."""
-        self.checker = SignalChecker(self.signals)
+        self.checker = SignalChecker(self.signals, rate_scale)
         self._lock = threading.Lock()
         self._readings: dict[str, Reading] = {}
         self._hazards: dict[tuple[str, float, float], HazardEvent] = {}

@@ -89,7 +89,8 @@ def serve(broker: str, vin: str, username: str | None, password: str | None,
     from routing.errors import RoutingError
     from sensors.store import SignalStore
 
-    store = SignalStore()
+    # under a time warp, values stamped with wall time change `warp` times faster
+    store = SignalStore(rate_scale=time_warp)
     try:
         pipe = build_pipeline(Path(map_path) if map_path else None,
                               Path(profile_path) if profile_path else None, store.hazards,
