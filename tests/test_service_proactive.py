@@ -64,6 +64,16 @@ def test_low_range_suggests_the_station_ahead_once() -> None:
     assert ProactiveMonitor(_find).check(_car(None), TRIP, (), NOW) == []
 
 
+def test_no_low_range_warning_when_the_trip_already_stops_for_fuel() -> None:
+    fuel_stop = RoutedPlace(**STATION.model_dump(), eta=NOW + timedelta(minutes=4))
+    refuelling = TRIP.model_copy(update={"stops": (fuel_stop, CLEANER)})
+    # 9 km of range, 4 km to the planned fuel stop: nothing to say
+    assert ProactiveMonitor(_find).check(_car(9_000.0), refuelling, (), NOW) == []
+    # but 5 km of range for a stop 4 km ahead is too tight
+    turns = ProactiveMonitor(_find).check(_car(5_000.0), refuelling, (), NOW)
+    assert [t.cause for t in turns] == ["low_range"]
+
+
 def test_no_station_known_still_warns_without_inventing_one() -> None:
     turns = ProactiveMonitor(None).check(_car(5_000.0), TRIP, (), NOW)
     assert [t.reply for t in turns] == ["Fuel is low for this trip. Find a gas station?"]

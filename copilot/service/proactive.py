@@ -34,6 +34,8 @@ RESERVE_M = 15_000.0
 """Range to keep in hand at the destination, at least..."""
 RESERVE_SHARE = 0.10
 """...or this share of the distance still to drive, whichever is more."""
+REFUEL_RESERVE_M = 3_000.0
+"""Reserve when the trip already has a fuel/charging stop: enough to reach it with a margin."""
 SEARCH_RADIUS_M = 15_000.0
 MAX_OFF_ROUTE_M = 1_500.0
 """A station further than this from the route is not 'on the way'."""
@@ -148,10 +150,14 @@ class ProactiveMonitor:
         need = self._remaining_m(car, trip, progress, here_m)
         if car.range_m is None or need is None:
             return None
-        if car.range_m >= need + max(self.reserve_m, RESERVE_SHARE * need):
-            return None
         electric = car.soc_percent is not None and car.fuel_percent is None
         cat = Category.EV_CHARGING if electric else Category.FUEL
+        reserve = max(self.reserve_m, RESERVE_SHARE * need)
+        to_refuel = self._refuel_stop_ahead(trip, cat, progress, here_m)
+        if to_refuel is not None:  # the plan already refuels: only reaching that stop matters
+            need, reserve = to_refuel, REFUEL_RESERVE_M
+        if car.range_m >= need + reserve:
+            return None
         what = "Charge" if electric else "Fuel"
         u = Understanding(text="", intent="find_place", stops=(StopRequest(category=cat),),
                           confidence=1.0, source="rules")
@@ -166,6 +172,19 @@ class ProactiveMonitor:
         return ProactiveTurn("low_range",
                              f"{what} is low: {_name(place)} is {minutes} {unit} ahead. Add it?",
                              u, (ShowPlaces(places=(place,)),))
+
+    def _refuel_stop_ahead(self, trip: Route, cat: Category, progress: RouteProgress | None,
+                           here_m: float) -> float | None:
+        """Distance along the route to the trip's next fuel (or charging) stop, if any."""
+        if progress is None:
+            return None
+        for stop in trip.stops:
+            if stop.category != cat:
+                continue
+            at_m, off_m = progress.locate((stop.lat, stop.lon), here_m)
+            if off_m <= MAX_OFF_ROUTE_M and at_m > here_m:
+                return at_m - here_m + off_m
+        return None
 
     def _station_ahead(self, cat: Category, car: VehicleSnapshot, progress: RouteProgress | None,
                        here_m: float) -> tuple[Place, float] | None:
