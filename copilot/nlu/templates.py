@@ -19,6 +19,8 @@ from copilot.nlu.lexicon import lexicon
 
 log = logging.getLogger(__name__)
 
+DESTINATION_CATEGORIES = frozenset({"airport", "train_station", "bus_station", "hospital",
+                                    "hotel"})
 SAVED_LABELS = ("home", "work", "gym", "mom's house", "dry cleaner", "school")
 _SAVED_SPOKEN = {"home": "home", "work": "work", "gym": "the gym", "mom's house": "mom's house",
                  "dry cleaner": "my dry cleaner", "school": "my school"}
@@ -62,7 +64,10 @@ def _slot(name: str, rng: random.Random, seen: dict[str, list[str]]) -> str:
             label = rng.choice(SAVED_LABELS)
             seen["saved"].append(label)
             return _SAVED_SPOKEN[label]
-        category = rng.choice(sorted(lex.category_phrases))
+        # A stop is an errand: places one travels *to* (airport, hotel) are destinations.
+        pool = [c for c in sorted(lex.category_phrases)
+                if name != "stop" or c not in DESTINATION_CATEGORIES]
+        category = rng.choice(pool)
         seen["categories"].append(category)
         # The first phrase of each category is its plainest name; {category} goes bare
         # ("the {category} stop"), {stop}/{dest} take an article.

@@ -96,7 +96,8 @@ class VoskRecogniser:
         import vosk
 
         if self._phrases:
-            rec = vosk.KaldiRecognizer(self._model, 16000, json.dumps(self._phrases))
+            rec = vosk.KaldiRecognizer(self._model, 16000,
+                                       json.dumps(self._phrases, ensure_ascii=False))
         else:
             rec = vosk.KaldiRecognizer(self._model, 16000)
         rec.SetWords(True)

@@ -1,24 +1,138 @@
 """Domain grammars for the recognisers, generated from the NLU templates and lexicon.
 
-PocketSphinx gets a bigram language model (ARPA, absolute discounting) trained on sentences
-sampled from the templates plus the place and order vocabulary; vosk gets a phrase list of
-the same vocabulary restricted to the words its model knows. Built on first use into the
-user cache directory and reused.
+PocketSphinx gets a bigram language model (ARPA, absolute discounting with back-off to
+unigrams) trained on sentences sampled from the templates plus every place, brand and order
+phrase; words missing from its dictionary are dropped. vosk gets a phrase list: the English
+vocabulary for English models, `data/phrases_<lang>.yaml` for others (the packaged Korean
+model). Built on first use into the user cache directory and reused.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import math
+import os
+from collections import Counter
+from importlib import resources
 from pathlib import Path
+
+import yaml
 
 log = logging.getLogger(__name__)
 
+DISCOUNT = 0.5
+SAMPLES_PER_INTENT = 400
+
+
+def cache_dir() -> Path:
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "incar-copilot" / "speech"
+
+
+def _corpus() -> list[list[str]]:
+    from copilot.nlu.lexicon import lexicon
+    from copilot.nlu.templates import sample, templates
+
+    sentences: list[list[str]] = []
+    for intent in templates():
+        for s in sample(intent, SAMPLES_PER_INTENT, seed=7):
+            sentences.append(s.text.lower().split())
+    lex = lexicon()
+    for phrases in lex.category_phrases.values():
+        for p in phrases:
+            for lead in ("take me to the", "stop for", "i need", "and then", "find a"):
+                sentences.append(f"{lead} {p}".split())
+    for brands in lex.brand_names.values():
+        for b in brands:
+            sentences.append(f"stop at {b.replace('-', ' ')}".split())
+    for table in lex.order_words.values():
+        for phrase in table:
+            sentences.append(["a", *phrase, "latte"])
+    return sentences
+
+
+def _sphinx_words() -> set[str]:
+    import pocketsphinx
+
+    path = Path(pocketsphinx.get_model_path()) / "en-us" / "cmudict-en-us.dict"
+    words = set()
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        w = line.split(" ", 1)[0]
+        words.add(w.split("(", 1)[0])
+    return words
+
+
+def build_arpa(sentences: list[list[str]]) -> str:
+    """A bigram ARPA model with absolute discounting (back-off weights normalised)."""
+    uni: Counter[str] = Counter()
+    bi: Counter[tuple[str, str]] = Counter()
+    for s in sentences:
+        seq = ["<s>", *s, "</s>"]
+        uni.update(seq)
+        bi.update(zip(seq, seq[1:], strict=False))
+    total = sum(c for w, c in uni.items() if w != "<s>")
+    p_uni = {w: (uni[w] if w != "<s>" else 1) / total for w in uni}
+    followers: dict[str, list[tuple[str, int]]] = {}
+    for (a, b), c in bi.items():
+        followers.setdefault(a, []).append((b, c))
+    p_bi: dict[tuple[str, str], float] = {}
+    backoff: dict[str, float] = {}
+    for a, fs in followers.items():
+        ca = sum(c for _, c in fs)
+        for b, c in fs:
+            p_bi[(a, b)] = (c - DISCOUNT) / ca
+        left = DISCOUNT * len(fs) / ca
+        seen_mass = sum(p_uni[b] for b, _ in fs)
+        backoff[a] = left / max(1e-9, 1.0 - seen_mass)
+    lines = ["\\data\\", f"ngram 1={len(p_uni)}", f"ngram 2={len(p_bi)}", "", "\\1-grams:"]
+    for w, p in sorted(p_uni.items()):
+        bo = backoff.get(w, 1.0)
+        lines.append(f"{math.log10(p):.4f} {w} {math.log10(bo):.4f}")
+    lines += ["", "\\2-grams:"]
+    for (a, b), p in sorted(p_bi.items()):
+        lines.append(f"{math.log10(p):.4f} {a} {b}")
+    lines += ["", "\\end\\", ""]
+    return "\n".join(lines)
+
 
 def domain_lm_path() -> Path | None:
-    """The domain LM for PocketSphinx, or None to use its general English model."""
-    return None
+    """The domain LM for PocketSphinx (built once, cached by content hash)."""
+    try:
+        known = _sphinx_words()
+        sentences = [[w for w in s if w in known] for s in _corpus()]
+        sentences = [s for s in sentences if s]
+        text = build_arpa(sentences)
+    except Exception as exc:                     # fall back to the general English model
+        log.warning("domain LM not built (%s); using the general model", exc)
+        return None
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    path = cache_dir() / f"domain-{digest}.arpa"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+        log.info("built domain LM %s (%d sentences)", path, len(sentences))
+    return path
+
+
+def model_language(model_dir: Path) -> str:
+    readme = model_dir / "README"
+    text = readme.read_text(encoding="utf-8", errors="replace")[:400] if readme.exists() else ""
+    return "ko" if "korean" in text.lower() else "en"
 
 
 def vosk_phrases(model_dir: Path) -> list[str] | None:
     """Phrase list for a vosk model with a runtime graph, or None for free recognition."""
-    return None
+    lang = model_language(model_dir)
+    if lang == "en":
+        from copilot.nlu.templates import vocabulary
+
+        return [*vocabulary(), "[unk]"]
+    try:
+        data = resources.files("copilot.speech").joinpath("data", f"phrases_{lang}.yaml")
+        phrases = yaml.safe_load(data.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    return [str(p) for p in phrases]
