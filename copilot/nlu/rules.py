@@ -333,6 +333,9 @@ def parse(text: str) -> RuleParse:
         others = [t for t in times if t.role == "other"]
         if others:
             arrive_by = others[0].hhmm
+    if arrive_by and flight and int(arrive_by[:2]) + 12 <= int(flight[:2]):
+        # "flight at 8:15 pm, be there by 7": the deadline is the same evening.
+        arrive_by = f"{int(arrive_by[:2]) + 12:02d}{arrive_by[2:]}"
     confidence *= _coverage(tokens, spans)
     return RuleParse(intent=intent, confidence=round(confidence, 3), destination=dest,
                      stops=stops[:MAX_STOPS], orders=attached, arrive_by=arrive_by,

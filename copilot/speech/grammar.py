@@ -10,6 +10,7 @@ model). Built on first use into the user cache directory and reused.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import math
 import os
@@ -70,7 +71,7 @@ def build_arpa(sentences: list[list[str]]) -> str:
     for s in sentences:
         seq = ["<s>", *s, "</s>"]
         uni.update(seq)
-        bi.update(zip(seq, seq[1:], strict=False))
+        bi.update(itertools.pairwise(seq))
     total = sum(c for w, c in uni.items() if w != "<s>")
     p_uni = {w: (uni[w] if w != "<s>" else 1) / total for w in uni}
     followers: dict[str, list[tuple[str, int]]] = {}

@@ -1,0 +1,38 @@
+"""`copilot eval understand` scores the committed text set and names its misses."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+COPILOT = str(ROOT / ".venv" / "bin" / "copilot")
+DATA = ROOT / "eval" / "understand.jsonl"
+
+
+def test_text_set_is_large_and_covers_every_intent() -> None:
+    cases = [json.loads(x) for x in DATA.read_text().splitlines() if x.strip()]
+    assert len(cases) >= 300
+    assert len({c["intent"] for c in cases}) == 9
+
+
+def test_eval_understand_prints_acceptance_fields_and_misses(tmp_path: Path) -> None:
+    data = tmp_path / "mini.jsonl"
+    data.write_text(
+        json.dumps({"text": "take me home", "intent": "navigate",
+                    "destination": {"saved": "home"}}) + "\n" +
+        json.dumps({"text": "take me home", "intent": "cancel"}) + "\n")
+    r = subprocess.run([COPILOT, "eval", "understand", "--no-llm", str(data)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert "command acceptance: 1/2 = 50.0%" in r.stdout
+    assert "intent" in r.stdout and "take me home" in r.stdout.split("misses")[1]
+
+
+def test_eval_understand_rejects_a_bad_line(tmp_path: Path) -> None:
+    data = tmp_path / "bad.jsonl"
+    data.write_text("{not json\n")
+    r = subprocess.run([COPILOT, "eval", "understand", "--no-llm", str(data)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and "bad.jsonl:1" in r.stderr and "Traceback" not in r.stderr
