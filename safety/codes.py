@@ -29,6 +29,7 @@ class Reason(StrEnum):
     ACTIONS_WITHOUT_CONSENT = "actions_on_refusal_dropped"
     # Places
     PLACE_UNKNOWN = "place_unknown"
+    PLACE_LOOKUP_FAILED = "place_lookup_failed"
     PLACE_UNIDENTIFIED = "place_unidentified"
     PLACE_CATEGORY_MISMATCH = "place_category_mismatch"
     PLACE_MOVED = "place_coordinates_mismatch"

@@ -79,8 +79,12 @@ def _clean_name(
 def _reference(place: Place, ctx: TurnContext, f: PlaceFindings) -> Place | None:
     """The map's or profile's own record of the place, or None (with a verdict) if none."""
     if place.osm_type is not None and place.osm_id is not None:
-        known = ctx.known_place(place.osm_type, place.osm_id)
-        if known is None:
+        try:
+            known = ctx.known_place(place.osm_type, place.osm_id)
+        except Exception as e:  # the caller's index failed (locked, closed): fail closed
+            f.reject(Reason.PLACE_LOOKUP_FAILED, f"{type(e).__name__}: {e}")
+            return None
+        if not isinstance(known, Place):
             f.reject(Reason.PLACE_UNKNOWN, f"{place.osm_type}/{place.osm_id}")
             return None
         if not categories_match(place.category, known.category):

@@ -52,6 +52,7 @@ FALLBACK: dict[str, tuple[Status, str]] = {
     Reason.MODEL_OUTPUT_TOO_LONG: ("needs_clarification", "Sorry, could you say that again?"),
     Reason.MODEL_OUTPUT_MALFORMED: ("needs_clarification", "Sorry, could you say that again?"),
     Reason.PLACE_UNKNOWN: _CLARIFY_PLACE,
+    Reason.PLACE_LOOKUP_FAILED: _UNVERIFIED,
     Reason.PLACE_UNIDENTIFIED: _CLARIFY_PLACE,
     Reason.PLACE_CATEGORY_MISMATCH: _CLARIFY_PLACE,
     Reason.PLACE_MOVED: _CLARIFY_PLACE,

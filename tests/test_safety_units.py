@@ -211,6 +211,17 @@ def test_check_place_refusals() -> None:
         assert [v.reason for v in f.verdicts] == [code]
 
 
+def test_a_failing_or_broken_index_fails_closed() -> None:
+    def broken(osm_type: str, osm_id: int) -> Place | None:
+        raise RuntimeError("database is locked")
+
+    for lookup, code in ((broken, Reason.PLACE_LOOKUP_FAILED),
+                         (lambda t, i: 42, Reason.PLACE_UNKNOWN)):
+        f = findings()
+        assert places.check_place(FIVE_GUYS, world.context(known_place=lookup), f) is None
+        assert [v.reason for v in f.verdicts] == [code]
+
+
 def test_check_place_keeps_the_maps_record() -> None:
     f = findings()
     got = places.check_place(FIVE_GUYS.model_copy(update={"category": "fast_food",
