@@ -67,9 +67,11 @@ def test_request_reply_with_live_state_and_duplicates(broker: Mosquitto) -> None
     hmi = HmiClient(_addr(broker, broker.hmi), VIN).start()
     gw = MqttSession(_addr(broker, broker.sensor_gateway), "gw", clean_start=True).start()
     try:
-        gw.publish(f"vehicle/{VIN}/vss/Vehicle.Speed",
-                   json.dumps({"value": 42.5, "ts": time.time()}), qos=1,
-                   retain=True).wait_for_publish(3)
+        ts = time.time()
+        for path, value in (("Vehicle.Speed", 42.5), ("Vehicle.CurrentLocation.Latitude", 40.3),
+                            ("Vehicle.CurrentLocation.Longitude", -76.8)):
+            gw.publish(f"vehicle/{VIN}/vss/{path}", json.dumps({"value": value, "ts": ts}),
+                       qos=1, retain=True).wait_for_publish(3)
         time.sleep(0.2)
         reply = hmi.ask("how fast am I going", timeout_s=10)
         assert reply is not None

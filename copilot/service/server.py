@@ -34,6 +34,7 @@ from sensors import topics
 from sensors.ingest import SensorIngest
 from sensors.mqtt import BrokerAddress, MqttSession
 from sensors.plausibility import DropCounter, DropReason
+from sensors.state import LAT, LON
 from sensors.store import SignalStore
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,10 @@ Speaker = Callable[[str], bytes]
 
 DEDUP_KEEP = 10_000
 """Answered ids remembered (with their replies) to answer redeliveries identically."""
+POSITION_GRACE_S = 1.0
+"""Longest wait for a fresh position before answering without one."""
+STARTUP_S = 5.0
+"""Right after start, retained sensor values may still be on their way."""
 REPLAY_AFTER_S = 3.0
 """A repeat of an answered id this soon is a redelivery (the reply is on its way): dropped.
 Later it is the HMI retrying because the reply was lost: the cached reply is sent again."""
@@ -106,6 +111,7 @@ class CopilotService:
         self._answered: OrderedDict[str, tuple[bytes, float]] = OrderedDict()
         self._worker: threading.Thread | None = None
         self._running = threading.Event()
+        self._started_m = time.monotonic()
         self.session = MqttSession(
             address, client_id or f"copilot-{vin}",
             subscriptions=[*self.ingest.subscriptions, (self.request_topic, topics.REQUEST.qos)],
@@ -114,6 +120,7 @@ class CopilotService:
     # lifecycle ----------------------------------------------------------------------------
     def start(self, timeout_s: float | None = 10.0) -> CopilotService:
         """Connect and serve; timeout_s None waits for the broker as long as it takes."""
+        self._started_m = time.monotonic()
         self._running.set()
         self._worker = threading.Thread(target=self._work, name="copilot-worker", daemon=True)
         self._worker.start()
@@ -229,11 +236,31 @@ class CopilotService:
                                     "I could not hear that clearly. Please say it again.")
             if not text.strip():
                 return error_result("", "no_speech", "I didn't catch that. Please say it again.")
-        turn = AskTurn(text=text, at=self.now_local(), state=self.store.vss_state(),
+        turn = AskTurn(text=text, at=self.now_local(), state=self._state_for_turn(),
                        trip=self.trip)
         result = self.answer(turn)
         self._follow_trip(result)
         return result
+
+    def _state_for_turn(self) -> dict[str, Any]:
+        """The fresh VSS state; if the position is missing, wait briefly for it.
+
+        A request can overtake the sensor values published just before it (they travel on
+        another connection), and a stale position is unknown: a short grace avoids answering
+        "I don't know where the car is" in that race. Waits only if a position was seen
+        before or the service has just started (a car without one is not slowed down)."""
+        state = self.store.vss_state()
+        just_started = time.monotonic() - self._started_m < STARTUP_S
+        if (LAT in state and LON in state) or (
+                self.store.reading(LAT) is None and not just_started):
+            return state
+        deadline = time.monotonic() + POSITION_GRACE_S
+        while time.monotonic() < deadline:
+            time.sleep(0.02)
+            state = self.store.vss_state()
+            if LAT in state and LON in state:
+                break
+        return state
 
     def _follow_trip(self, result: AskResult) -> None:
         for a in result.actions:
