@@ -134,11 +134,16 @@ def test_status_all_or_in_order_ignoring_proactive_turns() -> None:
     assert not check({"status": ["refused", "ok"]}, run)[0]
 
 
-def test_route_avoids_and_arrived() -> None:
+def test_route_avoids_includes_destination_and_arrived() -> None:
     run = RunLog(turns=[turn(0, actions=[SetRoute(route=_route())])], arrived_s=2400)
     assert not check({"route_avoids": ["node/793413281"]}, run)[0]
     assert check({"route_avoids": ["node/1"]}, run)[0]
+    assert check({"route_includes": ["node/793413281", "way/299517580"]}, run)[0]
+    assert not check({"route_includes": ["node/1"]}, run)[0]
+    assert check({"destination": "airport"}, run)[0]
+    assert not check({"destination": "burger"}, run)[0]  # a stop, not where the trip ends
     assert check({"arrived": True}, run)[0]
+    assert not check({"arrived": True}, RunLog(turns=run.turns))[0]
 
 
 @pytest.mark.parametrize("spec", [

@@ -200,6 +200,26 @@ def route_avoids(refs: list[str], run: RunLog, ctx: CheckContext) -> Result:
     return not hit, ("route uses " + ", ".join(hit)) if hit else f"none of {refs} on the route"
 
 
+def route_includes(refs: list[str], run: RunLog, ctx: CheckContext) -> Result:
+    """Extension: each of these map objects ("node/123") is a stop or the destination."""
+    route = run.final_route()
+    if route is None:
+        return False, "no route was set"
+    on_route = [f"{p.osm_type}/{p.osm_id}" for p in [*route.stops, route.destination]]
+    missing = [r for r in refs if r not in on_route]
+    return not missing, (f"missing {', '.join(missing)}; " if missing else "") + (
+        f"route: {', '.join(on_route)}")
+
+
+def destination(want: str, run: RunLog, ctx: CheckContext) -> Result:
+    """Extension: the final route ends at this category or saved place (not just visits it)."""
+    route = run.final_route()
+    if route is None:
+        return False, "no route was set"
+    d = route.destination
+    return want in _place_tags(d, ctx), f"destination {_describe(d)} ({d.category or d.saved})"
+
+
 def arrived(want: bool, run: RunLog, ctx: CheckContext) -> Result:
     """Extension: the car reached the final destination within the simulated drive."""
     did = run.arrived_s is not None
@@ -215,6 +235,8 @@ EVALUATORS: dict[str, tuple[Callable[[Any, RunLog, CheckContext], Result], Any]]
     "served_by_device_when_offline": (served_by_device_when_offline, bool),
     "status": (status, Status | list[Status]),
     "route_avoids": (route_avoids, list[str]),
+    "route_includes": (route_includes, list[str]),
+    "destination": (destination, str),
     "arrived": (arrived, bool),
 }
 
