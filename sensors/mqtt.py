@@ -153,7 +153,8 @@ class MqttSession:
             return
         self.connects += 1
         sock = client.socket()
-        if sock is not None:  # paho leaves Nagle on: small messages would wait ~40 ms for ACKs
+        # paho leaves Nagle on: small messages would wait ~40 ms for ACKs
+        if isinstance(sock, socket.socket):
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         log.info("%s connected (session present: %s)", self.client_id, flags.session_present)
@@ -175,6 +176,6 @@ class MqttSession:
         if self.on_message is None:
             return
         try:
-            self.on_message(msg.topic, msg.payload, msg)
+            self.on_message(msg.topic, bytes(msg.payload), msg)
         except Exception:  # a bug in a handler must not kill the network thread
             log.exception("%s: handler failed on %s", self.client_id, msg.topic)

@@ -121,6 +121,16 @@ def parse_model[M: BaseModel](payload: bytes, model: type[M], max_bytes: int) ->
         return _schema_reason(e)
 
 
+def _fast_signal(payload: bytes, max_bytes: int) -> SignalUpdate | None:
+    """The common case in one step (pydantic's JSON parser, ~4x faster than json + model)."""
+    if len(payload) > max_bytes:
+        return None
+    try:
+        return SignalUpdate.model_validate_json(payload)
+    except ValidationError:
+        return None
+
+
 def _value_reason(sig: Signal, v: object) -> DropReason | None:
     if sig.kind is Kind.BOOL:
         return None if isinstance(v, bool) else DropReason.WRONG_TYPE
@@ -159,9 +169,11 @@ class SignalChecker:
         sig = self.signals.get(path)
         if sig is None:
             return DropReason.UNKNOWN_SIGNAL
-        upd = parse_model(payload, SignalUpdate, max_bytes)
-        if isinstance(upd, DropReason):
-            return upd
+        upd = _fast_signal(payload, max_bytes)
+        if upd is None:  # invalid: the slow path finds the reason
+            upd = parse_model(payload, SignalUpdate, max_bytes)
+            if isinstance(upd, DropReason):
+                return upd
         reason = _value_reason(sig, upd.value)
         if reason is not None:
             return reason
