@@ -13,6 +13,7 @@ import itertools
 import logging
 import math
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import cast
 
@@ -89,7 +90,26 @@ def _aware_pair(a: datetime, b: datetime) -> bool:
     return (a.tzinfo is None) == (b.tzinfo is None)
 
 
-def _check_times(route: Route, ctx: TurnContext, v: list[Verdict]) -> None:
+def deadline(u: Understanding, ctx: TurnContext) -> datetime | None:
+    """Latest arrival: the caller's, else the earliest of the asked arrive-by / flight time.
+
+    A flight time is a hard bound on its own (arriving after departure is never right); the
+    caller's `arrive_by` normally adds the airport buffer. An HH:MM earlier than now means
+    tomorrow.
+    """
+    if ctx.arrive_by is not None:
+        return ctx.arrive_by
+    times = []
+    for hhmm in (u.arrive_by, u.flight_time):
+        if hhmm is not None:
+            at = ctx.now.replace(hour=int(hhmm[:2]), minute=int(hhmm[3:]), second=0,
+                                 microsecond=0)
+            times.append(at if at >= ctx.now else at + timedelta(days=1))
+    return min(times, default=None)
+
+
+def _check_times(route: Route, ctx: TurnContext, v: list[Verdict],
+                 limit: datetime | None = None) -> None:
     points = (*route.stops, route.destination)
     etas = [p.eta for p in points]
     if not all(_aware_pair(e, ctx.now) for e in etas):
@@ -103,10 +123,9 @@ def _check_times(route: Route, ctx: TurnContext, v: list[Verdict]) -> None:
         v.append(Verdict("plan", "rejected", Reason.ROUTE_ETA_INCONSISTENT,
                          f"arrives before the route could ({etas[-1].isoformat()})"))
         return
-    if ctx.arrive_by is not None and _aware_pair(ctx.arrive_by, ctx.now) \
-            and etas[-1] > ctx.arrive_by:
+    if limit is not None and _aware_pair(limit, ctx.now) and etas[-1] > limit:
         v.append(Verdict("plan", "rejected", Reason.ARRIVE_BY_MISSED,
-                         f"eta {etas[-1]:%H:%M} after {ctx.arrive_by:%H:%M}"))
+                         f"eta {etas[-1]:%H:%M} after {limit:%H:%M}"))
 
 
 def _check_motion(route: Route, ctx: TurnContext, v: list[Verdict]) -> None:
@@ -182,9 +201,13 @@ def validate_route(
         v.append(Verdict("plan", "rejected", Reason.DESTINATION_MISMATCH,
                          f"asked {u.destination!r}"[:200]))
         return None
-    for check in (_check_motion, _check_times, _check_range, _check_hazards):
+    limit = deadline(u, ctx)
+    checks: tuple[Callable[[], None], ...] = (
+        lambda: _check_motion(route, ctx, v), lambda: _check_times(route, ctx, v, limit),
+        lambda: _check_range(route, ctx, v), lambda: _check_hazards(route, ctx, v))
+    for check in checks:
         # In order, stopping at the first rejection: later checks assume finite numbers.
-        check(route, ctx, v)
+        check()
         if any(x.outcome == "rejected" for x in v[before:]):
             return None
     # check_place copies its input, so these are still RoutedPlaces with their ETAs.

@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 
 CHECK = "request"
 MAX_RAW_CHARS = 50_000
+MAX_EXCLUDED_BRANDS = 10
+MAX_BRAND_CHARS = 60
+MAX_ERROR_CHARS = 200
+"""Bounds on the understanding's extension fields, which the message type leaves open."""
 
 # Driver assistance and restraint systems: refused always, moving or parked.
 SAFETY_SYSTEM_RE = re.compile(
@@ -114,6 +118,10 @@ def validate_understanding(raw: object) -> tuple[Understanding | None, tuple[Ver
         u = Understanding.model_validate_json(text, strict=True)
     except (ValidationError, TypeError, ValueError, RecursionError) as e:
         return None, (_verdict(Reason.REQUEST_INVALID, "rejected", str(e)),)
+    brands = [b for s in u.stops for b in s.exclude_brands]
+    if len(brands) > MAX_EXCLUDED_BRANDS or any(len(b) > MAX_BRAND_CHARS for b in brands) \
+            or len(u.error or "") > MAX_ERROR_CHARS:
+        return None, (_verdict(Reason.REQUEST_INVALID, "rejected", "unbounded extension field"),)
     if len(u.stops) > MAX_STOPS:
         return None, (
             _verdict(Reason.REQUEST_TOO_MANY_STOPS, "rejected", f"{len(u.stops)} stops",

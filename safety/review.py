@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from typing import cast
 
 from routing.messages import (
@@ -103,6 +104,16 @@ def _check_show(
     return ShowPlaces(places=tuple(places)) if places else None
 
 
+def _place_names(acts: Sequence[Action]) -> tuple[str, ...]:
+    out: list[str] = []
+    for a in acts:
+        if isinstance(a, ShowPlaces):
+            out.extend(p.name for p in a.places if p.name)
+        elif isinstance(a, SetRoute):
+            out.extend(p.name for p in (*a.route.stops, a.route.destination) if p.name)
+    return tuple(out)
+
+
 def review(proposal: Proposal, context: TurnContext) -> Review:
     """What may leave for this proposal in this context, with every verdict."""
     u, verdicts_t = validate_understanding(proposal.understanding)
@@ -141,9 +152,8 @@ def review(proposal: Proposal, context: TurnContext) -> Review:
     if rejection is not None:
         return _fail(rejection, verdicts)
 
-    names = tuple(p.name for a in kept if isinstance(a, ShowPlaces) for p in a.places if p.name)
-    names += tuple(p.name for a in kept if isinstance(a, SetRoute)
-                   for p in (*a.route.stops, a.route.destination) if p.name)
+    # Names of places trimmed away while moving count as items too if the reply lists them.
+    names = _place_names(kept) + _place_names(actions)
     reply, reply_verdicts = check_reply(proposal.reply, moving, names, f.hostile_names)
     verdicts.extend(reply_verdicts)
     if reply is None:

@@ -273,3 +273,28 @@ def test_unknown_vehicle_state_counts_as_moving() -> None:
                                     known_place=world.xml_lookup)
     r = review(proposal(u("read me the news", intent="out_of_scope")), ctx)
     assert r.status == "refused"
+
+
+def test_deadline_from_the_request_when_the_caller_gave_none() -> None:
+    ctx = world.context()
+    assert plan.deadline(u(), ctx) is None
+    assert plan.deadline(u(arrive_by="15:30"), ctx) == NOW.replace(minute=30)
+    assert plan.deadline(u(flight_time="14:00"), ctx) == NOW.replace(hour=14) + timedelta(days=1)
+    both = u(arrive_by="16:45", flight_time="16:30")
+    assert plan.deadline(both, ctx) == NOW.replace(hour=16, minute=30)
+    given = world.context({"arrive_by": "2026-11-25T15:05:00-05:00"})
+    assert plan.deadline(both, given) == NOW.replace(minute=5)
+    got, codes = run(GOOD, u(flight_time="15:09"))
+    assert got is None and codes == {Reason.ARRIVE_BY_MISSED}
+    assert run(GOOD, u(flight_time="15:10"))[0] is not None
+
+
+def test_places_trimmed_while_moving_still_count_as_items_in_the_reply() -> None:
+    shown = ShowPlaces(places=tuple(world.PLACES[("node", i)] for i in (1001, 1012, 1015, 1016)))
+    text = "Five Guys, Main Street Cleaners, Capital Pharmacy or Sheetz."
+    r = review(proposal(u(intent="find_place"), text=text, acts=(shown,)), world.context())
+    assert len(r.actions[0].places) == 3  # type: ignore[union-attr]
+    assert r.reply == reply.DEFER_SUFFIX
+    parked = review(proposal(u(intent="find_place"), text=text, acts=(shown,)),
+                    world.context(moving=False))
+    assert parked.reply == text and len(parked.actions[0].places) == 4  # type: ignore[union-attr]

@@ -273,3 +273,15 @@ def test_categories_match() -> None:
     assert places.categories_match("coffee", "coffee")
     assert not places.categories_match("coffee", None)
     assert not places.categories_match("coffee", "fuel")
+
+
+def test_extension_fields_are_bounded() -> None:
+    ok = u("burger", stops=[{"category": "burger", "exclude_brands": ["mcdonald's"] * 10}])
+    assert request.validate_understanding(ok)[0] == ok
+    for bad in (u("b", stops=[{"category": "burger", "exclude_brands": ["x"] * 11}]),
+                u("b", stops=[{"category": "burger", "exclude_brands": ["x" * 61]}]),
+                u("b", error="e" * 201)):
+        got, verdicts = request.validate_understanding(bad)
+        assert got is None and verdicts[0].reason == Reason.REQUEST_INVALID
+    edge = u("b", stops=[{"category": "burger", "exclude_brands": ["x" * 60]}], error="e" * 200)
+    assert request.validate_understanding(edge)[0] == edge
