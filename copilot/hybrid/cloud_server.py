@@ -16,6 +16,7 @@ import logging
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
@@ -112,7 +113,23 @@ def serve(port: int, model: str | None = None, host: str = "127.0.0.1", n_ctx: i
     server = ServerSettings(host=host, port=port)
     app = create_app(server_settings=server, model_settings=[settings])
     log.info("cloud endpoint on http://%s:%d/v1 serving %s", host, port, path)
+    threading.Thread(target=_warm_up, args=(host, port), daemon=True).start()
     uvicorn.run(JsonSchemaFormat(app), host=host, port=port, log_level="warning")
+
+
+def _warm_up(host: str, port: int, timeout_s: float = 60.0) -> None:
+    """One tiny completion as soon as the server listens: pages the weights in, so the first
+    real request is not the one that pays for it."""
+    url = f"http://{host}:{port}/v1/chat/completions"
+    body = {"messages": [{"role": "user", "content": "Say OK."}], "max_tokens": 2}
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        try:
+            httpx.post(url, json=body, timeout=timeout_s)
+            log.info("cloud endpoint warmed up")
+            return
+        except httpx.HTTPError:
+            time.sleep(0.2)
 
 
 def free_port() -> int:

@@ -183,6 +183,7 @@ class CloudOffload:
                 [ChatMessage(role="system", content=SYSTEM_PROMPT),
                  ChatMessage(role="user", content=user)],
                 "errand_plan", problem.schema(), timeout_s=budget_s,
+                max_tokens=32 + 24 * len(problem.problem.slots),  # the plan JSON, no more
             )
         except CloudError as e:
             raise _Fallback(e.reason, sent=e.bytes_sent) from None

@@ -24,7 +24,9 @@ from routing.messages import HHMM, Category, Place, Route
 
 CELL_DEG = 0.01
 """Coarse position: about 1.1 km north-south. Saved places and the car leave only as cells."""
-MAX_CANDIDATES_PER_SLOT = 6
+MAX_CANDIDATES_PER_SLOT = 4
+"""The device's pick plus three alternatives: enough choice, and a prompt a small model
+reads in about a second."""
 MAX_ENUM_SLOTS = 5
 """Up to 5 slots the order is an enum of all 120 permutations; beyond, a fixed-length list."""
 ORDER_SEP = " -> "
