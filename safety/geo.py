@@ -15,6 +15,13 @@ def finite(*values: float) -> bool:
     return all(math.isfinite(v) for v in values)
 
 
+def position(lat: float | None, lon: float | None) -> tuple[float, float] | None:
+    """(lat, lon) if both are known, finite and on the planet; None otherwise (sensor fault)."""
+    if lat is None or lon is None or not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
+        return None  # NaN fails the comparisons too
+    return (lat, lon)
+
+
 def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp, dl = p2 - p1, math.radians(lon2 - lon1)

@@ -31,7 +31,7 @@ from routing.messages import (
 )
 from safety.codes import Reason
 from safety.gate import TurnContext, Verdict
-from safety.geo import first_point_in_disc, haversine_m, path_length_m
+from safety.geo import first_point_in_disc, haversine_m, path_length_m, position
 from safety.places import PlaceFindings, categories_match, check_place
 
 log = logging.getLogger(__name__)
@@ -131,7 +131,7 @@ def _check_times(route: Route, ctx: TurnContext, v: list[Verdict],
 def _check_motion(route: Route, ctx: TurnContext, v: list[Verdict]) -> None:
     d, t = route.distance_m, route.duration_s
     pts = [(p.lat, p.lon) for p in (*route.stops, route.destination)]
-    here = ctx.vehicle.position
+    here = position(ctx.vehicle.lat, ctx.vehicle.lon)
     crow = path_length_m([here, *pts] if here is not None else pts)
     if not (math.isfinite(d) and math.isfinite(t)) or d < crow * STRAIGHT_LINE_SLACK:
         v.append(Verdict("plan", "rejected", Reason.ROUTE_IMPLAUSIBLE,
@@ -164,7 +164,7 @@ def _check_range(route: Route, ctx: TurnContext, v: list[Verdict]) -> None:
     refuel = _refuel_categories(ctx)
     points = (*route.stops, route.destination)
     stop = next((p for p in points if p.category in refuel), None)
-    here = ctx.vehicle.position
+    here = position(ctx.vehicle.lat, ctx.vehicle.lon)
     if stop is not None and here is not None:
         need = REFUEL_DETOUR * haversine_m(here[0], here[1], stop.lat, stop.lon)
         ok, what = need <= rng, f"{need:.0f} m to {stop.category} with {rng:.0f} m left"

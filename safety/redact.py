@@ -33,7 +33,7 @@ from routing.messages import (
     StopRequest,
     Understanding,
 )
-from safety.geo import haversine_m
+from safety.geo import haversine_m, position
 from sensors.state import VehicleSnapshot
 
 log = logging.getLogger(__name__)
@@ -135,7 +135,7 @@ def _stop(s: StopRequest, ids: _Ids) -> StopRequest:
 
 
 def _origin(vehicle: VehicleSnapshot, saved: Mapping[str, Place]) -> CloudPlace | None:
-    pos = vehicle.position
+    pos = position(vehicle.lat, vehicle.lon)
     if pos is None:
         return None
     near = any(is_sensitive(label) and haversine_m(pos[0], pos[1], p.lat, p.lon)

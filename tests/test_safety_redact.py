@@ -116,3 +116,9 @@ def test_request_round_trips_as_json() -> None:
     assert r is not None
     again = redact.CloudRequest.model_validate_json(json.dumps(json.loads(sent(r))))
     assert again == r.request
+
+
+def test_a_position_off_the_planet_is_not_sent() -> None:
+    for lat, lon in ((200.0, 10.0), (10.0, -500.0), (float("nan"), 0.0)):
+        r = redact.redact_for_cloud(u("x"), VehicleSnapshot(lat=lat, lon=lon), SAVED)
+        assert r is not None and r.request.origin is None
