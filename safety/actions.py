@@ -32,7 +32,7 @@ CHECK = "actions"
 
 
 def _reject(reason: Reason, detail: str) -> Verdict:
-    return Verdict(check=CHECK, outcome="rejected", reason=reason, detail=detail[:200])
+    return Verdict(check=CHECK, outcome="rejected", reason=reason, detail=detail[:200], count=1)
 
 
 def _items(raw: object) -> tuple[list[object], list[Verdict]]:

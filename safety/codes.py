@@ -14,7 +14,6 @@ class Reason(StrEnum):
     REQUEST_OK = "request_ok"
     REQUEST_INVALID = "request_invalid"
     REQUEST_TOO_MANY_STOPS = "request_too_many_stops"
-    REQUEST_TEXT_SANITIZED = "request_text_sanitized"
     # What the driver asked for
     VEHICLE_CONTROL = "vehicle_control_refused"
     SAFETY_SYSTEM = "safety_system_refused"
@@ -55,8 +54,6 @@ class Reason(StrEnum):
     REPLY_INJECTION = "reply_injection_replaced"
     REPLY_CLAIMS_CONTROL = "reply_claims_vehicle_control"
     REPLY_EMPTY = "reply_empty"
-    REPLY_TOO_LONG = "reply_too_long"
     REPLY_DEFERRED = "reply_deferred_while_moving"
     # Untrusted text in general
     TEXT_INVISIBLE = "text_invisible_chars_removed"
-    TEXT_INSTRUCTION = "text_carries_instructions"

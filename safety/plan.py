@@ -86,6 +86,11 @@ def destination_matches(dest: Place, u: Understanding, trip: Route | None) -> bo
     return True  # nothing specific was asked (stops only): any checked place will do
 
 
+def _rejected(reason: Reason, detail: str) -> Verdict:
+    """A rejection of the route as a whole (one item)."""
+    return Verdict("plan", "rejected", reason, detail[:200], 1)
+
+
 def _aware_pair(a: datetime, b: datetime) -> bool:
     return (a.tzinfo is None) == (b.tzinfo is None)
 
@@ -113,18 +118,18 @@ def _check_times(route: Route, ctx: TurnContext, v: list[Verdict],
     points = (*route.stops, route.destination)
     etas = [p.eta for p in points]
     if not all(_aware_pair(e, ctx.now) for e in etas):
-        v.append(Verdict("plan", "rejected", Reason.ROUTE_ETA_INCONSISTENT, "eta without offset"))
+        v.append(_rejected(Reason.ROUTE_ETA_INCONSISTENT, "eta without offset"))
         return
     if any(b < a for a, b in itertools.pairwise(etas)) or etas[0] < ctx.now - ETA_SLACK:
-        v.append(Verdict("plan", "rejected", Reason.ROUTE_ETA_INCONSISTENT, "etas out of order"))
+        v.append(_rejected(Reason.ROUTE_ETA_INCONSISTENT, "etas out of order"))
         return
     earliest = ctx.now + timedelta(seconds=route.duration_s - _tol(route.duration_s))
     if etas[-1] < earliest:
-        v.append(Verdict("plan", "rejected", Reason.ROUTE_ETA_INCONSISTENT,
+        v.append(_rejected(Reason.ROUTE_ETA_INCONSISTENT,
                          f"arrives before the route could ({etas[-1].isoformat()})"))
         return
     if limit is not None and _aware_pair(limit, ctx.now) and etas[-1] > limit:
-        v.append(Verdict("plan", "rejected", Reason.ARRIVE_BY_MISSED,
+        v.append(_rejected(Reason.ARRIVE_BY_MISSED,
                          f"eta {etas[-1]:%H:%M} after {limit:%H:%M}"))
 
 
@@ -134,16 +139,16 @@ def _check_motion(route: Route, ctx: TurnContext, v: list[Verdict]) -> None:
     here = position(ctx.vehicle.lat, ctx.vehicle.lon)
     crow = path_length_m([here, *pts] if here is not None else pts)
     if not (math.isfinite(d) and math.isfinite(t)) or d < crow * STRAIGHT_LINE_SLACK:
-        v.append(Verdict("plan", "rejected", Reason.ROUTE_IMPLAUSIBLE,
+        v.append(_rejected(Reason.ROUTE_IMPLAUSIBLE,
                          f"{d:.0f} m road vs {crow:.0f} m straight line"))
         return
     if d > 1000.0 and not MIN_AVG_SPEED_MPS <= d / max(t, 1e-9) <= MAX_AVG_SPEED_MPS:
-        v.append(Verdict("plan", "rejected", Reason.ROUTE_IMPLAUSIBLE,
+        v.append(_rejected(Reason.ROUTE_IMPLAUSIBLE,
                          f"average {3.6 * d / max(t, 1e-9):.0f} km/h"))
         return
     r = ctx.reroute_duration_s
     if r is not None and abs(t - r) > _tol(r):
-        v.append(Verdict("plan", "rejected", Reason.ROUTE_DURATION_MISMATCH,
+        v.append(_rejected(Reason.ROUTE_DURATION_MISMATCH,
                          f"{t:.0f} s proposed vs {r:.0f} s on device"))
 
 
@@ -172,14 +177,14 @@ def _check_range(route: Route, ctx: TurnContext, v: list[Verdict]) -> None:
         need = route.distance_m + ctx.range_reserve_m
         ok, what = need <= rng, f"{route.distance_m:.0f} m + reserve with {rng:.0f} m left"
     if not ok:
-        v.append(Verdict("plan", "rejected", Reason.RANGE_INSUFFICIENT, what))
+        v.append(_rejected(Reason.RANGE_INSUFFICIENT, what))
 
 
 def _check_hazards(route: Route, ctx: TurnContext, v: list[Verdict]) -> None:
     for hz in ctx.hazards:
         hit = first_point_in_disc(route.geometry, hz.lat, hz.lon, hz.radius_m)
         if hit is not None:
-            v.append(Verdict("plan", "rejected", Reason.ROUTE_THROUGH_HAZARD,
+            v.append(_rejected(Reason.ROUTE_THROUGH_HAZARD,
                              f"{hz.kind} at {hit[0]:.5f},{hit[1]:.5f}"))
             return
 
@@ -198,7 +203,7 @@ def validate_route(
     v = f.verdicts
     before = len(v)
     if not destination_matches(route.destination, u, ctx.trip):
-        v.append(Verdict("plan", "rejected", Reason.DESTINATION_MISMATCH,
+        v.append(_rejected(Reason.DESTINATION_MISMATCH,
                          f"asked {u.destination!r}"[:200]))
         return None
     limit = deadline(u, ctx)

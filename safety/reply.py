@@ -114,7 +114,7 @@ def check_reply(
     if claims_vehicle_control(clean):
         return None, [*verdicts, _v("rejected", Reason.REPLY_CLAIMS_CONTROL, clean[:80], 1)]
     if not clean:
-        return None, [*verdicts, _v("fixed", Reason.REPLY_EMPTY)]
+        return None, [*verdicts, _v("fixed", Reason.REPLY_EMPTY, "", 1)]
     flags = tuple(f for f in flags if f != FLAG_INSTRUCTION)
     if flags:
         verdicts.append(_v("fixed", Reason.REPLY_SANITIZED, ",".join(flags), 1))

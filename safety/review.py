@@ -185,7 +185,7 @@ def review_model_output(
     status, reply = obj.get("status"), obj.get("reply")
     if status not in _STATUSES or not isinstance(reply, str):
         verdict = Verdict("actions", "rejected", Reason.MODEL_OUTPUT_MALFORMED,
-                          f"status={str(status)[:30]!r} reply={type(reply).__name__}")
+                          f"status={str(status)[:30]!r} reply={type(reply).__name__}", 1)
         return _fail(Reason.MODEL_OUTPUT_MALFORMED, [verdict])
     actions, parse_verdicts = parse_model_actions(obj.get("actions", []))
     proposal = Proposal(understanding, cast(Status, status), reply[:MAX_MODEL_REPLY_CHARS],
