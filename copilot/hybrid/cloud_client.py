@@ -9,6 +9,7 @@ deadline whatever the network does. Request and response shapes are pydantic mod
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -97,6 +98,18 @@ class CloudClient:
         # No connection is opened here: strict privacy and `--link none` must send nothing.
         self._http = httpx.Client(headers=headers, trust_env=False)
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="cloud")
+        self._lock = threading.Lock()
+        self._in_flight = 0
+
+    @property
+    def in_flight(self) -> int:
+        """Requests still running, including ones the caller stopped waiting for."""
+        with self._lock:
+            return self._in_flight
+
+    def _done(self, _: object) -> None:
+        with self._lock:
+            self._in_flight -= 1
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -122,7 +135,10 @@ class CloudClient:
         ).model_dump_json(by_alias=True, exclude_none=True).encode()
         sent = len(body)
         t0 = time.monotonic()
+        with self._lock:
+            self._in_flight += 1
         future = self._pool.submit(self._post, body, timeout_s)
+        future.add_done_callback(self._done)
         try:
             status, raw = future.result(timeout=timeout_s)
         except FutureTimeout:

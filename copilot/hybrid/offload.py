@@ -173,6 +173,10 @@ class CloudOffload:
         car = ctx.vehicle.position
         if car is None:
             raise _Fallback("no_position")
+        if self.client.in_flight > 0:
+            # One outstanding request per car: an abandoned late one still occupies the
+            # endpoint (and the link); queueing behind it would only be late again.
+            raise _Fallback("busy")
         problem = self._problem(turn, u, ctx, base, car)
         if problem is None:
             raise _Fallback("privacy_strict")
