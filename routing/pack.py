@@ -23,7 +23,7 @@ from typing import Any
 from routing.errors import CorruptMapError, EmptyMapError, MapError, OutsideMapError
 from routing.places import PlaceIndex
 from routing.places_build import build_place_index
-from routing.valhalla_router import ValhallaRouter, write_config
+from routing.valhalla_router import ValhallaRouter, runtime_settings, write_config
 
 log = logging.getLogger(__name__)
 
@@ -118,8 +118,7 @@ class RegionPack:
         self.bbox: tuple[float, float, float, float] = (lat0, lon0, lat1, lon1)
         conf = path / "valhalla.json"
         cfg = json.loads(conf.read_text())
-        if cfg["mjolnir"]["tile_dir"] != str(path / "tiles"):  # the pack dir moved
-            cfg["mjolnir"]["tile_dir"] = str(path / "tiles")
+        if runtime_settings(cfg, path / "tiles"):  # the pack moved, or older settings
             conf.write_text(json.dumps(cfg, indent=1))
         self.router = ValhallaRouter(conf)
 

@@ -14,14 +14,14 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from routing.candidates import Candidate, find_candidates
+from routing.candidates import Candidate, Query, find_many
 from routing.errors import InfeasibleError, NoCandidatesError, UnreachableError
 from routing.messages import Category, Place, Route, RoutedPlace
 from routing.opening import is_open
 from routing.places import MapPlace, PlaceIndex
 from routing.planner import Problem, Solution, solve
 from routing.profile import Preferences
-from routing.router import Avoid, LatLon, Router
+from routing.router import Avoid, LatLon, Matrix, Router
 
 log = logging.getLogger(__name__)
 
@@ -102,20 +102,36 @@ def _groups(
     extra: StopSpec | None,
 ) -> tuple[list[StopSpec], list[list[Candidate]]]:
     specs = [*req.stops, *([extra] if extra else [])]
-    groups: list[list[Candidate]] = []
     prefs = req.preferences
+    queries: list[Query] = []
     for spec in specs:
-        if spec.fixed is not None:
-            groups.append([Candidate(spec.fixed, 0.0, 0.0, True)])
-            continue
-        if spec.category is None:
+        if spec.fixed is None and spec.category is None:
             raise InfeasibleError(f"stop '{spec.label}' names neither a category nor a place")
-        groups.append(find_candidates(
-            places, router, spec.category, req.origin, dest_pt, req.depart,
-            avoid_brands=(*prefs.avoid_brands, *spec.exclude_brands),
-            max_detour_s=prefs.max_detour_min * 60.0, avoid=req.avoid,
-            prefer_name=spec.prefer_name))
+        if spec.fixed is None and spec.category is not None:
+            queries.append(Query(spec.category, (*prefs.avoid_brands, *spec.exclude_brands),
+                                 prefs.max_detour_min * 60.0, prefer_name=spec.prefer_name))
+    found = iter(find_many(places, router, queries, req.origin, dest_pt, req.depart, req.avoid)
+                 if queries else [])
+    groups = [[Candidate(spec.fixed, 0.0, 0.0, True)] if spec.fixed is not None else next(found)
+              for spec in specs]
     return specs, groups
+
+
+def _plan_matrix(router: Router, points: list[LatLon], dest_index: int | None,
+                 avoid: tuple[Avoid, ...]) -> Matrix:
+    """The square matrix the planner reads, asking only for rows and columns it uses:
+    nobody leaves the destination and nobody drives back to the origin."""
+    src = [i for i in range(len(points)) if i != dest_index]
+    dst = [i for i in range(len(points)) if i != 0]
+    m = router.matrix([points[i] for i in src], [points[j] for j in dst], avoid)
+    n = len(points)
+    dur: list[list[float | None]] = [[None] * n for _ in range(n)]
+    dist: list[list[float | None]] = [[None] * n for _ in range(n)]
+    for a, i in enumerate(src):
+        for b, j in enumerate(dst):
+            dur[i][j] = m.durations_s[a][b]
+            dist[i][j] = m.distances_m[a][b]
+    return Matrix(tuple(map(tuple, dur)), tuple(map(tuple, dist)))
 
 
 def _solve(
@@ -136,7 +152,7 @@ def _solve(
             points.append((c.place.place.lat, c.place.place.lon))
             cand_places.append(c.place)
         idx_groups.append(tuple(idx))
-    m = router.matrix(points, points, req.avoid)
+    m = _plan_matrix(router, points, dest_index, req.avoid)
     hours = {i: cand_places[i].opening_hours for i in range(len(points))}
     dwell = req.preferences.stop_dwell_min * 60.0
     problem = Problem(
