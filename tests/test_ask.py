@@ -228,3 +228,43 @@ def test_baltimore_dry_cleaner_is_a_real_one(baltimore: RegionPack) -> None:
     cleaners = [p for p in places if p.category == Category.DRY_CLEANING]
     assert len(cleaners) == 1 and cleaners[0].osm_id is not None
     assert baltimore.places.get(str(cleaners[0].osm_type), cleaners[0].osm_id) is not None
+
+
+def test_cli_bad_map_and_profile_are_one_clear_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.osm.pbf"
+    bad.write_bytes(b"garbage" * 50)
+    r = subprocess.run([COPILOT, "ask", "--map", str(bad), "--jsonl"], input="",
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "bad.osm.pbf" in r.stderr and r.stderr.startswith("error:")
+    prof = tmp_path / "p.yaml"
+    prof.write_text("saved: [oops")
+    r = subprocess.run([COPILOT, "ask", "--map", str(pbf("harrisburg")), "--profile", str(prof),
+                        "--jsonl"], input="", capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and "profile" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_cli_map_info_lists_places_per_category(tmp_path: Path) -> None:
+    import os
+
+    r = subprocess.run([COPILOT, "map", "info", "--json", str(pbf("baltimore"))],
+                       capture_output=True, text=True, timeout=120,
+                       env=os.environ | {"XDG_CACHE_HOME": str(tmp_path.parent / "xdg")})
+    assert r.returncode == 0, r.stderr
+    info = json.loads(r.stdout.splitlines()[-1])
+    assert info["places"]["dry_cleaning"] == 3 and info["places"]["airport"] == 0
+    assert set(info["places"]) == {c.value for c in Category}
+
+
+def test_hazard_on_the_way_is_routed_around(copilot: Copilot) -> None:
+    from safety.geo import first_point_in_disc
+    from sensors.messages import HazardEvent
+
+    ask = u(Intent.NAVIGATE, destination=CategoryRef(category=Category.AIRPORT))
+    first = route_of(copilot.answer_understood(ask, turn()))
+    mid = first.geometry[len(first.geometry) // 2]
+    hz = HazardEvent(kind="road_closed", lat=mid[0], lon=mid[1], radius_m=60.0,
+                     sources=("radar", "camera"), ts=1.0)
+    again = copilot.answer_understood(ask, turn(), hazards=(hz,))
+    assert again.status == "ok", again
+    assert first_point_in_disc(route_of(again).geometry, hz.lat, hz.lon, hz.radius_m) is None

@@ -136,3 +136,13 @@ def test_candidates_are_ranked_by_road_detour(harrisburg: RegionPack) -> None:
     assert 1 <= len(cands) <= 10
     detours = [c.detour_s for c in cands]
     assert detours == sorted(detours)
+
+
+def test_beyond_the_exact_limit_the_heuristic_answers() -> None:
+    from routing.planner import EXACT_MAX_GROUPS, solve
+
+    p = random_problem(random.Random(11), groups=EXACT_MAX_GROUPS + 1, per=3)
+    s = solve(p)
+    assert s is not None and not s.exact
+    assert len(s.order) == EXACT_MAX_GROUPS + 1
+    assert {i for g in p.groups for i in g} >= set(s.order)

@@ -39,3 +39,10 @@ def baltimore(pack_cache: Path):  # type: ignore[no-untyped-def]
     from routing.pack import RegionPack
 
     return RegionPack.open(pbf("baltimore"), pack_cache)
+
+
+@pytest.fixture(scope="session")
+def copenhagen(pack_cache: Path):  # type: ignore[no-untyped-def]
+    from routing.pack import RegionPack
+
+    return RegionPack.open(pbf("copenhagen"), pack_cache)
