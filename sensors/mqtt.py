@@ -31,7 +31,8 @@ KEEPALIVE_S = 10
 """A dead broker is noticed within ~1.5x this."""
 RECONNECT_MIN_S, RECONNECT_MAX_S = 0.1, 5.0
 
-OnMessage = Callable[[str, bytes, "mqtt.MQTTMessage"], None]
+OnMessage = Callable[[str, bytes, "mqtt.MQTTMessage"], "bool | None"]
+"""Returns True to acknowledge the message later with `MqttSession.ack` (manual_ack only)."""
 
 
 class BrokerUrlError(ValueError):
@@ -78,7 +79,7 @@ class MqttSession:
                  status_topic: str | None = None,
                  clean_start: bool = False,
                  session_expiry_s: int = SESSION_EXPIRY_S,
-                 max_queued: int = 0) -> None:
+                 max_queued: int = 0, manual_ack: bool = False) -> None:
         self.address = address
         self.client_id = client_id
         self.subscriptions = list(subscriptions)
@@ -90,8 +91,11 @@ class MqttSession:
         self.disconnects = 0
         self.last_reason: str | None = None
         self._session_expiry_s = session_expiry_s
+        # manual_ack: a QoS 1 message is acknowledged only once it has been dealt with, so the
+        # broker redelivers it if this process dies first
+        self.manual_ack = manual_ack
         c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
-                        protocol=mqtt.MQTTv5)
+                        protocol=mqtt.MQTTv5, manual_ack=manual_ack)
         if address.username is not None:
             c.username_pw_set(address.username, address.password)
         if address.tls:
@@ -172,10 +176,17 @@ class MqttSession:
             self.last_reason = str(rc)
         log.info("%s disconnected: %s", self.client_id, rc)
 
+    def ack(self, mid: int, qos: int) -> None:
+        """Acknowledge a message whose handler returned True (manual_ack sessions)."""
+        if self.manual_ack and qos > 0:
+            self.client.ack(mid, qos)
+
     def _on_message(self, _c: mqtt.Client, _u: object, msg: mqtt.MQTTMessage) -> None:
-        if self.on_message is None:
-            return
+        deferred = False
         try:
-            self.on_message(msg.topic, bytes(msg.payload), msg)
+            if self.on_message is not None:
+                deferred = self.on_message(msg.topic, bytes(msg.payload), msg) is True
         except Exception:  # a bug in a handler must not kill the network thread
             log.exception("%s: handler failed on %s", self.client_id, msg.topic)
+        if not deferred:
+            self.ack(msg.mid, msg.qos)

@@ -13,6 +13,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -197,4 +198,51 @@ def test_requests_sent_while_the_copilot_is_away_are_answered_when_it_returns(
         assert all(len(hmi.replies[r]) == 1 for r in ids)
     finally:
         svc.stop()
+        hmi.stop()
+
+
+def test_a_crash_before_answering_gets_the_request_redelivered_and_answered_once(
+        broker: Mosquitto, tmp_path: Path) -> None:
+    gate = threading.Event()
+
+    class Stuck(RecordingPipeline):
+        def __call__(self, turn: AskTurn) -> AskResult:
+            gate.wait(30)
+            return super().__call__(turn)
+
+    answered = tmp_path / "answered.jsonl"
+    a = CopilotService(_addr(broker, broker.copilot), VIN, Stuck(), answered_path=answered).start()
+    hmi = HmiClient(_addr(broker, broker.hmi), VIN).start()
+    b: CopilotService | None = None
+    try:
+        rid = hmi.send_text("survive a crash")
+        assert hmi.wait_until(lambda: a.stats.requests == 1, 5)
+        # the process dies mid-answer: no reply, no acknowledgement, no DISCONNECT
+        a.session.client.loop_stop()
+        sock = a.session.client.socket()
+        assert sock is not None
+        sock.close()
+        assert hmi.wait_until(lambda: hmi.status == "offline", 30)  # the last will
+        second = RecordingPipeline()
+        b = CopilotService(_addr(broker, broker.copilot), VIN, second,
+                           answered_path=answered).start()
+        reply = hmi.wait_for(rid, 15)  # the broker redelivered the unacknowledged request
+        assert reply is not None and second.calls["survive a crash"] == 1
+        gate.set()  # the dead process's worker finishes into a dead connection
+        time.sleep(1.0)
+        assert len(hmi.replies[rid]) == 1
+        b.stop()
+        # a restarted service remembers what it answered: the same id is not computed again
+        third = RecordingPipeline()
+        b = CopilotService(_addr(broker, broker.copilot), VIN, third,
+                           answered_path=answered).start()
+        hmi.send(ServiceRequest(id=rid, text="survive a crash"))
+        assert hmi.wait_until(lambda: len(hmi.replies[rid]) == 2, 10)
+        assert third.calls == Counter() and hmi.replies[rid][1] == hmi.replies[rid][0]
+        assert b.stats.replayed == 1
+    finally:
+        gate.set()
+        a._running.clear()
+        if b is not None:
+            b.stop()
         hmi.stop()

@@ -61,12 +61,14 @@ def _parse_start(value: str | None) -> datetime | None:
 @click.option("--speak-proactive", is_flag=True,
               help="Also publish proactive turns as speech on copilot/VIN/reply/audio.")
 @click.option("--client-id", default=None, help="MQTT client id (default copilot-VIN).")
+@click.option("--state-dir", type=click.Path(file_okay=False), default=None,
+              help="Keep answered request ids here, so a restart never answers one twice.")
 def serve(broker: str, vin: str, username: str | None, password: str | None,
           map_path: str | None, profile_path: str | None, cafile: str | None,
           cloud_llm: str | None, cloud_model: str | None, offload: str, link: str | None,
           privacy: str, speech_engine: str, speech_model: str | None, start_time: str | None,
           time_warp: float, proactive: bool, speak_proactive: bool,
-          client_id: str | None) -> None:
+          client_id: str | None, state_dir: str | None) -> None:
     from sensors.mqtt import BrokerAddress, BrokerUrlError
 
     if not vin or any(c in vin for c in "/+#") or len(vin) > 64:
@@ -111,7 +113,9 @@ def serve(broker: str, vin: str, username: str | None, password: str | None,
                          transcribe=make_transcriber(speech_engine,
                                                      Path(speech_model) if speech_model else None),
                          speak=synthesize_wav, proactive=monitor, store=store,
-                         now_local=now_local, client_id=client_id, on_link=pipe.set_link)
+                         now_local=now_local, client_id=client_id, on_link=pipe.set_link,
+                         answered_path=Path(state_dir) / f"answered-{vin}.jsonl"
+                         if state_dir else None)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

@@ -17,16 +17,17 @@ import logging
 import queue
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
 from pydantic import ValidationError
 
 from copilot.messages import AskResult, AskTurn, ServiceReply, ServiceRequest, Timings
+from copilot.service.dedup import AnsweredLog
 from copilot.service.pipeline import UnusableAudio
 from copilot.service.proactive import ProactiveMonitor, ProactiveTurn
 from routing.messages import Route, Understanding
@@ -70,6 +71,15 @@ class ServiceStats:
     """Per answered request: from receipt on the network thread to the reply's publish."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Job:
+    request: ServiceRequest
+    received: float
+    mid: int
+    qos: int
+    """MQTT message id and QoS, to acknowledge the request once it is answered."""
+
+
 def error_result(text: str, reason: str, reply: str) -> AskResult:
     """A reply for a request that could not be answered: not understood, with the reason."""
     u = Understanding(text=text[:2000], intent="out_of_scope", confidence=0.0, error=reason)
@@ -87,7 +97,8 @@ class CopilotService:
                  now_local: Callable[[], datetime] | None = None,
                  client_id: str | None = None, queue_size: int = 256,
                  tick_s: float = 1.0,
-                 on_link: Callable[[str | None], None] | None = None) -> None:
+                 on_link: Callable[[str | None], None] | None = None,
+                 answered_path: Path | None = None) -> None:
         self.vin = vin
         self.answer = answer
         self.transcribe = transcribe
@@ -105,17 +116,18 @@ class CopilotService:
         self.request_topic = topics.REQUEST.for_vin(vin)
         self.reply_topic = topics.REPLY.for_vin(vin)
         self.audio_topic = topics.REPLY_AUDIO.for_vin(vin)
-        self._queue: queue.Queue[tuple[ServiceRequest, float] | None] = queue.Queue(queue_size)
+        self._queue: queue.Queue[_Job | None] = queue.Queue(queue_size)
         self._lock = threading.Lock()
         self._pending: set[str] = set()
-        self._answered: OrderedDict[str, tuple[bytes, float]] = OrderedDict()
+        self._answered = AnsweredLog(answered_path, DEDUP_KEEP)
         self._worker: threading.Thread | None = None
         self._running = threading.Event()
         self._started_m = time.monotonic()
         self.session = MqttSession(
             address, client_id or f"copilot-{vin}",
             subscriptions=[*self.ingest.subscriptions, (self.request_topic, topics.REQUEST.qos)],
-            on_message=self._on_message, status_topic=topics.STATUS.for_vin(vin))
+            on_message=self._on_message, status_topic=topics.STATUS.for_vin(vin),
+            manual_ack=True)
 
     # lifecycle ----------------------------------------------------------------------------
     def start(self, timeout_s: float | None = 10.0) -> CopilotService:
@@ -150,21 +162,22 @@ class CopilotService:
                 "dropped": self.drops.as_dict(), "connects": self.session.connects}
 
     # network thread -----------------------------------------------------------------------
-    def _on_message(self, topic: str, payload: bytes, _msg: mqtt.MQTTMessage) -> None:
+    def _on_message(self, topic: str, payload: bytes, msg: mqtt.MQTTMessage) -> bool:
+        """True when the message is acknowledged later (a request, once it is answered)."""
         if self.ingest.handle(topic, payload):
-            return
+            return False
         if topic == self.request_topic:
-            self._on_request(payload)
-        else:
-            self.drops.add("other", DropReason.UNKNOWN_TOPIC)
+            return self._on_request(payload, msg.mid, msg.qos)
+        self.drops.add("other", DropReason.UNKNOWN_TOPIC)
+        return False
 
-    def _on_request(self, payload: bytes) -> None:
+    def _on_request(self, payload: bytes, mid: int = 0, qos: int = 0) -> bool:
         received = time.perf_counter()
         self.stats.requests += 1
         obj = _parse_request(payload)
         if isinstance(obj, DropReason):
             self.drops.add("request", obj)
-            return
+            return False
         try:
             req = ServiceRequest.model_validate(obj)
         except ValidationError as e:
@@ -175,26 +188,28 @@ class CopilotService:
                                                      f"I could not read that request ({msg})."))
             else:
                 self.drops.add("request", DropReason.MALFORMED)
-            return
+            return False
         with self._lock:
             cached = self._answered.get(req.id)
             recent = cached is not None and time.monotonic() - cached[1] < REPLAY_AFTER_S
             if (cached is None and req.id in self._pending) or recent:
                 self.drops.add("request", DropReason.DUPLICATE)
-                return
+                return False
             if cached is None:
                 self._pending.add(req.id)
         if cached is not None:  # a retry: the same reply again, never a second computation
             self.stats.replayed += 1
             self.session.publish(self.reply_topic, cached[0], qos=1)
-            return
+            return False
         try:
-            self._queue.put_nowait((req, received))
+            self._queue.put_nowait(_Job(req, received, mid, qos))
+            return True  # acknowledged once answered: a crash before that gets it redelivered
         except queue.Full:
             # not remembered as answered: the HMI's retry of this id gets computed
             self._publish_once(req.id, error_result(req.text or "", "busy",
                                                     "I'm busy right now. Please ask again."),
                                remember=False)
+            return False
 
     # worker thread ------------------------------------------------------------------------
     def _work(self) -> None:
@@ -205,7 +220,8 @@ class CopilotService:
             except queue.Empty:
                 item = None
             if item is not None:
-                self._serve(*item)
+                self._serve(item.request, item.received)
+                self.session.ack(item.mid, item.qos)
             if self.proactive is not None and time.monotonic() >= next_tick:
                 next_tick = time.monotonic() + self.tick_s
                 self._proactive_tick()
@@ -276,9 +292,7 @@ class CopilotService:
         with self._lock:
             self._pending.discard(rid)
             if remember:
-                self._answered[rid] = (body, time.monotonic())
-            while len(self._answered) > DEDUP_KEEP:
-                self._answered.popitem(last=False)
+                self._answered.add(rid, body)
         if result.understanding.error is not None:
             self.stats.errors += 1
         self.session.publish(self.reply_topic, body, qos=1)
