@@ -298,3 +298,61 @@ def test_places_trimmed_while_moving_still_count_as_items_in_the_reply() -> None
     parked = review(proposal(u(intent="find_place"), text=text, acts=(shown,)),
                     world.context(moving=False))
     assert parked.reply == text and len(parked.actions[0].places) == 4  # type: ignore[union-attr]
+
+
+def test_name_matching_needs_half_the_words() -> None:
+    five = world.PLACES[("node", 1001)]
+    assert plan.destination_matches(five, u(destination={"name": "Five Burgers"}), None)
+    assert not plan.destination_matches(five, u(destination={"name": "Five Main Street"}), None)
+
+
+def test_the_route_that_leaves_is_the_cleaned_one() -> None:
+    hostile = world.PLACES[("node", 1002)]
+    r = mk_route(routed(FIVE_GUYS, 3), routed(hostile, 5), dest=routed(hostile, 10))
+    got, codes = run(r)
+    assert got is not None and codes == {Reason.PLACE_NAME_NEUTRALISED}
+    assert [s.name for s in got.stops] == ["Five Guys", None]
+    assert got.destination.name is None and got.destination.osm_id == 1002
+    assert [s.eta for s in got.stops] == [s.eta for s in r.stops]
+
+
+def test_add_stop_must_keep_the_trip_destination_in_review() -> None:
+    trip = mk_route(dest=routed(HOME, 10))
+    add = u("add a burger", intent="add_stop", stops=[{"category": "burger"}])
+    ok = mk_route(routed(FIVE_GUYS, 4), dest=routed(HOME, 10))
+    assert run(ok, add, trip=trip)[0] is not None
+    wrong = mk_route(routed(FIVE_GUYS, 4), dest=routed(CLEANERS, 10))
+    got, codes = run(wrong, add, trip=trip)
+    assert got is None and codes == {Reason.DESTINATION_MISMATCH}
+
+
+EV_STOP = Place(osm_type="node", osm_id=9001, name="Charger", category="ev_charging",
+                lat=SHEETZ.lat, lon=SHEETZ.lon)
+
+
+def _with_charger(osm_type: str, osm_id: int) -> Place | None:
+    return EV_STOP if (osm_type, osm_id) == ("node", 9001) else world.xml_lookup(osm_type, osm_id)
+
+
+@pytest.mark.parametrize(("fuel", "soc", "ok"), [
+    (40.0, None, False),   # a combustion car cannot refuel at a charger
+    (None, 40.0, True),    # an electric car can
+    (40.0, 40.0, True),    # a plug-in hybrid can do either
+    (None, None, True),    # unknown powertrain: either counts
+])
+def test_refuelling_stop_must_suit_the_powertrain(fuel: float | None, soc: float | None,
+                                                  ok: bool) -> None:
+    r = mk_route(routed(EV_STOP, 3), dest=routed(CLEANERS, 10))
+    ctx = world.context({"vehicle": {"range_m": 3_000, "fuel_percent": fuel, "soc_percent": soc}},
+                        known_place=_with_charger)
+    f = PlaceFindings("plan")
+    assert (plan.validate_route(r, u(), ctx, f) is not None) == ok
+
+
+@pytest.mark.parametrize(("range_m", "ok"), [(0.0, False), (0.5, False), (23_000.0, True),
+                                             (22_999.0, False), (3_000_000.0, True)])
+def test_range_boundaries(range_m: float, ok: bool) -> None:
+    # 3000 m route + 20000 m reserve: exactly 23000 m of range is enough.
+    got, codes = run(mk_route(dest=routed(CLEANERS, 10)), vehicle={"range_m": range_m})
+    assert (got is not None) == ok
+    assert Reason.RANGE_UNCHECKED not in codes

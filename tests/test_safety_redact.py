@@ -122,3 +122,33 @@ def test_a_position_off_the_planet_is_not_sent() -> None:
     for lat, lon in ((200.0, 10.0), (10.0, -500.0), (float("nan"), 0.0)):
         r = redact.redact_for_cloud(u("x"), VehicleSnapshot(lat=lat, lon=lon), SAVED)
         assert r is not None and r.request.origin is None
+
+
+def test_ids_are_numbered_per_request_and_longest_labels_win() -> None:
+    saved = {"gym": Place(saved="gym", lat=40.30, lon=-76.80),
+             "gym annex": Place(saved="gym annex", lat=40.31, lon=-76.81),
+             "work": Place(saved="work", lat=40.32, lon=-76.82)}
+    und = u("Take me to the GYM ANNEX, then WORK", destination={"saved": "work"})
+    r = redact.redact_for_cloud(und, AWAY, saved)
+    assert r is not None
+    assert r.labels == {"saved_1": "work", "saved_2": "gym annex"}
+    assert r.request.understanding.text == "Take me to the saved_2, then saved_1"
+
+
+def test_trip_places_keep_their_category_and_the_turns_time() -> None:
+    half = Place(osm_type="node", saved="gym", category="parking", lat=40.3055, lon=-76.7921)
+    five = world.PLACES[("node", 1001)]
+    trip = Route(stops=(RoutedPlace(**half.model_dump(), eta=world.NOW),
+                        RoutedPlace(**Place(lat=40.30777, lon=-76.79111,
+                                            category="fuel").model_dump(), eta=world.NOW)),
+                 destination=RoutedPlace(**five.model_dump(), eta=world.NOW),
+                 distance_m=1.0, duration_s=1.0)
+    r = redact.redact_for_cloud(u("x"), VehicleSnapshot(range_m=0.0), SAVED, trip=trip,
+                                now=world.NOW)
+    assert r is not None
+    gym, point, mapped = r.request.trip
+    # A saved place with a stray osm_type but no id is still a saved place: a cell, no type.
+    assert gym.osm_type is None and gym.cell_deg == redact.CELL_DEG and gym.id is not None
+    assert (gym.category, point.category, mapped.category) == ("parking", "fuel", "burger")
+    assert mapped.osm_type == "node"
+    assert r.request.now == world.NOW and r.request.range_m == 0.0
