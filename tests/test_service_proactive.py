@@ -109,3 +109,22 @@ def test_stop_closed_on_arrival() -> None:
 
 def test_no_trip_no_proactive_turns() -> None:
     assert ProactiveMonitor(_find).check(_car(1_000.0), None, (), NOW) == []
+
+
+def test_the_pipelines_map_lookups_on_the_real_pack() -> None:
+    from copilot.service.pipeline import DEFAULT_MAP, build_pipeline
+
+    pipe = build_pipeline(DEFAULT_MAP, None, lambda: ())
+    assert pipe.find_places is not None and pipe.open_at is not None
+    found = list(pipe.find_places(Category.FUEL, 40.2770, -76.8240, 5_000.0))
+    assert found and all(p.category == "fuel" and p.osm_id is not None for p in found)
+    # opening hours come from the map place behind the stop (by OSM type and id)
+    from routing.pack import RegionPack
+
+    places = RegionPack.open(DEFAULT_MAP).places
+    with_hours = [m for c in Category for m in places.all_of(c) if m.opening_hours]
+    assert with_hours
+    for m in with_hours:
+        assert pipe.open_at(m.place, NOW) == open_state(m.opening_hours, NOW)
+    nowhere = Place(osm_type="node", osm_id=1, name="Not on the map", lat=40.0, lon=-76.0)
+    assert pipe.open_at(nowhere, NOW) is None
