@@ -86,8 +86,10 @@ def ask(map_path: str, profile: str | None, jsonl: bool, cloud_llm: str | None,
     if offload != "never" or cloud_llm:
         try:
             hook = _offload_hook(cloud_llm, cloud_model, offload, link, privacy, pack)
-        except ValueError as exc:
+        except ValueError as exc:  # a bad option value
             fail(str(exc), 2)
+        except Exception as exc:  # the cloud side must never stop the device from answering
+            log.warning("cloud offload unavailable (%s); answering on the device only", exc)
     copilot = Copilot(pack, prof, offload=hook)
     for n, line in enumerate(sys.stdin, 1):
         if not line.strip():
