@@ -313,3 +313,47 @@ def test_what_leaves_the_car_is_redacted(bad_cloud: str, pack: Any) -> None:
     (action,) = result.actions
     assert isinstance(action, SetRoute)
     assert "mom's house" in [s.saved for s in action.route.stops]
+
+
+# --- through the real Copilot and the `copilot ask` command -------------------------------
+
+HEAVY_TEXT = ("take me to the airport, I need a burger and a coffee on the way, "
+              "my flight is at 5:30 pm")
+
+
+def test_copilot_heavy_turn_is_served_by_the_cloud_light_turn_by_the_device(
+    link: LinkEmulator, pack: Any
+) -> None:
+    from copilot.dialog import Copilot
+
+    hook = _hook(link, pack, max_slowdown=1.0)
+    copilot = Copilot(pack, offload=hook)
+    heavy = copilot.answer(AskTurn(text=HEAVY_TEXT, at=AT, state=STATE))
+    assert (heavy.served_by, heavy.why) == ("cloud", "cloud:heavy_request")
+    assert heavy.status == "ok" and isinstance(heavy.actions[0], SetRoute)
+    sent = link.counters.bytes_up
+    light = copilot.answer(AskTurn(text="how much range do I have", at=AT, state=STATE))
+    assert light.served_by == "device"
+    assert (light.why or "").startswith("device:not_planning")
+    assert link.counters.bytes_up == sent
+    assert json.loads(heavy.to_json())["served_by"] == "cloud"
+
+
+@pytest.mark.parametrize("options", [["--link", "none"], ["--privacy", "strict"]])
+def test_ask_command_with_no_link_or_strict_privacy_sends_nothing(
+    link: LinkEmulator, options: list[str]
+) -> None:
+    from click.testing import CliRunner
+
+    from copilot.cli import cli
+
+    line = json.dumps({"text": HEAVY_TEXT, "at": AT.isoformat(), "state": STATE})
+    result = CliRunner().invoke(cli, [
+        "ask", "--map", str(PBF), "--cloud-llm", link.url("/v1"), "--offload", "always",
+        *options, "--jsonl"], input=line + "\n")
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout.splitlines()[-1])
+    assert out["served_by"] == "device" and out["status"] == "ok"
+    assert out["why"].startswith(("device:link_none", "device:privacy_strict"))
+    c = link.counters
+    assert (c.bytes_up, c.connections_accepted) == (0, 0)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from copilot.hybrid.problem import MAX_CANDIDATES_PER_SLOT
 from routing.messages import Category, Place, Route, RoutedPlace
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,8 @@ Replanner = Callable[[Sequence[Place], Place, tuple[float, float], datetime], Ro
 
 DEFAULT_DWELL_S = 300.0
 """Time at each errand stop; matches the profile default (routing.profile stop_dwell_min)."""
-MAX_OFFERED = 5
+MAX_OFFERED = MAX_CANDIDATES_PER_SLOT - 1
+"""Alternatives per category besides the device's own pick."""
 
 
 class _Places(Protocol):
