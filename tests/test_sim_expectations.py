@@ -10,7 +10,7 @@ import pytest
 from copilot.messages import Timings
 from copilot.sim.expectations import CheckContext, check_spec, evaluate
 from copilot.sim.mapdata import MapObject
-from copilot.sim.record import HazardRecord, RunLog, TurnRecord
+from copilot.sim.record import HazardRecord, RunLog, Sample, TurnRecord
 from routing.messages import Place, Route, RoutedPlace, SetRoute, ShowPlaces
 from sensors.messages import HazardEvent
 
@@ -155,3 +155,23 @@ def test_malformed_specs_are_named_and_never_hold(spec: object) -> None:
     assert check_spec(spec)
     r = evaluate([spec], RunLog(turns=[turn(0)]), CTX)[0]  # type: ignore[list-item]
     assert not r.held and r.detail
+
+
+def _sample(t: float, link: str, up: int | None, tries: int | None) -> Sample:
+    return Sample(t_s=t, lat=40.0, lon=-76.0, speed_kph=30, range_m=1000, level_percent=10,
+                  link=link, cloud_bytes_up=up, cloud_connects=tries)
+
+
+def test_no_cloud_traffic_while_offline_reads_the_emulator_counters() -> None:
+    quiet = [_sample(0, "good", 0, 0), _sample(1, "good", 900, 1), _sample(2, "none", 900, 1),
+             _sample(3, "none", 900, 1), _sample(4, "good", 1800, 2)]
+    assert check({"no_cloud_traffic_while_offline": True}, RunLog(samples=quiet))[0]
+    tried = [*quiet[:3], _sample(3, "none", 900, 2), quiet[4]]
+    held, detail = check({"no_cloud_traffic_while_offline": True}, RunLog(samples=tried))
+    assert not held and "1 connection attempts" in detail
+    leaked = [*quiet[:3], _sample(3, "none", 950, 1), quiet[4]]
+    assert not check({"no_cloud_traffic_while_offline": True}, RunLog(samples=leaked))[0]
+    no_cloud = [_sample(0, "none", None, None), _sample(1, "none", None, None)]
+    assert not check({"no_cloud_traffic_while_offline": True}, RunLog(samples=no_cloud))[0]
+    never_down = [_sample(0, "good", 0, 0), _sample(1, "good", 0, 0)]
+    assert not check({"no_cloud_traffic_while_offline": True}, RunLog(samples=never_down))[0]

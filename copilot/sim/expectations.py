@@ -7,6 +7,7 @@ while offline) does NOT hold: a scenario that never exercised what it claims mus
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -179,6 +180,23 @@ def served_by_device_when_offline(want: bool, run: RunLog, ctx: CheckContext) ->
     return ok, f"{len(offline)} offline turns, {len(cloud)} served by the cloud"
 
 
+def no_cloud_traffic_while_offline(want: bool, run: RunLog, ctx: CheckContext) -> Result:
+    """Extension: while the link was down the vehicle opened no connection to the cloud and
+    no byte reached it (the link emulator's counters, sampled every tick)."""
+    s = [x for x in run.samples if x.cloud_bytes_up is not None]
+    if not s:
+        return False, "no cloud endpoint ran, so nothing was checked"
+    pairs = [(a, b) for a, b in itertools.pairwise(s) if b.link == "none"]
+    if not pairs:
+        return False, "the link was never down, so nothing was checked"
+    sent = sum((b.cloud_bytes_up or 0) - (a.cloud_bytes_up or 0) for a, b in pairs)
+    tries = sum((b.cloud_connects or 0) - (a.cloud_connects or 0) for a, b in pairs)
+    offline_s = sum(b.t_s - a.t_s for a, b in pairs)
+    quiet = sent == 0 and tries == 0
+    return quiet == want, (f"{offline_s:.0f} s offline: {tries} connection attempts, "
+                           f"{sent} bytes reached the cloud")
+
+
 def status(want: str | list[str], run: RunLog, ctx: CheckContext) -> Result:
     asked = [t for t in run.turns if not t.proactive]
     if not asked:
@@ -234,6 +252,7 @@ EVALUATORS: dict[str, tuple[Callable[[Any, RunLog, CheckContext], Result], Any]]
     "no_invented_places": (no_invented_places, bool),
     "served_by_device_when_offline": (served_by_device_when_offline, bool),
     "status": (status, Status | list[Status]),
+    "no_cloud_traffic_while_offline": (no_cloud_traffic_while_offline, bool),
     "route_avoids": (route_avoids, list[str]),
     "route_includes": (route_includes, list[str]),
     "destination": (destination, str),

@@ -30,6 +30,7 @@ def _turn_html(i: int, t: TurnRecord) -> str:
     intent = f" · {u.intent} ({u.source}, {u.confidence:.2f})" if u else ""
     actions = ", ".join(a.type for a in t.actions) or "no action"
     total = f" · {t.timings_ms.total:.0f} ms" if t.timings_ms else ""
+    total += f" · {escape(t.why)}" if t.why else ""
     return (f'<div class="turn{" proactive" if t.proactive else ""}" data-at="{t.at_s:.1f}" '
             f'id="turn-{i}"><div class="meta">{t.at_s:.0f} s · {t.speed_kph:.0f} km/h · link '
             f'{t.link} · {t.input}</div><div class="said">{who}</div>{heard}'
@@ -71,6 +72,8 @@ def render_html(report: Report, data: MapData) -> str:
         for v in report.safety_verdicts if v.outcome != "pass")
     errors = "".join(f"<li>{escape(e)}</li>" for e in report.errors)
     counts = ", ".join(f"{k} {v}" for k, v in sorted(report.messages.items()))
+    errors_html = f"<h3>Run errors</h3><ul>{errors}</ul>" if errors else ""
+    served = json.dumps(report.service_counters) if report.service_counters else "n/a"
     status = "PASSED" if report.passed else "FAILED"
     arrived = f"{report.arrived_at:%H:%M}" if report.arrived_at else "not arrived"
     return f"""<!DOCTYPE html>
@@ -92,7 +95,8 @@ re-plans · <span id="summary"></span></div></header>
 <tr><th>expect</th><th>outcome</th><th>detail</th></tr>{rows}</table>
 <h3>Re-plans</h3><ul>{replans or "<li>none</li>"}</ul>
 <h3>Safety findings</h3><ul>{verdicts or "<li>none beyond pass</li>"}</ul>
-<h3>Messages</h3><p>{escape(counts)}</p>{f"<h3>Run errors</h3><ul>{errors}</ul>" if errors else ""}
+<h3>Messages</h3><p>simulator: {escape(counts)}</p>
+<p>copilot serve: <code>{escape(served)}</code></p>{errors_html}
 </section></main>
 <footer>{escape(report.map_attribution)}. Drawn from the scenario's map file; no
 network resources.</footer>

@@ -9,6 +9,7 @@ simulator keeps working as the service grows options.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import subprocess
@@ -52,6 +53,8 @@ class ServiceProcess:
     time_warp: float = 1.0
     extra: list[str] = field(default_factory=list)
     log_path: Path | None = None
+    state_dir: Path | None = None
+    """XDG_STATE_HOME of the child: its audit log (copilot/audit.jsonl) lands here."""
     _proc: subprocess.Popen[bytes] | None = None
     _log: Any = None
     missing: list[str] = field(default_factory=list)
@@ -85,6 +88,9 @@ class ServiceProcess:
                                                                suffix=".log")[1])
         self._log = self.log_path.open("wb")
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        if self.state_dir is not None:
+            self.state_dir.mkdir(parents=True, exist_ok=True)
+            env["XDG_STATE_HOME"] = str(self.state_dir)
         log.info("starting %s", " ".join(c if c != self.password else "***" for c in cmd))
         self._proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, env=env)
         return self
@@ -96,6 +102,21 @@ class ServiceProcess:
         code = None if self._proc is None else self._proc.poll()
         tail = self.log_tail()
         return f"copilot serve exited with {code}: {tail}"
+
+    def final_counters(self) -> dict[str, Any]:
+        """The counters `copilot serve` prints when it stops (what it received, accepted,
+        answered and dropped, by reason); empty if it printed none."""
+        prefix = "copilot serve: stopped "
+        if self.log_path is None or not self.log_path.exists():
+            return {}
+        for line in reversed(self.log_path.read_text(errors="replace").splitlines()):
+            if line.startswith(prefix):
+                try:
+                    data = json.loads(line[len(prefix):])
+                except ValueError:
+                    return {}
+                return data if isinstance(data, dict) else {}
+        return {}
 
     def log_tail(self, chars: int = 600) -> str:
         if self.log_path is None or not self.log_path.exists():
@@ -114,6 +135,25 @@ class ServiceProcess:
         if self._log is not None:
             with contextlib.suppress(OSError):
                 self._log.close()
+
+
+def read_audit(state_dir: Path) -> list[tuple[str | None, str, str, str, str]]:
+    """(turn id, check, outcome, reason, detail) for every non-pass verdict the service
+    audited during the run; empty when it audited nothing (or keeps no audit log)."""
+    path = state_dir / "copilot" / "audit.jsonl"
+    if not path.is_file():
+        return []
+    try:
+        from copilot.audit import read_entries
+    except ImportError:
+        return []
+    out = []
+    for entry in read_entries(path):
+        if entry is None:
+            continue
+        for v in entry.verdicts:
+            out.append((entry.turn_id, v.check, v.outcome, v.reason, v.detail))
+    return out
 
 
 class CloudLink:
@@ -147,7 +187,8 @@ class CloudLink:
             return {}
         c = self.emulator.counters
         return {"cloud_bytes_up": c.bytes_up, "cloud_bytes_down": c.bytes_down,
-                "cloud_connections": c.connections}
+                "cloud_connections": c.connections,
+                "cloud_connects_tried": c.connections_accepted}
 
     def stop(self) -> None:
         for part in (self.emulator, self.server):

@@ -85,6 +85,10 @@ class Sample(_Model):
     range_m: float
     level_percent: float
     link: LinkName
+    cloud_bytes_up: int | None = None
+    """Bytes that reached the cloud so far (link emulator), None when no cloud ran."""
+    cloud_connects: int | None = None
+    """Connections the vehicle opened towards the cloud so far (accepted by the emulator)."""
 
 
 class ExpectationResult(_Model):
@@ -104,6 +108,7 @@ class RunLog(_Model):
     signals_published: int = 0
     messages: dict[str, int] = Field(default_factory=dict)
     """Message counts by kind (signals, requests, replies, hazards, link, dropped ...)."""
+    service_counters: dict[str, Any] = Field(default_factory=dict)
     arrived_s: float | None = None
     """Simulated second the car reached the destination of the final route, if it did."""
     stops_visited: list[str] = Field(default_factory=list)
@@ -142,6 +147,8 @@ class Report(_Model):
     replan_log: list[ReplanRecord] = Field(default_factory=list)
     safety_verdicts: list[VerdictRecord] = Field(default_factory=list)
     messages: dict[str, int] = Field(default_factory=dict)
+    service_counters: dict[str, Any] = Field(default_factory=dict)
+    """What `copilot serve` counted: messages received, accepted, answered, dropped."""
     stops_visited: list[str] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list)
     samples: list[Sample] = Field(default_factory=list)

@@ -28,7 +28,13 @@ from copilot.sim.bus import Recorder, Role, SimBus
 from copilot.sim.drive import Car, SpeedIndex
 from copilot.sim.expectations import CheckContext, evaluate
 from copilot.sim.mapdata import MapData, load_map_data
-from copilot.sim.parts import SERVE_START_TIMEOUT_S, CloudLink, PartError, ServiceProcess
+from copilot.sim.parts import (
+    SERVE_START_TIMEOUT_S,
+    CloudLink,
+    PartError,
+    ServiceProcess,
+    read_audit,
+)
 from copilot.sim.record import (
     HazardRecord,
     LinkName,
@@ -37,6 +43,7 @@ from copilot.sim.record import (
     RunLog,
     Sample,
     TurnRecord,
+    VerdictRecord,
 )
 from copilot.sim.report_files import write_report
 from copilot.sim.scenario import (
@@ -208,7 +215,8 @@ class Runner:
                     url, self.opt.vin, self.map_path, copilot_role.username,
                     copilot_role.password, profile_path=self._profile_file(tmp),
                     cloud_url=cloud.url if cloud else None, start_time=sc.start.time,
-                    time_warp=sc.speedup, log_path=self.report_dir / "serve.log").start()
+                    time_warp=sc.speedup, log_path=self.report_dir / "serve.log",
+                    state_dir=tmp / "state").start()
                 if service.missing:
                     self.log.errors.append(
                         f"copilot serve lacks {', '.join(service.missing)}: ran without")
@@ -227,6 +235,9 @@ class Runner:
                         part.stop()
                 if broker is not None:
                     broker.close()
+            self._audit(tmp / "state")
+            if service is not None:
+                self.log.service_counters = service.final_counters()
         if bus is not None:
             self.log.messages = dict(bus.counts)
             self.log.signals_published = bus.counts.get("signals", 0)
@@ -285,10 +296,13 @@ class Runner:
                 self.progress("link", link)
             self._publish_state(bus, car)
             st = car.state(self.t_s)
+            cc = cloud.counters() if cloud is not None else {}
             self.log.samples.append(Sample(t_s=round(self.t_s, 2), lat=st.lat, lon=st.lon,
                                            speed_kph=round(st.speed_kph, 2),
                                            range_m=round(st.range_m, 1),
-                                           level_percent=round(st.level_percent, 2), link=link))
+                                           level_percent=round(st.level_percent, 2), link=link,
+                                           cloud_bytes_up=cc.get("cloud_bytes_up"),
+                                           cloud_connects=cc.get("cloud_connects_tried")))
             self.progress("tick", st)
             self._collect(bus, car, pending)
             if car.arrived and self.log.arrived_s is None:
@@ -401,6 +415,13 @@ class Runner:
             at_s=p.at_s, text=p.text, speed_kph=p.speed_kph, status="not_understood", reply="",
             id=rid, input=p.input, link=p.link, why="sim:no_reply"))  # type: ignore[arg-type]
 
+    def _audit(self, state_dir: Path) -> None:
+        index = {t.id: i for i, t in enumerate(self.log.turns) if t.id}
+        for turn_id, check, outcome, reason, detail in read_audit(state_dir):
+            self.log.safety_verdicts.append(VerdictRecord(
+                turn=index.get(turn_id or ""), check=check, outcome=outcome, reason=reason,
+                detail=detail))
+
     # -- judging --------------------------------------------------------------------------
     def _finish(self, data: MapData, car: Car, wall_s: float) -> Report:
         sc = self.scenario
@@ -420,7 +441,8 @@ class Runner:
             sim_duration_s=round(self.t_s, 1), wall_duration_s=round(wall_s, 1),
             speedup=sc.speedup, final_route=final, hazards=self.log.hazards,
             replan_log=self.log.replan_log, safety_verdicts=self.log.safety_verdicts,
-            messages=self.log.messages, stops_visited=self.log.stops_visited,
+            messages=self.log.messages, service_counters=self.log.service_counters,
+            stops_visited=self.log.stops_visited,
             errors=self.log.errors, samples=self.log.samples)
         write_report(report, data, self.report_dir)
         return report
