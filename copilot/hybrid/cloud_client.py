@@ -126,7 +126,7 @@ class CloudClient:
         """One constrained chat completion, or CloudError; never blocks past `timeout_s`."""
         if timeout_s <= 0:
             raise CloudError("late", "no time left")
-        fmt = ResponseFormat(json_schema=JsonSchemaSpec(name=schema_name, schema=schema))
+        fmt = ResponseFormat(json_schema=JsonSchemaSpec(name=schema_name, schema_=schema))
         body = ChatRequest(
             model=self.model,
             messages=messages,

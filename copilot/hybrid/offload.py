@@ -234,7 +234,7 @@ class CloudOffload:
             timings_ms=Timings(
                 understand=dt.understand,
                 plan=dt.plan + (t_val - t0) * 1000.0,
-                validate=dt.validate_ + (now - t_val) * 1000.0,
+                validate_=dt.validate_ + (now - t_val) * 1000.0,
                 total=dt.total + (now - t0) * 1000.0,
             ),
             why=why,

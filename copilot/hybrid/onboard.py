@@ -129,8 +129,9 @@ def known_as_offered(
 ) -> Callable[[str, int], Place | None]:
     """The map lookup, answering with the category a route stop was offered under when the
     index holds that category for the place (one place can be a burger bar and fast food)."""
-    offered = {(p.osm_type, p.osm_id): p.category for p in route.stops
-               if p.osm_type is not None and p.osm_id is not None and p.category is not None}
+    offered: dict[tuple[str, int], Category] = {
+        (p.osm_type, p.osm_id): p.category for p in route.stops
+        if p.osm_type is not None and p.osm_id is not None and p.category is not None}
 
     def lookup(osm_type: str, osm_id: int) -> Place | None:
         place = known(osm_type, osm_id)
