@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from copilot.commands.bench import bench_group
 from copilot.commands.common import EXIT_USAGE, fail
 
 log = logging.getLogger(__name__)
@@ -117,3 +118,32 @@ def demo(report_dir: str) -> None:
         live.finish(report)
     click.echo(f"report: {Path(report_dir).resolve() / 'report.html'}")
     sys.exit(0 if report.passed else 1)
+
+
+@bench_group.command(name="sim", help="Simulated drives: wall time, tick rate and request->reply "
+                     "latency over MQTT (medians over --repeat runs of each scenario).")
+@click.argument("scenarios", nargs=-1, type=click.Path(exists=True, dir_okay=False))
+@click.option("--repeat", type=int, default=3, show_default=True)
+def bench_sim(scenarios: tuple[str, ...], repeat: int) -> None:
+    import statistics
+    import tempfile
+
+    from copilot.sim.runner import RunOptions
+
+    paths = [Path(p) for p in scenarios] or [DEMO_SCENARIO]
+    for path in paths:
+        walls, rates, latencies, passed = [], [], [], 0
+        for _ in range(max(1, repeat)):
+            with tempfile.TemporaryDirectory(prefix="copilot-bench-sim-") as tmp:
+                report = _run(path, tmp, RunOptions(record=False), None)
+            passed += report.passed
+            walls.append(report.wall_duration_s)
+            drive_wall_s = report.sim_duration_s / report.speedup
+            if drive_wall_s > 0:
+                rates.append(len(report.samples) / drive_wall_s)
+            latencies += [t.reply_latency_ms for t in report.turns if t.reply_latency_ms]
+        med = statistics.median
+        click.echo(f"{path.name}: {passed}/{len(walls)} passed · wall {med(walls):.1f} s · "
+                   f"ticks {med(rates) if rates else 0:.1f}/s (target 10) · request->reply "
+                   f"{med(latencies) if latencies else float('nan'):.0f} ms median "
+                   f"over {len(latencies)} turns")
