@@ -188,7 +188,9 @@ def remove_stop(t: Turn) -> Answer:
     ans = _route_answer(t, plan, dl, t.trip.destination.category, "stop_removed")
     if ans.status == "ok":
         gone = drop[0].name or (f"your {drop[0].saved}" if drop[0].saved else "that stop")
-        ans.reply = f"Dropped {gone}; at {dest_word(plan.destination, None) if plan.destination else 'the end'} {clock(plan.arrival)}."  # noqa: E501
+        where = dest_word(plan.destination, plan.destination.place.category) \
+            if plan.destination else "the last stop"
+        ans.reply = f"Dropped {gone}; at {where} {clock(plan.arrival)}."
     return ans
 
 

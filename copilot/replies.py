@@ -78,7 +78,9 @@ def route_reply(plan: TripPlan, dest_word: str | None, arrive_by: datetime | Non
         where = f"at {dest_word or 'the destination'}"
         lead = parts
     if not lead:
-        text = f"Heading to {dest_word or 'your destination'}; there at {at}."
+        word = dest_word or "your destination"
+        text = (f"Heading {word}; there at {at}." if word in ("home", "work")
+                else f"Heading to {word}; there at {at}.")
     elif plan.destination is None and len(lead) == 1:
         text = f"{_capital(lead[0])}, there at {at}."
     else:

@@ -198,7 +198,10 @@ def plan_trip(req: TripRequest, places: PlaceIndex, router: Router) -> TripPlan:
         for c in g:
             group_of_place[id(c.place)] = gi
             detours[id(c.place)] = c.detour_s
-    chosen = [by_index[i] for i in sol.order]
+    chosen: list[MapPlace] = []
+    for i in sol.order:  # one place may serve two stops (a bank with an ATM): stop there once
+        if not chosen or by_index[i].key != chosen[-1].key or by_index[i].key == (None, None, None):
+            chosen.append(by_index[i])
     pts = [req.origin, *((c.place.lat, c.place.lon) for c in chosen)]
     if dest_pt is not None:
         pts.append(dest_pt)
