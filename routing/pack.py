@@ -27,7 +27,7 @@ from routing.valhalla_router import ValhallaRouter, runtime_settings, write_conf
 
 log = logging.getLogger(__name__)
 
-PACK_VERSION = 1
+PACK_VERSION = 2
 """Bump when the pack layout or the category mapping changes: old packs are rebuilt."""
 OUTSIDE_MARGIN_M = 1_000.0
 

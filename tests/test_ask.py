@@ -268,3 +268,12 @@ def test_hazard_on_the_way_is_routed_around(copilot: Copilot) -> None:
     again = copilot.answer_understood(ask, turn(), hazards=(hz,))
     assert again.status == "ok", again
     assert first_point_in_disc(route_of(again).geometry, hz.lat, hz.lon, hz.radius_m) is None
+
+
+def test_one_place_serving_two_stops_is_visited_once(copilot: Copilot) -> None:
+    r = copilot.answer_understood(u(Intent.NAVIGATE, destination=CategoryRef(
+        category=Category.AIRPORT), stops=(StopRequest(category=Category.BANK),
+                                           StopRequest(category=Category.ATM))), turn())
+    assert r.status == "ok", r
+    ids = [(s.osm_type, s.osm_id) for s in route_of(r).stops]
+    assert len(ids) == len(set(ids)) >= 1
