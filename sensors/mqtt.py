@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
+from paho.mqtt.subscribeoptions import SubscribeOptions
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ SESSION_EXPIRY_S = 3600
 KEEPALIVE_S = 10
 """A dead broker is noticed within ~1.5x this."""
 RECONNECT_MIN_S, RECONNECT_MAX_S = 0.1, 5.0
+RETAIN_IF_NEW = SubscribeOptions.RETAIN_SEND_IF_NEW_SUB
 
 OnMessage = Callable[[str, bytes, "mqtt.MQTTMessage"], "bool | None"]
 """Returns True to acknowledge the message later with `MqttSession.ack` (manual_ack only)."""
@@ -163,7 +165,10 @@ class MqttSession:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         log.info("%s connected (session present: %s)", self.client_id, flags.session_present)
         if self.subscriptions:
-            client.subscribe(list(self.subscriptions))
+            # retained values only for a new subscription: a session the broker kept already
+            # has them, and resending would only produce duplicate drops
+            client.subscribe([(t, SubscribeOptions(qos=q, retainHandling=RETAIN_IF_NEW))
+                              for t, q in self.subscriptions])
         if self.status_topic is not None:
             client.publish(self.status_topic, b"online", qos=1, retain=True)
         self.connected.set()
