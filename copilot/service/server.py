@@ -118,7 +118,8 @@ class CopilotService:
         self.audio_topic = topics.REPLY_AUDIO.for_vin(vin)
         self._queue: queue.Queue[_Job | None] = queue.Queue(queue_size)
         self._lock = threading.Lock()
-        self._pending: set[str] = set()
+        self._pending: dict[str, list[tuple[int, int]]] = {}
+        """Queued ids -> (mid, qos) of every delivery of them, acknowledged once answered."""
         self._answered = AnsweredLog(answered_path, DEDUP_KEEP)
         self._worker: threading.Thread | None = None
         self._running = threading.Event()
@@ -192,11 +193,16 @@ class CopilotService:
         with self._lock:
             cached = self._answered.get(req.id)
             recent = cached is not None and time.monotonic() - cached[1] < REPLAY_AFTER_S
-            if (cached is None and req.id in self._pending) or recent:
+            if cached is None and req.id in self._pending:
+                # a redelivery of a queued request: acknowledged with the original, once answered
+                self.drops.add("request", DropReason.DUPLICATE)
+                self._pending[req.id].append((mid, qos))
+                return True
+            if recent:
                 self.drops.add("request", DropReason.DUPLICATE)
                 return False
             if cached is None:
-                self._pending.add(req.id)
+                self._pending[req.id] = []
         if cached is not None:  # a retry: the same reply again, never a second computation
             self.stats.replayed += 1
             self.session.publish(self.reply_topic, cached[0], qos=1)
@@ -290,12 +296,14 @@ class CopilotService:
         reply = ServiceReply.model_validate({**result.model_dump(by_alias=True), "id": rid})
         body = reply.to_json().encode()
         with self._lock:
-            self._pending.discard(rid)
+            acks = self._pending.pop(rid, [])
             if remember:
                 self._answered.add(rid, body)
         if result.understanding.error is not None:
             self.stats.errors += 1
         self.session.publish(self.reply_topic, body, qos=1)
+        for m, q in acks:  # redeliveries that arrived while it was queued
+            self.session.ack(m, q)
         self.stats.answered += 1
         if speak:
             self._speak(rid, reply.reply, proactive=False)
