@@ -91,6 +91,9 @@ def evaluate_speech(path: Path, engine: str, model_dir: Path | None, cache: Path
     if not lines:
         raise ValueError(f"{path}: no cases")
     cache = cache or default_cache()
+    # One acoustic condition at a time (all clean, then all noisy), as in a real drive: the
+    # recogniser's channel adaptation follows the cabin, not a random interleaving.
+    lines.sort(key=lambda c: (c.get("noise_snr_db") is not None, c.get("noise_snr_db") or 0))
     groups: dict[str, tuple[list[Case], list[Any]]] = {}
     rtf: list[float] = []
     latency: list[float] = []

@@ -44,6 +44,11 @@ def _corpus() -> list[list[str]]:
         for p in phrases:
             for lead in ("take me to the", "stop for", "i need", "and then", "find a"):
                 sentences.append(f"{lead} {p}".split())
+    from copilot.nlu.templates import SAVED_LABELS
+
+    for label in (*SAVED_LABELS, *(f"the {c}" for c in ("airport", "train station", "hospital"))):
+        for form in ("{x}", "{x} please", "to {x}", "go to {x}", "then {x}"):
+            sentences.append(form.format(x=label).split())
     for brands in lex.brand_names.values():
         for b in brands:
             sentences.append(f"stop at {b.replace('-', ' ')}".split())
