@@ -1,0 +1,50 @@
+"""The local LLM path on the real packaged Gemma 3 270M GGUF through llama-cpp-python."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from copilot.nlu import Understander
+from copilot.nlu.llm import INTENT_WORDS, LabelScorer
+from routing.messages import Intent, Understanding
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def scorer() -> LabelScorer:
+    return LabelScorer()
+
+
+def test_scores_are_a_distribution_over_every_intent(scorer: LabelScorer) -> None:
+    scores = scorer.intent("how much battery is left")
+    assert set(scores) == set(INTENT_WORDS) == {i.value for i in Intent}
+    assert sum(scores.values()) == pytest.approx(1.0)
+    assert max(scores, key=scores.__getitem__) == "ask_vehicle"
+
+
+def test_category_scoring_names_an_errand_the_rules_do_not_know(scorer: LabelScorer) -> None:
+    scores = scorer.category("i need to mail something")
+    assert max(scores, key=scores.__getitem__) == "post_office"
+
+
+def test_rules_answer_alone_when_confident_and_the_model_stays_unloaded() -> None:
+    u = Understander()
+    res = u.understand("take me to the airport")
+    assert res.source == "rules" and u._scorer is None
+
+
+def test_unsure_rules_consult_the_model_and_the_result_stays_valid() -> None:
+    u = Understander()
+    res = u.understand("thank you so much, that was lovely")
+    assert u._scorer is not None                     # loaded lazily, once
+    Understanding.model_validate_json(res.model_dump_json())
+    assert res.source in ("rules", "local_llm") and res.confidence < 0.9
+
+
+def test_a_missing_model_falls_back_to_rules(tmp_path: Path) -> None:
+    u = Understander(llm_model=tmp_path / "missing.gguf")
+    res = u.understand("purple monkey dishwasher")
+    assert res.source == "rules" and res.intent == "out_of_scope"
