@@ -19,7 +19,8 @@ _MARKERS: tuple[tuple[str, ...], ...] = (
                                                                           "thought"),
     ("i", "mean"), ("or", "rather"), ("actually",), ("correction",), ("sorry",), ("wait",),
     ("change", "of", "plans"), ("never", "mind", "that"), ("oops",), ("my", "bad"),
-    ("no", "sorry"), ("forget", "that"), ("let", "me", "rephrase"),
+    ("no", "sorry"), ("forget", "that"), ("let", "me", "rephrase"), (",", "no", ","),
+    ("or", "no"), ("no", "make", "that"),
 )
 _REPLACE_LEADS: tuple[tuple[str, ...], ...] = (
     ("make", "that"), ("make", "it"), ("change", "that", "to"), ("change", "it", "to"),

@@ -173,39 +173,51 @@ class LabelScorer:
 
 
 PLACE_INTENTS = {"navigate", "add_stop", "find_place"}
-MIN_LLM_PROB = 0.5
+MIN_CATEGORY_PROB = 0.5
+OVERRIDE_PROB = 0.9
+"""The LLM replaces the rules' intent only when the rules had nothing (no cue, no place)
+and the LLM is this sure. Measured on the three text sets: free overrides at >= 0.5 changed
+4 answers and none for the better, so the model mostly confirms or doubts."""
+FALLBACK_CONFIDENCE = 0.4
 
 
 def merge_with_llm(rules: Understanding, p: RuleParse, scorer: LabelScorer) -> Understanding:
-    """The merge rule: the LLM's intent wins only when it is surer than the rules were.
+    """The merge rule between the rules and the local LLM.
 
-    Places found by the rules are kept (the LLM only labels); when the LLM's intent needs a
-    place and the rules found none, the category the LLM ranks first becomes the stop or
-    destination. Confidence is the winner's probability; `source` says who decided.
+    - agree: the rules' answer with a higher confidence (source stays "rules");
+    - disagree: the rules' answer with a lower confidence, so the dialog asks back
+      (`needs_clarification`) instead of guessing;
+    - the rules found an intent that needs a place but no place: the category the LLM ranks
+      first fills it (source "local_llm");
+    - the rules found nothing at all and the LLM is very sure: its intent (source
+      "local_llm"). Places found by the rules are always kept; the LLM only labels.
     """
     t0 = time.perf_counter()
     scores = scorer.intent(rules.text)
     best, prob = max(scores.items(), key=lambda kv: kv[1])
-    if best == rules.intent.value:
+    update: dict[str, object] = {}
+    intent = rules.intent.value
+    if best == intent:
         conf = min(0.95, max(rules.confidence, (rules.confidence + prob) / 2 + 0.1))
-        return rules.model_copy(update={"confidence": round(conf, 3)})
-    if prob < MIN_LLM_PROB or prob <= rules.confidence:
-        return rules
-    update: dict[str, object] = {"intent": Intent(best), "confidence": round(prob * 0.8, 3),
-                                 "source": "local_llm"}
-    if best not in PLACE_INTENTS:
-        update["destination"] = None
-        update["stops"] = ()
-    elif rules.destination is None and not rules.stops:
+    elif (rules.confidence <= FALLBACK_CONFIDENCE and not p.hits and rules.destination is None
+          and not rules.stops and prob >= OVERRIDE_PROB):
+        intent = best
+        conf = prob * 0.7
+        update.update(intent=Intent(best), source="local_llm")
+    else:
+        conf = rules.confidence * (1.0 - prob / 2)
+    if intent in PLACE_INTENTS and rules.destination is None and not rules.stops:
         cats = scorer.category(rules.text)
         cat, cprob = max(cats.items(), key=lambda kv: kv[1])
-        if cprob >= MIN_LLM_PROB:
-            if best == "add_stop":
+        if cprob >= MIN_CATEGORY_PROB:
+            if intent == "add_stop":
                 update["stops"] = (StopRequest(category=Category(cat)),)
             else:
                 update["destination"] = CategoryRef(category=Category(cat))
-            update["confidence"] = round(prob * cprob * 0.8, 3)
-    log.debug("llm %s (%.2f) over rules %s (%.2f) in %.0f ms", best, prob, rules.intent,
+            update["source"] = "local_llm"
+            conf = min(conf, cprob)
+    update["confidence"] = round(conf, 3)
+    log.debug("llm %s (%.2f) vs rules %s (%.2f) in %.0f ms", best, prob, rules.intent,
               rules.confidence, 1000 * (time.perf_counter() - t0))
     return rules.model_copy(update=update)
 

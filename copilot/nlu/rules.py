@@ -178,8 +178,8 @@ def _split_roles(tokens: list[str], mentions: list[Mention], roles: list[str],
         weak = [m for m, r in pairs if r in ("plain", "stop")]
         plain = [m for m, r in pairs if r == "plain"]
         like = [m for m in weak if _dest_like(m)]
-        if intent == "ask_vehicle":
-            dest = None
+        if intent in ("ask_vehicle", "ask_eta") and pairs:
+            dest = pairs[-1][0]                  # a question has no errands: where to
         elif like:
             dest = like[-1]
         elif plain:
@@ -229,8 +229,9 @@ def _decide_intent(hits: dict[str, int], mentions: list[Mention], roles: list[st
         return "vehicle_control", 0.9
     if "out_of_scope" in hits and not places:
         return "out_of_scope", 0.85
-    if "out_of_scope" in hits and "deliver" in plain:
-        return "out_of_scope", 0.8
+    if "out_of_scope" in hits and ("deliver" in plain or not set(hits) & {
+            "navigate", "add_stop", "find_place"}):
+        return "out_of_scope", 0.8                      # "call the office", "spell restaurant"
     if "add_stop" in hits and explicit_add:
         return "add_stop", 0.9
     if "find_place" in hits and "navigate" in hits and re.search(
