@@ -23,6 +23,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+GRAMMARS = {"domain": True, "jsgf": "jsgf", "none": False}
+
+
+def _grammar_option(f):  # type: ignore[no-untyped-def]
+    return click.option(
+        "--grammar", type=click.Choice(sorted(GRAMMARS)), default="domain",
+        help="domain: bigram LM (pocketsphinx) / phrase list (vosk) from the templates; "
+             "jsgf: the strict template grammar (pocketsphinx); none: general model.")(f)
+
+
 def _llm_option(f):  # type: ignore[no-untyped-def]
     f = click.option("--llm-model", type=click.Path(dir_okay=False), default=None,
                      help="GGUF for the local LLM path (default: packaged Gemma 3 270M).")(f)
@@ -52,7 +62,8 @@ def _stdin_lines() -> list[str]:
     return sys.stdin.buffer.read().decode("utf-8", errors="replace").splitlines()
 
 
-def _listen_one(path: str, engine: str, model_dir: Path | None, u: Understander) -> str:
+def _listen_one(path: str, engine: str, model_dir: Path | None, u: Understander,
+                grammar: bool | str = True) -> str:
     from copilot.speech import AudioError, transcribe
 
     try:
@@ -60,7 +71,7 @@ def _listen_one(path: str, engine: str, model_dir: Path | None, u: Understander)
     except OSError as exc:
         return _listen_error(path, "unreadable", str(exc))
     try:
-        t = transcribe(data, engine=engine, model_dir=model_dir)
+        t = transcribe(data, engine=engine, model_dir=model_dir, grammar=grammar)
     except AudioError as exc:
         return _listen_error(path, exc.reason, exc.detail)
     result = u.understand(t.text)
@@ -87,9 +98,10 @@ def _listen_error(path: str, reason: str, detail: str) -> str:
 @click.option("--engine", type=click.Choice(["vosk", "pocketsphinx"]), default=None,
               help="Recogniser (default pocketsphinx, the bundled English model).")
 @click.option("--model", "model_dir", type=click.Path(), default=None, help="Recogniser model dir.")
+@_grammar_option
 @_llm_option
 def listen(wav: str | None, jsonl: bool, engine: str | None, model_dir: str | None,
-           llm_model: str | None, no_llm: bool) -> None:
+           grammar: str, llm_model: str | None, no_llm: bool) -> None:
     from copilot.nlu import Understander
 
     if (wav is None) == (not jsonl):
@@ -102,7 +114,7 @@ def listen(wav: str | None, jsonl: bool, engine: str | None, model_dir: str | No
     paths = [wav] if wav is not None else [p.strip() for p in _stdin_lines() if p.strip()]
     for p in paths:
         try:
-            click.echo(_listen_one(str(p), eng, md, u))
+            click.echo(_listen_one(str(p), eng, md, u, GRAMMARS[grammar]))
         except (FileNotFoundError, ImportError) as exc:   # model missing: one clear line
             fail(f"{eng} recogniser unavailable: {exc}")
         sys.stdout.flush()
@@ -140,9 +152,11 @@ def eval_understand(data: str, show_misses: int, as_json: bool, llm_model: str |
               help="Where synthesised audio is kept (default ~/.cache/incar-copilot/speech).")
 @click.option("--misses", "show_misses", type=int, default=40)
 @click.option("--json", "as_json", is_flag=True)
+@_grammar_option
 @_llm_option
 def eval_listen(data: str, engine: str, model_dir: str | None, cache_dir: str | None,
-                show_misses: int, as_json: bool, llm_model: str | None, no_llm: bool) -> None:
+                show_misses: int, as_json: bool, grammar: str, llm_model: str | None,
+                no_llm: bool) -> None:
     from copilot.nlu import Understander
     from copilot.nlu.evaluate import listen_eval
 
@@ -150,7 +164,7 @@ def eval_listen(data: str, engine: str, model_dir: str | None, cache_dir: str | 
         rep = listen_eval(Path(data), engine, Path(model_dir) if model_dir else None,
                           Path(cache_dir) if cache_dir else None,
                           Understander(Path(llm_model) if llm_model else None,
-                                       use_llm=not no_llm))
+                                       use_llm=not no_llm), GRAMMARS[grammar], show_misses)
     except (ValueError, FileNotFoundError, RuntimeError) as exc:
         fail(str(exc))
     click.echo(json.dumps(rep) if as_json else rep["text"])

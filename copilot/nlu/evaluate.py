@@ -159,8 +159,10 @@ def report_text(rep: Report, show_misses: int = 40) -> str:
 
 
 def listen_eval(path: Path, engine: str, model_dir: Path | None, cache_dir: Path | None,
-                understander: Any) -> dict[str, Any]:
+                understander: Any, grammar: bool | str = True,
+                show_misses: int = 15) -> dict[str, Any]:
     """Synthesise (cached) and recognise the speech set, then score like `understand`."""
     from copilot.nlu.speechset import evaluate_speech
 
-    return evaluate_speech(path, engine, model_dir, cache_dir, understander)
+    return evaluate_speech(path, engine, model_dir, cache_dir, understander, grammar,
+                           show_misses)

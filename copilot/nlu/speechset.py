@@ -82,7 +82,8 @@ def synthesise(case: dict[str, Any], cache: Path) -> Path:
 
 
 def evaluate_speech(path: Path, engine: str, model_dir: Path | None, cache: Path | None,
-                    understander: Any) -> dict[str, Any]:
+                    understander: Any, grammar: bool | str = True,
+                    show_misses: int = 15) -> dict[str, Any]:
     """Recognise every manifest line and score it; report clean and noisy separately."""
     from copilot.nlu.evaluate import Case, report_text, score
     from copilot.speech import AudioError, transcribe
@@ -100,7 +101,8 @@ def evaluate_speech(path: Path, engine: str, model_dir: Path | None, cache: Path
     for case in lines:
         wav = synthesise(case, cache)
         try:
-            t = transcribe(wav.read_bytes(), engine=engine, model_dir=model_dir)
+            t = transcribe(wav.read_bytes(), engine=engine, model_dir=model_dir,
+                           grammar=grammar)
             text = t.text
             rtf.append(t.decode_ms / 1000 / max(1e-6, t.audio_s))
             latency.append(t.final_latency_ms)
@@ -112,11 +114,11 @@ def evaluate_speech(path: Path, engine: str, model_dir: Path | None, cache: Path
         cs.append(Case(case["text"], case, {"transcript": text, "id": case["id"]}))
         rs.append(understander.understand(text).model_copy(update={"text": case["text"]}))
     out: dict[str, Any] = {"engine": engine, "groups": {}}
-    parts = [f"engine: {engine}"]
+    parts = [f"engine: {engine}, grammar: {grammar}"]
     for label, (cs, rs) in groups.items():
         rep = score(cs, rs)
         out["groups"][label] = rep.as_dict()
-        parts.append(f"== {label} ({len(cs)} utterances)\n{report_text(rep, 15)}")
+        parts.append(f"== {label} ({len(cs)} utterances)\n{report_text(rep, show_misses)}")
     if rtf:
         out["rtf_median"] = statistics.median(rtf)
         out["final_latency_ms_median"] = statistics.median(latency)

@@ -156,3 +156,45 @@ def vocabulary() -> tuple[str, ...]:
     for t in SPOKEN_TIMES:
         words.update(w for w in t.split() if w.isalpha())
     return tuple(sorted(w for w in words if re.fullmatch(r"[a-z']+", w)))
+
+
+def _jsgf_body(template: str) -> str:
+    """A template in JSGF syntax: (a|b) and [x] are already JSGF; {slot} -> <slot>."""
+    body = re.sub(r"\{([a-z_]+)\}", r"<\1>", template.lower())
+    return re.sub(r"[^a-z0-9'<>_()\[\]| ]", " ", body)
+
+
+def jsgf(known: set[str] | None = None) -> str:
+    """The intent templates as one JSGF grammar (for PocketSphinx), slots filled from the
+    lexicon. Words outside `known` (the recogniser's dictionary) are left out."""
+    lex = lexicon()
+
+    def ok(phrase: str) -> bool:
+        return known is None or all(w in known for w in phrase.split())
+
+    def alts(phrases: list[str]) -> str:
+        good = sorted({p for p in phrases if p and ok(p)})
+        return "(" + " | ".join(good) + ")" if good else "<NULL>"
+
+    cats = [p.lower().replace("-", " ") for ps in lex.category_phrases.values() for p in ps]
+    spoken_saved = list(_SAVED_SPOKEN.values())
+    rules = {
+        "category": alts(cats),
+        "stop": alts([_article(c) for c in cats if c.split()[0] not in ("the", "my")]),
+        "dest": alts([_article(c) for c in cats] + spoken_saved),
+        "saved_bare": alts(["home", "to work"]),
+        "time": alts([t for t in SPOKEN_TIMES if not any(ch.isdigit() for ch in t)]),
+        "temp": alts(["sixteen", "eighteen", "twenty", "twenty one", "twenty two"]),
+    }
+    lines = ["#JSGF V1.0;", "grammar copilot;"]
+    names: list[str] = []
+    for intent, temps in lex.intent_templates.items():
+        bodies = [_jsgf_body(t) for t in temps]
+        bodies = [b for b in bodies if ok(re.sub(r"<[a-z_]+>|[()\[\]|]", " ", b))]
+        if bodies:
+            lines.append(f"<{intent}> = " + " | ".join(f"({b})" for b in bodies) + ";")
+            names.append(f"<{intent}>")
+    for name, body in rules.items():
+        lines.append(f"<{name}> = {body};")
+    lines.append("public <command> = " + " | ".join(names) + ";")
+    return "\n".join(lines) + "\n"

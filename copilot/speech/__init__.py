@@ -36,8 +36,11 @@ class Transcript:
 
 
 def transcribe(wav: bytes, engine: str = "pocketsphinx", model_dir: Path | None = None,
-               grammar: bool = True) -> Transcript:
-    """Recognise one utterance. Raises AudioError for audio that is not usable speech."""
+               grammar: bool | str = True) -> Transcript:
+    """Recognise one utterance. Raises AudioError for audio that is not usable speech.
+
+    `grammar`: True = domain grammar from the templates, "jsgf" = strict template grammar
+    (PocketSphinx), False = the recogniser's general model."""
     from copilot.speech.audio import read_wav
     from copilot.speech.engines import recogniser
     from copilot.speech.stream import run_stream

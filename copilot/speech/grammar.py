@@ -123,6 +123,21 @@ def domain_lm_path() -> Path | None:
     return path
 
 
+def domain_jsgf_path() -> Path:
+    """The templates as a JSGF grammar restricted to PocketSphinx's dictionary (cached)."""
+    from copilot.nlu.templates import jsgf
+
+    text = jsgf(_sphinx_words())
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    path = cache_dir() / f"domain-{digest}.gram"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    return path
+
+
 def model_language(model_dir: Path) -> str:
     readme = model_dir / "README"
     text = readme.read_text(encoding="utf-8", errors="replace")[:400] if readme.exists() else ""
