@@ -74,10 +74,9 @@ def _listen_one(path: str, engine: str, model_dir: Path | None, u: Understander,
         t = transcribe(data, engine=engine, model_dir=model_dir, grammar=grammar)
     except AudioError as exc:
         return _listen_error(path, exc.reason, exc.detail)
-    result = u.understand(t.text)
-    if not t.text:
-        result = result.model_copy(update={"error": t.reason or "no_words"})
-    obj = json.loads(result.model_dump_json())
+    from copilot.nlu import understand_transcript
+
+    obj = json.loads(understand_transcript(t, u).model_dump_json())
     obj["transcript"] = t.text
     return json.dumps(obj, ensure_ascii=False)
 

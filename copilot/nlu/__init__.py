@@ -18,11 +18,15 @@ rules are unsure. Conventions beyond the contract text:
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 from copilot.nlu.understander import Understander
 from routing.messages import Understanding
 
-__all__ = ["Understander", "understand"]
+if TYPE_CHECKING:
+    from copilot.speech import Transcript
+
+__all__ = ["Understander", "understand", "understand_transcript"]
 
 _default: Understander | None = None
 _lock = threading.Lock()
@@ -35,3 +39,21 @@ def understand(text: str) -> Understanding:
         if _default is None:
             _default = Understander()
     return _default.understand(text)
+
+
+def understand_transcript(t: Transcript, understander: Understander | None = None) -> Understanding:
+    """Understand what the recogniser heard. The confidence is the product of the parse's and
+    the recogniser's (mean word posterior), so a doubtful hearing asks back; an empty
+    transcript carries the recogniser's reason ("silence", "no_words") as `error`."""
+    u = understander
+    if u is None:
+        global _default
+        with _lock:
+            if _default is None:
+                _default = Understander()
+        u = _default
+    result = u.understand(t.text)
+    if not t.text:
+        return result.model_copy(update={"error": t.reason or "no_words", "confidence": 0.0})
+    conf = round(result.confidence * max(0.0, min(1.0, t.confidence)), 3)
+    return result.model_copy(update={"confidence": conf})

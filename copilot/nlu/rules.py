@@ -215,6 +215,8 @@ def _decide_intent(hits: dict[str, int], mentions: list[Mention], roles: list[st
     has_dest = "dest" in roles
     explicit_add = re.search(r"^(can you |could you |please |)(also )?add\b|"
                              r"\b(also|another|one more) stop\b|^add\b", plain) is not None
+    if "remove_stop" in hits and places:
+        return "remove_stop", 0.9                       # "cancel the coffee stop"
     if "cancel" in hits and not (places and "navigate" in hits and hits["navigate"] > hits[
             "cancel"]):
         return "cancel", 0.92

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import threading
 from functools import cache
 from pathlib import Path
@@ -92,12 +91,12 @@ class SphinxRecogniser:
         if hyp is None:
             return "", 0.0
         text = " ".join(w for w in hyp.hypstr.split() if not w.startswith(("<", "[", "++")))
-        # The posterior is a log probability in the decoder's log base.
-        try:
-            prob = math.exp(max(-50.0, self._decoder.get_logmath().log_to_ln(hyp.prob)))
-        except Exception:                          # older wheels lack get_logmath/log_to_ln
-            prob = 0.5
-        return text, float(min(1.0, max(0.0, prob)))
+        # Confidence: the mean posterior of the recognised words (PocketSphinx 5 gives them
+        # as probabilities per segment).
+        probs = [float(seg.prob) for seg in self._decoder.seg()
+                 if not seg.word.startswith(("<", "[", "++"))]
+        confidence = sum(probs) / len(probs) if probs else 0.0
+        return text, float(min(1.0, max(0.0, confidence)))
 
 
 class VoskRecogniser:
