@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-GRAMMARS = {"domain": True, "jsgf": "jsgf", "none": False}
+GRAMMARS: dict[str, bool | str] = {"domain": True, "jsgf": "jsgf", "none": False}
 
 
 def _grammar_option(f):  # type: ignore[no-untyped-def]

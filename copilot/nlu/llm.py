@@ -11,7 +11,6 @@ object is still built by `routing.messages` validation, never from model text.
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import time
 from pathlib import Path
@@ -220,7 +219,3 @@ def merge_with_llm(rules: Understanding, p: RuleParse, scorer: LabelScorer) -> U
     log.debug("llm %s (%.2f) vs rules %s (%.2f) in %.0f ms", best, prob, rules.intent,
               rules.confidence, 1000 * (time.perf_counter() - t0))
     return rules.model_copy(update=update)
-
-
-def log_prob(p: float) -> float:
-    return math.log(max(p, 1e-12))

@@ -12,7 +12,7 @@ import logging
 import threading
 from functools import cache
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ class VoskRecogniser:
 
     name = "vosk"
 
-    def __init__(self, model_dir: Path | None, grammar: bool) -> None:
+    def __init__(self, model_dir: Path | None, grammar: bool | str) -> None:
         import vosk
 
         vosk.SetLogLevel(-1)
@@ -129,7 +129,7 @@ class VoskRecogniser:
             rec = vosk.KaldiRecognizer(self._model, 16000)
         rec.SetWords(True)
         self._rec = rec
-        self._parts: list[dict[str, object]] = []
+        self._parts: list[dict[str, Any]] = []
 
     def feed(self, chunk: bytes) -> None:
         if self._rec is not None and self._rec.AcceptWaveform(chunk):  # type: ignore[attr-defined]
@@ -142,7 +142,7 @@ class VoskRecogniser:
         words: list[str] = []
         confs: list[float] = []
         for part in self._parts:
-            for w in part.get("result", []) or []:  # type: ignore[union-attr]
+            for w in part.get("result") or []:
                 if w.get("word") and w["word"] != "[unk]":
                     words.append(str(w["word"]))
                     confs.append(float(w.get("conf", 0.0)))
