@@ -50,10 +50,10 @@ def _needs_map(path: Path) -> None:
         pytest.skip(f"map not available: {e}")
 
 
-def check_scenario(name: str, tmp_path: Path) -> dict:
+def check_scenario(name: str, tmp_path: Path, *extra: str) -> dict:
     path = SCENARIOS / f"{name}.yaml"
     _needs_map(path)
-    r = run("sim", "run", str(path), "--report", str(tmp_path))
+    r = run("sim", "run", str(path), "--report", str(tmp_path), *extra)
     assert "Traceback" not in r.stderr, r.stderr[-2000:]
     report = json.loads((tmp_path / "report.json").read_text())
     assert (r.returncode == 0) == report["passed"]  # exit 0 iff every expectation holds
@@ -68,6 +68,15 @@ def check_scenario(name: str, tmp_path: Path) -> dict:
 
 @pytest.mark.parametrize("name", DEFAULT)
 def test_default_scenarios_pass(name: str, tmp_path: Path) -> None:
+    if name == "opening-hours-afternoon":  # also: on a broker the caller runs, by option
+        from copilot.service.broker import Mosquitto
+
+        with Mosquitto(vin="SIM0001") as broker:
+            users = [f"--broker-user={role}={c.username}:{c.password}"
+                     for role, c in broker.credentials.items()]
+            check_scenario(name, tmp_path, "--broker", broker.url, *users)
+            assert "as copilot-SIM0001" in broker.log_text  # serve ran on this broker
+        return
     report = check_scenario(name, tmp_path)
     if name == "road-closure":
         assert report["replans"] >= 1

@@ -23,8 +23,11 @@ from routing.messages import HHMM, Category, Place, Route, Status
 log = logging.getLogger(__name__)
 
 class MapObjectLike(Protocol):
-    name: str | None
-    tolerance_m: float
+    @property
+    def name(self) -> str | None: ...
+
+    @property
+    def tolerance_m(self) -> float: ...
 
     def distance_m(self, lat: float, lon: float) -> float: ...
 

@@ -105,16 +105,14 @@ def _read(path: Path) -> MapData:
     min_lat, min_lon, max_lat, max_lon = 90.0, 180.0, -90.0, -180.0
     fp = osmium.FileProcessor(str(path)).with_locations()
     for obj in fp:
-        tags = obj.tags
-        if not len(tags):
+        if not isinstance(obj, osmium.osm.Node | osmium.osm.Way) or not len(obj.tags):
             continue
-        if obj.is_node():
+        tags = obj.tags
+        if isinstance(obj, osmium.osm.Node):
             loc = obj.location
             if loc.valid():
                 data.objects[("node", obj.id)] = MapObject(
                     ((loc.lat, loc.lon),), tags.get("name"), NODE_TOLERANCE_M)
-            continue
-        if not obj.is_way():
             continue
         pts = [(n.lat, n.lon) for n in obj.nodes if n.location.valid()]
         if not pts:
@@ -124,11 +122,12 @@ def _read(path: Path) -> MapData:
         step = max(1, len(pts) // OUTLINE_POINTS)
         outline = (*pts[::step], pts[-1])
         data.objects[("way", obj.id)] = MapObject(outline, tags.get("name"), WAY_TOLERANCE_M)
-        rank = DRIVABLE.get(tags.get("highway", ""))
+        highway = tags.get("highway") or ""
+        rank = DRIVABLE.get(highway)
         if rank is not None:
             data.roads.append((rank, pts))
             data.road_speeds_kph.append(
-                parse_maxspeed(tags.get("maxspeed", "")) or DEFAULT_KPH[tags["highway"]])
+                parse_maxspeed(tags.get("maxspeed") or "") or DEFAULT_KPH[highway])
             min_lat, max_lat = min(min_lat, *lats), max(max_lat, *lats)
             min_lon, max_lon = min(min_lon, *lons), max(max_lon, *lons)
     data.bbox = (min_lat, min_lon, max_lat, max_lon)

@@ -147,7 +147,7 @@ def read_audit(state_dir: Path) -> list[tuple[str | None, str, str, str, str]]:
         from copilot.audit import read_entries
     except ImportError:
         return []
-    out = []
+    out: list[tuple[str | None, str, str, str, str]] = []
     for entry in read_entries(path):
         if entry is None:
             continue

@@ -125,7 +125,7 @@ def compare(recorded: list[ServiceReply], replayed: list[ServiceReply]) -> Repla
     got = {r.id: r for r in replayed if r.id}
     for r in (r for r in recorded if r.id):
         diff.compared += 1
-        new = got.get(r.id)
+        new = got.get(r.id or "")
         if new is None:
             diff.differences.append(f"{r.id}: no reply on replay")
             continue

@@ -182,8 +182,8 @@ class Runner:
         with tempfile.TemporaryDirectory(prefix="copilot-sim-") as tmp_name:
             tmp = Path(tmp_name)
             try:
-                url, roles = self.opt.broker_url, (self.opt.gateway, self.opt.hmi,
-                                                   self.opt.copilot)
+                url = self.opt.broker_url
+                roles: tuple[Role, ...] = (self.opt.gateway, self.opt.hmi, self.opt.copilot)
                 if url is None:
                     from copilot.service.broker import BrokerError, Mosquitto
 
