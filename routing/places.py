@@ -12,6 +12,7 @@ import logging
 import math
 import re
 import sqlite3
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -50,8 +51,13 @@ class PlaceIndex:
     def __init__(self, db_path: Path) -> None:
         self._path = db_path
         self._con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, check_same_thread=False)
-        meta = dict(self._con.execute("SELECT key, value FROM meta").fetchall())
+        self._lock = threading.Lock()  # the service answers from several threads
+        meta = dict(self._q("SELECT key, value FROM meta"))
         self.meta: dict[str, Any] = {k: json.loads(v) for k, v in meta.items()}
+
+    def _q(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self._con.execute(sql, params).fetchall()
 
     def close(self) -> None:
         self._con.close()
@@ -70,16 +76,14 @@ class PlaceIndex:
         return found.place if found else None
 
     def get_map_place(self, osm_type: str, osm_id: int) -> MapPlace | None:
-        row = self._con.execute(
-            f"SELECT {_COLS} FROM places p WHERE p.osm_type = ? AND p.osm_id = ?",
-            (osm_type, osm_id),
-        ).fetchone()
-        return self._row(row) if row else None
+        rows = self._q(f"SELECT {_COLS} FROM places p WHERE p.osm_type = ? AND p.osm_id = ?",
+                       (osm_type, osm_id))
+        return self._row(rows[0]) if rows else None
 
     def categories_of(self, osm_type: str, osm_id: int) -> set[Category]:
-        rows = self._con.execute(
+        rows = self._q(
             "SELECT c.category FROM places p JOIN place_categories c ON c.place_id = p.id"
-            " WHERE p.osm_type = ? AND p.osm_id = ?", (osm_type, osm_id)).fetchall()
+            " WHERE p.osm_type = ? AND p.osm_id = ?", (osm_type, osm_id))
         return {Category(r[0]) for r in rows}
 
     def count(self, category: Category) -> int:
@@ -92,13 +96,13 @@ class PlaceIndex:
         self, category: Category, box: tuple[float, float, float, float], limit: int = 500
     ) -> list[MapPlace]:
         """Places of a category inside (min_lat, min_lon, max_lat, max_lon)."""
-        rows = self._con.execute(
+        rows = self._q(
             f"SELECT {_COLS} FROM places_rtree r JOIN places p ON p.id = r.id"
             " JOIN place_categories c ON c.place_id = p.id"
             " WHERE c.category = ? AND r.min_lat >= ? AND r.max_lat <= ?"
             " AND r.min_lon >= ? AND r.max_lon <= ? LIMIT ?",
             (category.value, box[0], box[2], box[1], box[3], limit),
-        ).fetchall()
+        )
         return [self._row(r, category) for r in rows]
 
     def near(
@@ -113,9 +117,9 @@ class PlaceIndex:
         return found[:limit]
 
     def all_of(self, category: Category) -> list[MapPlace]:
-        rows = self._con.execute(
+        rows = self._q(
             f"SELECT {_COLS} FROM places p JOIN place_categories c ON c.place_id = p.id"
-            " WHERE c.category = ?", (category.value,)).fetchall()
+            " WHERE c.category = ?", (category.value,))
         return [self._row(r, category) for r in rows]
 
     def search_name(self, text: str, limit: int = 10) -> list[MapPlace]:
@@ -124,7 +128,7 @@ class PlaceIndex:
         if not words:
             return []
         query = " ".join(f'"{w}"*' for w in words)
-        rows = self._con.execute(
+        rows = self._q(
             f"SELECT {_COLS} FROM places_fts f JOIN places p ON p.id = f.rowid"
-            " WHERE places_fts MATCH ? ORDER BY f.rank LIMIT ?", (query, limit)).fetchall()
+            " WHERE places_fts MATCH ? ORDER BY f.rank LIMIT ?", (query, limit))
         return [self._row(r) for r in rows]
