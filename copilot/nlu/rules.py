@@ -123,6 +123,9 @@ def _cue_hits(plain: str, skeleton: str) -> dict[str, int]:
     return hits
 
 
+# "need to pee", "want to refuel": an infinitive "to" is not "to a place".
+_INFINITIVE_BEFORE = re.compile(r"\b(need|needs|want|wants|have|has|got|gotta|like|love|"
+                                r"try|trying|able|wanna) to( use| the| a| an| go)*$")
 _DEST_LIKE = {"airport", "train_station", "bus_station", "hospital", "hotel"}
 _QUALIFIER_BEFORE = re.compile(r"\b(near|close to|next to|nearby|across from|behind|around|"
                                r"opposite|beside)( the| a| an| my)?$")
@@ -138,7 +141,7 @@ def _role(tokens: list[str], m: Mention, times: set[int], has_order: bool) -> st
         return "stop_after"
     if _STOP_AFTER.search(after) and not (after.startswith("before") and m.end + 1 in times):
         return "stop_after"
-    if _DEST_BEFORE.search(before):
+    if _DEST_BEFORE.search(before) and not _INFINITIVE_BEFORE.search(before):
         return "dest"
     if _STOP_BEFORE.search(before):
         return "stop"
@@ -259,8 +262,9 @@ def _decide_intent(hits: dict[str, int], mentions: list[Mention], roles: list[st
     if "add_stop" in hits:
         return "add_stop", 0.5
     if places:
-        # No verb at all: "airport please" goes there, "a coffee" is an errand on the way.
-        if errands and len(errands) == len(mentions):
+        # No verb at all: "airport please" goes there, "a coffee" is an errand on the way,
+        # "first an atm and then the bank" ends at the bank.
+        if errands and len(errands) == len(mentions) and not has_dest:
             return "add_stop", 0.65
         return "navigate", 0.7
     if "out_of_scope" in hits:
