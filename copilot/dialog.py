@@ -13,6 +13,7 @@ unreachable), `refused` (operating the car), `not_understood` (bad input, out of
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -53,6 +54,23 @@ def _sentence(msg: str) -> str:
     return msg if msg.endswith((".", "?", "!")) else msg + "."
 
 
+MAX_WORDS_MOVING = 25
+"""The safety gate's limit while moving (safety/reply.py): a longer reply gets cut there."""
+
+
+def fit_reply(reply: str, moving: bool) -> str:
+    """While moving, keep whole sentences that fit the word limit (the first one at least)."""
+    if not moving or len(reply.split()) <= MAX_WORDS_MOVING:
+        return reply
+    sentences = re.findall(r"[^.!?]+[.!?]*", reply)
+    kept = sentences[0].strip()
+    for s in sentences[1:]:
+        if len((kept + " " + s.strip()).split()) > MAX_WORDS_MOVING:
+            break
+        kept = kept + " " + s.strip()
+    return kept
+
+
 class Copilot:
     """Answers `ask` turns against one region pack and one driver profile."""
 
@@ -88,6 +106,7 @@ class Copilot:
         except Exception:  # the last line of defence: a short apology, never a traceback
             log.exception("planning failed for %r", turn.text[:80])
             ans = Answer("infeasible", "Sorry, I couldn't plan that.", why="internal_error")
+        ans.reply = fit_reply(ans.reply, vehicle.moving)
         plan_ms = _ms(t_plan)
         ctx = self._context(vehicle, turn, hazards, ans)
         t_val = time.perf_counter()
@@ -197,7 +216,7 @@ class Copilot:
             return Answer("infeasible", "I can't find a drivable route there on this map.",
                           why=e.code)
         except InfeasibleError as e:
-            return Answer("infeasible", _sentence(f"I can't plan that: {e}"), why=e.code)
+            return Answer("infeasible", _sentence(str(e)), why=e.code)
         except RoutingError as e:
             log.warning("routing error: %s", e)
             return Answer("infeasible", "Sorry, I couldn't plan that route.", why=e.code)

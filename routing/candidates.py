@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from routing.categories import brand_matches
+from routing.categories import brand_matches, place_word
 from routing.errors import NoCandidatesError, OutsideMapError, UnreachableError
 from routing.messages import Category
 from routing.opening import is_open
@@ -86,7 +86,7 @@ class Query:
 def _pool(places: PlaceIndex, q: Query, origin: LatLon, dest: LatLon | None) -> list[MapPlace]:
     """The PREFILTER places of the category nearest the origin-destination segment."""
     category = q.category
-    word = category.value.replace("_", " ")
+    word = place_word(category)
     if places.count(category) == 0:
         raise NoCandidatesError(category.value, f"There is no {word} on this map.")
     margin = max(3_000.0, q.max_detour_s / 3600.0 * CORRIDOR_KPH * 1000.0)
@@ -113,7 +113,7 @@ def _pool(places: PlaceIndex, q: Query, origin: LatLon, dest: LatLon | None) -> 
 def _rank(q: Query, pool: list[MapPlace], to: Sequence[float | None],
           back: Sequence[float | None], direct: float, has_dest: bool,
           depart: datetime) -> list[Candidate]:
-    word = q.category.value.replace("_", " ")
+    word = place_word(q.category)
     found: list[Candidate] = []
     closed = 0
     for p, t_to, t_back in zip(pool, to, back, strict=True):

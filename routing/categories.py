@@ -65,6 +65,20 @@ PIZZA_BRANDS = frozenset({
     "domino's", "dominos", "domino's pizza", "pizza hut", "papa john's", "papa johns",
     "little caesars", "sbarro", "marco's pizza", "jet's pizza", "papa murphy's",
 })
+PLACE_WORDS: dict[Category, str] = {
+    Category.EV_CHARGING: "charging station", Category.FUEL: "fuel station",
+    Category.COFFEE: "coffee shop", Category.BURGER: "burger place",
+    Category.FAST_FOOD: "fast-food place", Category.GROCERY: "grocery store",
+    Category.DRY_CLEANING: "dry cleaner", Category.ATM: "cash machine",
+    Category.RESTROOM: "restroom", Category.PIZZA: "pizza place",
+}
+"""How a place of a category is named in a sentence ("no dry cleaner on this map")."""
+
+
+def place_word(category: Category) -> str:
+    return PLACE_WORDS.get(category, category.value.replace("_", " "))
+
+
 _HELI = re.compile(r"heli(port|pad)|helistop", re.IGNORECASE)
 _CLEANERS = re.compile(r"\bcleaners?\b|dry[ -]?clean|renseri", re.IGNORECASE)
 _IATA = re.compile(r"^[A-Z]{3}$")

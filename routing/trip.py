@@ -165,8 +165,8 @@ def _solve(
     )
     sol = solve(problem)
     if sol is None:
-        raise InfeasibleError("no order of these stops works: some are closed when you would "
-                              "get there or cannot be reached in range")
+        raise InfeasibleError("no order of these stops works: some are closed on arrival "
+                              "or out of range")
     return sol, cand_places
 
 
@@ -186,9 +186,10 @@ def plan_trip(req: TripRequest, places: PlaceIndex, router: Router) -> TripPlan:
         try:
             specs, groups = _groups(req, places, router, dest_pt, spec)
         except NoCandidatesError as exc:
+            why = str(exc)
             raise InfeasibleError(
-                f"your range of {req.range_m / 1000:.0f} km does not cover this "
-                f"{sol.distance_m / 1000:.0f} km trip with the reserve, and {exc}") from exc
+                f"not enough range for this {sol.distance_m / 1000:.0f} km trip, and "
+                f"{why[:1].lower()}{why[1:]}") from exc
         sol, cands = _solve(req, router, specs, groups, len(specs) - 1)
         refuel = fuel_cat
     by_index = {i: c for i, c in enumerate(cands)}

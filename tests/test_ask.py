@@ -277,3 +277,19 @@ def test_one_place_serving_two_stops_is_visited_once(copilot: Copilot) -> None:
     assert r.status == "ok", r
     ids = [(s.osm_type, s.osm_id) for s in route_of(r).stops]
     assert len(ids) == len(set(ids)) >= 1
+
+
+def test_replies_while_moving_fit_the_word_limit(copilot: Copilot) -> None:
+    from copilot.dialog import MAX_WORDS_MOVING, fit_reply
+
+    long = "Coffee at A, burger at B, then your dry cleaner; at the airport 4:12 pm. " \
+           "That leaves 72 min to spare, which is plenty of time for a relaxed drive today."
+    assert len(fit_reply(long, True).split()) <= MAX_WORDS_MOVING
+    assert fit_reply(long, True).endswith("4:12 pm.") and fit_reply(long, False) == long
+    ev = dict(HBG) | {"Vehicle.Speed": 50.0, "Vehicle.Powertrain.Range": 15_000,
+                      "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current": 8}
+    ev.pop("Vehicle.Powertrain.FuelSystem.RelativeLevel")
+    r = copilot.answer_understood(u(Intent.NAVIGATE, destination=CategoryRef(
+        category=Category.AIRPORT)), turn(ev))
+    assert r.status == "infeasible" and "charging station" in r.reply  # none on this map
+    assert len(r.reply.split()) <= MAX_WORDS_MOVING

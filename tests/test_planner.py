@@ -123,7 +123,7 @@ def test_avoided_brands_and_excluded_brands_are_never_chosen(harrisburg: RegionP
 
 
 def test_no_such_category_on_the_map_is_said_not_invented(harrisburg: RegionPack) -> None:
-    with pytest.raises(NoCandidatesError, match="no dry cleaning"):
+    with pytest.raises(NoCandidatesError, match="no dry cleaner"):
         find_candidates(harrisburg.places, harrisburg.router, Category.DRY_CLEANING, START,
                         None, DEPART)
 
