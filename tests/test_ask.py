@@ -293,3 +293,24 @@ def test_replies_while_moving_fit_the_word_limit(copilot: Copilot) -> None:
         category=Category.AIRPORT)), turn(ev))
     assert r.status == "infeasible" and "charging station" in r.reply  # none on this map
     assert len(r.reply.split()) <= MAX_WORDS_MOVING
+
+
+def test_any_text_gets_an_answer_never_a_traceback(copilot: Copilot) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    words = st.sampled_from(["take", "me", "to", "the", "airport", "my", "gym", "coffee",
+                             "burger", "not", "McDonald's", "by", "5:30", "flight", "drop",
+                             "cancel", "add", "stop", "windows", "home", "dry", "cleaner", "é"])
+
+    @settings(max_examples=40, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.one_of(st.lists(words, max_size=12).map(" ".join), st.text(max_size=80)))
+    def check(text: str) -> None:
+        r = copilot.answer(AskTurn(text=text, at=AT, state=HBG, trip=None))
+        assert r.status in ("ok", "needs_clarification", "infeasible", "refused",
+                            "not_understood")
+        assert r.reply and r.timings_ms.total >= 0
+        AskResult.model_validate_json(r.to_json())
+
+    check()
