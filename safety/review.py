@@ -18,7 +18,6 @@ from typing import cast
 from routing.messages import (
     Action,
     CancelRoute,
-    ServedBy,
     SetRoute,
     ShowPlaces,
     Status,
@@ -168,8 +167,7 @@ MAX_MODEL_REPLY_CHARS = 4_000
 
 
 def review_model_output(
-    raw: object, understanding: Understanding, context: TurnContext,
-    served_by: ServedBy = "cloud",
+    raw: object, understanding: Understanding, context: TurnContext
 ) -> Review:
     """Review a model's raw answer (JSON text or a dict: status, reply, actions) as a proposal.
 
@@ -189,11 +187,11 @@ def review_model_output(
         return _fail(Reason.MODEL_OUTPUT_MALFORMED, [verdict])
     actions, parse_verdicts = parse_model_actions(obj.get("actions", []))
     proposal = Proposal(understanding, cast(Status, status), reply[:MAX_MODEL_REPLY_CHARS],
-                        actions, served_by)
-    verdicts = list(parse_verdicts)
+                        actions, "cloud")
     result = review(proposal, context)
-    verdicts.extend(result.verdicts)
-    rejection = _first_rejection(verdicts)
-    if rejection is not None and result.status == proposal.status and parse_verdicts:
-        return _fail(rejection, verdicts)
+    verdicts = [*parse_verdicts, *result.verdicts]
+    if parse_verdicts and not result.rejected:
+        # The review passed what was left, but the model also said something refused:
+        # its answer as a whole is not trusted.
+        return _fail(parse_verdicts[0].reason, verdicts)
     return Review(result.status, result.reply, result.actions, tuple(verdicts))

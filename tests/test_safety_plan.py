@@ -356,3 +356,22 @@ def test_range_boundaries(range_m: float, ok: bool) -> None:
     got, codes = run(mk_route(dest=routed(CLEANERS, 10)), vehicle={"range_m": range_m})
     assert (got is not None) == ok
     assert Reason.RANGE_UNCHECKED not in codes
+
+
+def test_three_places_and_three_items_are_fine_while_moving() -> None:
+    three = tuple(world.PLACES[("node", i)] for i in (1001, 1012, 1015))
+    text = "Five Guys, Main Street Cleaners or Capital Pharmacy."
+    r = review(proposal(u(intent="find_place"), text=text, acts=(ShowPlaces(places=three),)),
+               world.context())
+    assert r.reply == text and r.actions == (ShowPlaces(places=three),)
+    assert [v.reason for v in r.verdicts] == [Reason.REQUEST_OK]
+
+
+def test_model_output_is_parsed_only_up_to_the_limit() -> None:
+    doc = '{"status": "ok", "reply": "Stopped.", "actions": [{"type": "cancel_route"}]}'
+    und = u(intent="cancel")
+    fits = doc + " " * (200_000 - len(doc))
+    assert review_model_output(fits, und, world.context()).status == "ok"
+    assert review_model_output(fits + " ", und, world.context()).status == "needs_clarification"
+    r = review_model_output('{"status": "ok", "reply": "Stopped."}', und, world.context())
+    assert r.status == "ok" and r.actions == () and not r.rejected

@@ -285,3 +285,41 @@ def test_extension_fields_are_bounded() -> None:
         assert got is None and verdicts[0].reason == Reason.REQUEST_INVALID
     edge = u("b", stops=[{"category": "burger", "exclude_brands": ["x" * 60]}], error="e" * 200)
     assert request.validate_understanding(edge)[0] == edge
+
+
+def test_understanding_json_is_validated_strictly() -> None:
+    # Lax JSON parsing would turn these strings into numbers and booleans.
+    for doc in ('{"text": "x", "intent": "navigate", "confidence": "0.9"}',
+                '{"text": "x", "intent": "navigate", "confidence": 0.9, '
+                '"stops": [{"category": "coffee", "order": {"shots": "2"}}]}',
+                '{"text": "x", "intent": "navigate", "confidence": 0.9, '
+                '"stops": [{"category": "coffee", "order": {"iced": "yes"}}]}'):
+        assert request.validate_understanding(doc)[0] is None, doc
+    exact = '{"text": "x", "intent": "cancel", "confidence": 1}'
+    exact += " " * (request.MAX_RAW_CHARS - len(exact))
+    assert request.validate_understanding(exact)[0] is not None
+    assert request.validate_understanding(exact + " ")[0] is None
+
+
+def test_raw_output_limits_are_exact() -> None:
+    doc = '[{"type": "cancel_route"}]'
+    at_limit = doc + " " * (actions.MAX_RAW_CHARS - len(doc))
+    assert actions.parse_model_actions(at_limit)[0] == (CancelRoute(),)
+    assert actions.parse_model_actions(at_limit + " ")[0] == ()
+
+
+def test_a_refused_item_does_not_stop_the_rest_from_being_read() -> None:
+    acts, verdicts = actions.parse_model_actions(
+        [{"type": "open_window"}, {"type": "cancel_route"}, {"bad": 1}, {"type": "cancel_route"}])
+    assert acts == (CancelRoute(), CancelRoute())
+    assert [v.reason for v in verdicts] == [Reason.ACTION_NOT_ALLOWED, Reason.ACTION_NOT_ALLOWED]
+
+
+def test_check_place_uses_the_maps_coordinates_and_rejects_any_non_finite_one() -> None:
+    f = findings()
+    nearby = FIVE_GUYS.model_copy(update={"lat": 40.3004, "lon": -76.7996})
+    got = places.check_place(nearby, world.context(), f)
+    assert got is not None and (got.lat, got.lon) == (FIVE_GUYS.lat, FIVE_GUYS.lon)
+    bad = Place.model_construct(osm_type="node", osm_id=1001, lat=40.3, lon=float("inf"))
+    assert places.check_place(bad, world.context(), f) is None
+    assert f.verdicts[-1].reason == Reason.PLACE_NOT_FINITE
