@@ -110,3 +110,18 @@ def test_listen_cli_reports_bad_files_without_traceback(tmp_path: Path) -> None:
     out = [json.loads(x) for x in r.stdout.splitlines()]
     assert [o["error"] for o in out] == ["not_wav", "unreadable"]
     assert all(o["transcript"] == "" and o["intent"] == "out_of_scope" for o in out)
+
+
+def test_end_of_speech_is_detected_online_after_the_trailing_silence() -> None:
+    from copilot.speech.stream import TRAILING_SILENCE_S, speech_end_s
+
+    rng = np.random.default_rng(1)
+    rate = 16000
+    noise = rng.normal(0, 30, rate * 3)
+    tone = 6000 * np.sin(2 * np.pi * 220 * np.arange(rate) / rate)
+    samples = noise.copy()
+    samples[rate // 2: rate // 2 + rate] += tone                  # speech from 0.5 s to 1.5 s
+    end = speech_end_s(samples.astype(np.int16))
+    assert end is not None
+    assert 1.5 + TRAILING_SILENCE_S - 0.05 <= end <= 1.5 + TRAILING_SILENCE_S + 0.15
+    assert speech_end_s(noise.astype(np.int16)) is None           # cabin noise is not speech

@@ -1,14 +1,17 @@
-"""Streaming decode: feed 100 ms chunks, detect the end of speech, then finalise.
+"""Streaming decode: 100 ms chunks go to the recogniser as they arrive, an online
+end-of-speech detector decides when the driver has finished, then the result is finalised.
 
-End of speech is an energy detector on 20 ms frames: speech once a frame is well above the
-noise floor, ended after `TRAILING_SILENCE_S` below it. Feeding stops there, so the final
-result's latency is measured from the moment the end of speech was seen.
+The detector is an energy gate on 20 ms frames: the noise floor is tracked from the quietest
+recent frames, speech starts after `MIN_SPEECH_S` above the floor, and ends after
+`TRAILING_SILENCE_S` below it. Nothing after the end is fed, so `final_latency_ms` is the
+time from the end of speech being detected to the final text.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -21,43 +24,85 @@ log = logging.getLogger(__name__)
 CHUNK_S = 0.1
 FRAME_S = 0.02
 TRAILING_SILENCE_S = 0.6
+MIN_SPEECH_S = 0.1
+_FLOOR_WINDOW = 150                                     # frames (3 s) for the noise floor
 
 
-def frame_energy(samples: np.ndarray) -> np.ndarray:
-    n = int(FRAME_S * TARGET_RATE_HZ)
-    frames = samples[: len(samples) - len(samples) % n].astype(np.float64).reshape(-1, n)
-    return np.sqrt(np.mean(frames ** 2, axis=1)) if len(frames) else np.zeros(0)
+@dataclass
+class EndOfSpeech:
+    """Online end-of-speech detection over 16 kHz int16 chunks."""
+
+    frame: int = int(FRAME_S * TARGET_RATE_HZ)
+    energies: list[float] = field(default_factory=list)
+    """Frame energies (RMS), the noise floor's history."""
+    voiced_run: int = 0
+    silent_run: int = 0
+    in_speech: bool = False
+    heard_speech: bool = False
+    ended: bool = False
+    _rest: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int16))
+
+    def push(self, chunk: np.ndarray) -> bool:
+        """Feed one chunk; True once the end of speech has been detected."""
+        x = np.concatenate([self._rest, chunk])
+        n = len(x) - len(x) % self.frame
+        self._rest = x[n:]
+        for f in x[:n].astype(np.float64).reshape(-1, self.frame):
+            self._frame(float(np.sqrt(np.mean(f ** 2))))
+        return self.ended
+
+    def _frame(self, energy: float) -> None:
+        # Minimum statistics: the floor is a low percentile over the last 3 s, which reaches
+        # into the pauses between words, so a long sentence does not lift it.
+        self.energies.append(energy)
+        recent = self.energies[-_FLOOR_WINDOW:]
+        floor = max(float(np.percentile(recent, 5)), SILENCE_RMS / 2)
+        loud = energy > max(3.0 * floor, 2.0 * SILENCE_RMS)
+        if loud:
+            self.voiced_run += 1
+            self.silent_run = 0
+            if self.voiced_run * FRAME_S >= MIN_SPEECH_S:
+                self.in_speech = self.heard_speech = True
+        else:
+            self.voiced_run = 0
+            self.silent_run += 1
+            if self.in_speech and self.silent_run * FRAME_S >= TRAILING_SILENCE_S:
+                self.in_speech = False
+                self.ended = True
 
 
 def speech_end_s(samples: np.ndarray) -> float | None:
-    """Where speech ends (seconds), or None when no speech was found."""
-    energy = frame_energy(samples)
-    if len(energy) == 0:
-        return None
-    floor = max(float(np.percentile(energy, 10)), SILENCE_RMS / 2)
-    threshold = max(floor * 3.0, SILENCE_RMS * 2)
-    voiced = np.nonzero(energy > threshold)[0]
-    if len(voiced) < 5:                                  # < 100 ms above threshold: no speech
-        return None
-    return float((voiced[-1] + 1) * FRAME_S)
+    """Where the online detector decides speech has ended (seconds), or None."""
+    eos = EndOfSpeech()
+    chunk = int(CHUNK_S * TARGET_RATE_HZ)
+    for i in range(0, len(samples), chunk):
+        if eos.push(samples[i:i + chunk]):
+            return (i + chunk) / TARGET_RATE_HZ
+    return len(samples) / TARGET_RATE_HZ if eos.heard_speech else None
 
 
 def run_stream(rec: Recogniser, pcm: Pcm) -> Transcript:
-    """Decode one utterance in chunks; silence gives an empty transcript with a reason."""
+    """Decode one utterance chunk by chunk; silence gives an empty transcript with a reason."""
     audio_s = pcm.duration_s
-    end_s = speech_end_s(pcm.samples)
-    if end_s is None or pcm.rms() < SILENCE_RMS:
+    if pcm.rms() < SILENCE_RMS / 2:
         return Transcript("", 0.0, audio_s, 0.0, 0.0, rec.name, reason="silence")
-    # Feed up to the end of speech plus the trailing silence the detector needs to decide.
-    stop_at = min(len(pcm.samples), int((end_s + TRAILING_SILENCE_S) * TARGET_RATE_HZ))
     chunk = int(CHUNK_S * TARGET_RATE_HZ)
+    eos = EndOfSpeech()
     t0 = time.perf_counter()
     rec.start()
-    for i in range(0, stop_at, chunk):
-        rec.feed(pcm.samples[i:min(i + chunk, stop_at)].tobytes())
+    for i in range(0, len(pcm.samples), chunk):
+        part = pcm.samples[i:i + chunk]
+        rec.feed(part.tobytes())
+        if eos.push(part):
+            break
     t_end = time.perf_counter()
     text, confidence = rec.finish()
     t_final = time.perf_counter()
+    if not eos.heard_speech and pcm.rms() < 2 * SILENCE_RMS:
+        text, confidence = "", 0.0                       # quiet and nothing stood out
+    reason = None if text else ("silence" if not eos.heard_speech else "no_words")
+    if not eos.ended:
+        log.debug("no end of speech before the end of the audio (%.1f s)", audio_s)
     return Transcript(text=text, confidence=confidence, audio_s=audio_s,
                       decode_ms=(t_final - t0) * 1000, final_latency_ms=(t_final - t_end) * 1000,
-                      engine=rec.name, reason=None if text else "no_words")
+                      engine=rec.name, reason=reason)
