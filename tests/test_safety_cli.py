@@ -32,6 +32,8 @@ def test_audit_command_prints_what_was_refused(tmp_path: Path) -> None:
     assert json.loads(r.output.splitlines()[0])["status"] == "refused"
     r = runner.invoke(safety_group, ["audit", "--path", str(path), "--tail", "0"])
     assert r.exit_code == 0 and r.output == ""
+    r = runner.invoke(safety_group, ["audit", "--path", str(tmp_path)])  # a directory
+    assert r.exit_code == 1 and "cannot read" in r.output
 
 
 def test_bench_safety_reports_medians_and_expected_statuses() -> None:

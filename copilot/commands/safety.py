@@ -51,14 +51,15 @@ def audit(path: str | None, tail: int, as_json: bool) -> None:
         entries = list(read_entries(p))[-max(tail, 0):] if tail else []
     except OSError as e:
         fail(f"cannot read {p}: {e}")
-    for e in entries:
-        if e is None:
+    for entry in entries:
+        if entry is None:
             click.echo("(unreadable line)")
         elif as_json:
-            click.echo(e.model_dump_json())
+            click.echo(entry.model_dump_json())
         else:
-            codes = ",".join(sorted({v.reason for v in e.verdicts})) or "-"
-            click.echo(f"{e.at:%Y-%m-%d %H:%M} {e.status:<19} {codes:<40} {e.text[:60]!r}")
+            codes = ",".join(sorted({v.reason for v in entry.verdicts})) or "-"
+            click.echo(f"{entry.at:%Y-%m-%d %H:%M} {entry.status:<19} {codes:<40} "
+                       f"{entry.text[:60]!r}")
 
 
 def _synthetic_places(n: int = 400) -> dict[tuple[str, int], Any]:
