@@ -31,8 +31,8 @@ from routing.messages import (
 )
 from safety.codes import Reason
 from safety.gate import TurnContext, Verdict
-from safety.geo import first_point_in_disc, haversine_m, path_length_m, position
-from safety.places import PlaceFindings, categories_match, check_place
+from safety.geo import first_point_in_disc, haversine_m, in_bbox, path_length_m, position
+from safety.places import REGION_MARGIN_DEG, PlaceFindings, categories_match, check_place
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,11 @@ DURATION_TOL_S = 120.0
 DURATION_TOL_REL = 0.25
 """Proposal vs device re-route: within max(2 min, 25 %) (traffic models differ)."""
 ETA_SLACK = timedelta(seconds=60)
+MAX_GEOMETRY_POINTS = 50_000
+"""A polyline longer than this is not drawn or checked (bounded work; ~1 point per 10 m of a
+500 km trip)."""
+GEOMETRY_END_M = 500.0
+"""The drawn route must end within this of the destination (road snapping, entrances)."""
 MAX_RANGE_M = 3_000_000.0
 """No production vehicle reports more than 3,000 km of range: above it the sensor is wrong."""
 REFUEL_DETOUR = 1.4
@@ -180,6 +185,22 @@ def _check_range(route: Route, ctx: TurnContext, v: list[Verdict]) -> None:
         v.append(_rejected(Reason.RANGE_INSUFFICIENT, what))
 
 
+def _check_geometry(route: Route, ctx: TurnContext, v: list[Verdict]) -> None:
+    """The drawn line stays on the map and ends at the destination (what the driver sees)."""
+    geo = route.geometry
+    if len(geo) > MAX_GEOMETRY_POINTS:
+        v.append(_rejected(Reason.ROUTE_IMPLAUSIBLE, f"{len(geo)} geometry points"))
+        return
+    outside = next((p for p in geo if not in_bbox(p[0], p[1], ctx.region_bbox,
+                                                  REGION_MARGIN_DEG)), None)
+    if outside is not None:  # NaN fails in_bbox too
+        v.append(_rejected(Reason.ROUTE_IMPLAUSIBLE, f"geometry leaves the map at {outside}"))
+        return
+    dest = route.destination
+    if geo and haversine_m(geo[-1][0], geo[-1][1], dest.lat, dest.lon) > GEOMETRY_END_M:
+        v.append(_rejected(Reason.ROUTE_IMPLAUSIBLE, "geometry does not end at the destination"))
+
+
 def _check_hazards(route: Route, ctx: TurnContext, v: list[Verdict]) -> None:
     for hz in ctx.hazards:
         hit = first_point_in_disc(route.geometry, hz.lat, hz.lon, hz.radius_m)
@@ -208,7 +229,8 @@ def validate_route(
         return None
     limit = deadline(u, ctx)
     checks: tuple[Callable[[], None], ...] = (
-        lambda: _check_motion(route, ctx, v), lambda: _check_times(route, ctx, v, limit),
+        lambda: _check_motion(route, ctx, v), lambda: _check_geometry(route, ctx, v),
+        lambda: _check_times(route, ctx, v, limit),
         lambda: _check_range(route, ctx, v), lambda: _check_hazards(route, ctx, v))
     for check in checks:
         # In order, stopping at the first rejection: later checks assume finite numbers.

@@ -375,3 +375,20 @@ def test_model_output_is_parsed_only_up_to_the_limit() -> None:
     assert review_model_output(fits + " ", und, world.context()).status == "needs_clarification"
     r = review_model_output('{"status": "ok", "reply": "Stopped."}', und, world.context())
     assert r.status == "ok" and r.actions == () and not r.rejected
+
+
+@pytest.mark.parametrize(("geometry", "ok"), [
+    ((), True),
+    ((world.START, (HOME.lat, HOME.lon)), True),
+    ((world.START, (48.85, 2.35), (HOME.lat, HOME.lon)), False),        # through Paris
+    ((world.START, (float("nan"), -76.79), (HOME.lat, HOME.lon)), False),
+    ((world.START, (40.3050, -76.7950)), False),                       # ends 800 m short
+    ((world.START, (HOME.lat - 0.004, HOME.lon)), True),               # 445 m: an entrance
+    (tuple([world.START] * 50_000 + [(HOME.lat, HOME.lon)]), False),
+])
+def test_the_drawn_route_stays_on_the_map_and_ends_at_the_destination(
+        geometry: tuple[tuple[float, float], ...], ok: bool) -> None:
+    r = Route(destination=routed(HOME, 10), distance_m=3000, duration_s=600, geometry=geometry)
+    got, codes = run(r)
+    assert (got is not None) == ok
+    assert ok or codes == {Reason.ROUTE_IMPLAUSIBLE}

@@ -140,7 +140,7 @@ def _route(spec: dict[str, Any], lookup: Callable[[str, int], Place | None]) -> 
             "distance_m": spec.get("distance_m", dist),
             "duration_s": spec.get("duration_s", (t - NOW).total_seconds()
                                    - spec.get("eta_shift_s", 0)),
-            "geometry": geometry}
+            "geometry": spec.get("geometry", geometry)}
 
 
 def expand_actions(actions: Any, lookup: Callable[[str, int], Place | None]) -> Any:
