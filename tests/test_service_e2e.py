@@ -63,7 +63,8 @@ def rig(tmp_path: Path) -> Iterator[tuple[Mosquitto, MqttSession, HmiClient,
              "--map", str(DEFAULT_MAP)],
             stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
         try:
-            assert hmi.wait_until(lambda: hmi.status == "online", 120), \
+            # 300 s: the first run on a machine builds the region pack (Valhalla tiles)
+            assert hmi.wait_until(lambda: hmi.status == "online", 300), \
                 (tmp_path / "serve.log").read_text()
             yield b, gw, hmi, proc, stop_parked
         finally:

@@ -93,6 +93,8 @@ def serve(broker: str, vin: str, username: str | None, password: str | None,
 
     # under a time warp, values stamped with wall time change `warp` times faster
     store = SignalStore(rate_scale=time_warp)
+    click.echo(f"copilot serve: loading {Path(map_path).name if map_path else 'the embedded map'}"
+               " (the first time builds its region pack)", err=True)
     try:
         pipe = build_pipeline(Path(map_path) if map_path else None,
                               Path(profile_path) if profile_path else None, store.hazards,
