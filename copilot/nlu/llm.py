@@ -10,6 +10,9 @@ object is still built by `routing.messages` validation, never from model text.
 
 from __future__ import annotations
 
+import ctypes
+import hashlib
+import json
 import logging
 import threading
 import time
@@ -77,8 +80,6 @@ def _quiet_llama_log() -> None:
     global _log_callback
     if _log_callback is not None:
         return
-    import ctypes
-
     import llama_cpp
 
     @llama_cpp.llama_log_callback
@@ -96,18 +97,27 @@ def default_model() -> Path:
 
 
 class LabelScorer:
-    """Loads a GGUF once and ranks single-token labels after a cached few-shot prefix."""
+    """Loads a GGUF once and ranks single-token labels after a cached few-shot prefix.
+
+    The prefix's KV cache is kept per prompt as raw llama.cpp state bytes, in memory and on
+    disk (user cache dir, keyed by model file and prompt), so a new process skips the
+    few-shot evaluation (seconds on two cores) and switching prompts costs a memcpy.
+    """
 
     def __init__(self, model: Path | None = None, n_threads: int = 2) -> None:
         from llama_cpp import Llama
 
         _quiet_llama_log()
         path = model or default_model()
+        if not path.is_file():
+            raise FileNotFoundError(f"no GGUF at {path}")
         t0 = time.perf_counter()
         self._llm = Llama(model_path=str(path), n_ctx=1024, n_batch=128, n_threads=n_threads,
                           logits_all=False, verbose=False)
+        stat = path.stat()
+        self._model_key = f"{path.resolve()}:{stat.st_size}:{int(stat.st_mtime)}"
         self._lock = threading.Lock()
-        self._states: dict[str, Any] = {}
+        self._states: dict[str, bytes] = {}
         self._priors: dict[str, dict[str, float]] = {}
         self.intent_ids = self._label_ids(INTENT_WORDS)
         self.category_ids = self._label_ids(CATEGORY_WORDS)
@@ -122,6 +132,54 @@ class LabelScorer:
             raise ValueError("label words must start with distinct tokens")
         return ids
 
+    def _cache_file(self, prompt: str, suffix: str) -> Path:
+        from copilot.speech.grammar import cache_dir
+
+        key = hashlib.sha256(f"{self._model_key}\n{prompt}".encode()).hexdigest()[:16]
+        return cache_dir().parent / "llm" / f"{key}{suffix}"
+
+    def _set_state(self, data: bytes, prefix: list[int]) -> bool:
+        import llama_cpp
+
+        llm = self._llm
+        buf = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
+        if llama_cpp.llama_state_set_data(llm._ctx.ctx, buf, len(data)) != len(data):
+            return False
+        llm.input_ids[: len(prefix)] = prefix
+        llm.n_tokens = len(prefix)
+        return True
+
+    def _get_state(self) -> bytes:
+        import llama_cpp
+
+        ctx = self._llm._ctx.ctx
+        size = llama_cpp.llama_state_get_size(ctx)
+        buf = (ctypes.c_uint8 * int(size))()
+        n = llama_cpp.llama_state_get_data(ctx, buf, size)
+        return bytes(buf[: int(n)])
+
+    def _load_prefix(self, prompt: str, prefix: list[int]) -> None:
+        """Put the prompt's KV cache in place: memory, then disk, then evaluate it."""
+        data = self._states.get(prompt)
+        path = self._cache_file(prompt, ".kv")
+        if data is None and path.exists():
+            data = path.read_bytes()
+        if data is not None and self._set_state(data, prefix):
+            self._states[prompt] = data
+            return
+        llm = self._llm
+        llm.reset()
+        llm.eval(prefix)
+        data = self._get_state()
+        self._states[prompt] = data
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_bytes(data)
+            tmp.replace(path)
+        except OSError as exc:                        # a read-only home still works, slower
+            log.info("prompt cache not written (%s)", exc)
+
     def _rank(self, prompt: str, text: str, lead: str, ids: dict[str, int]) -> dict[str, float]:
         """Probabilities over `ids` (renormalised) of the label after prompt + utterance."""
         llm = self._llm
@@ -132,17 +190,9 @@ class LabelScorer:
             if len(query) > MAX_UTTERANCE_TOKENS:
                 tail = llm.tokenize(f"\n{lead}:".encode(), add_bos=False, special=False)
                 query = query[:MAX_UTTERANCE_TOKENS - len(tail)] + tail
-            # Reuse the KV cache of the few-shot prefix: evaluated once per prompt, then
-            # restored from a saved state when the other prompt ran in between.
             n = len(prefix)
             if llm.n_tokens < n or list(llm.input_ids[:n]) != prefix:
-                state = self._states.get(prompt)
-                if state is None:
-                    llm.reset()
-                    llm.eval(prefix)
-                    self._states[prompt] = llm.save_state()
-                else:
-                    llm.load_state(state)
+                self._load_prefix(prompt, prefix)
             llm.n_tokens = n
             llm.eval(query)
             logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),))
@@ -156,8 +206,21 @@ class LabelScorer:
         """Contextual calibration: divide by the label prior of content-free inputs, which
         removes most of the small model's bias towards a few labels (+9 points measured)."""
         if prompt not in self._priors:
-            rows = [self._rank(prompt, x, lead, ids) for x in ("N/A", "", "[MASK]")]
-            self._priors[prompt] = {k: sum(r[k] for r in rows) / len(rows) for k in ids}
+            path = self._cache_file(prompt, ".prior.json")
+            try:
+                self._priors[prompt] = {k: float(v) for k, v in json.loads(
+                    path.read_text(encoding="utf-8")).items() if k in ids}
+            except (OSError, ValueError):
+                rows = [self._rank(prompt, x, lead, ids) for x in ("N/A", "", "[MASK]")]
+                self._priors[prompt] = {k: sum(r[k] for r in rows) / len(rows) for k in ids}
+                try:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    path.write_text(json.dumps(self._priors[prompt]), encoding="utf-8")
+                except OSError as exc:
+                    log.info("label priors not written (%s)", exc)
+            if set(self._priors[prompt]) != set(ids):
+                del self._priors[prompt]
+                raise ValueError("label priors do not match the labels")
         prior = self._priors[prompt]
         raw = self._rank(prompt, text, lead, ids)
         q = {k: raw[k] / max(prior[k], 1e-9) for k in raw}
