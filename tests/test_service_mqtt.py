@@ -246,3 +246,27 @@ def test_a_crash_before_answering_gets_the_request_redelivered_and_answered_once
         if b is not None:
             b.stop()
         hmi.stop()
+
+
+def test_broker_restart_mid_burst_loses_nothing_without_any_retry(broker: Mosquitto) -> None:
+    """A graceful broker restart (SIGTERM saves its state): persistent sessions, QoS 1 and
+    paho's resend of unacknowledged messages deliver every request and every reply once."""
+    pipeline = RecordingPipeline(work_s=0.02)
+    svc = CopilotService(_addr(broker, broker.copilot), VIN, pipeline).start()
+    hmi = HmiClient(_addr(broker, broker.hmi), VIN).start()
+    ids = [f"calm-{i:03d}" for i in range(60)]
+    try:
+        for i, rid in enumerate(ids):
+            hmi.send(ServiceRequest(id=rid, text=f"request {rid}"))
+            if i == 20:
+                broker.restart(kill=False, down_s=0.5)
+        assert hmi.wait_until(lambda: all(hmi.replies.get(r) for r in ids), 60), \
+            [r for r in ids if not hmi.replies.get(r)]
+        time.sleep(1.0)
+        assert {r: len(hmi.replies[r]) for r in ids if len(hmi.replies[r]) != 1} == {}
+        assert {r: pipeline.calls[f"request {r}"] for r in ids
+                if pipeline.calls[f"request {r}"] != 1} == {}
+        assert svc.session.connects >= 2 and hmi.session.connects >= 2  # it did go down
+    finally:
+        svc.stop()
+        hmi.stop()
