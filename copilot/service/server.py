@@ -295,16 +295,16 @@ class CopilotService:
                       remember: bool = True) -> None:
         reply = ServiceReply.model_validate({**result.model_dump(by_alias=True), "id": rid})
         body = reply.to_json().encode()
-        with self._lock:
+        with self._lock:  # both threads answer (errors on the network thread): count under lock
             acks = self._pending.pop(rid, [])
             if remember:
                 self._answered.add(rid, body)
-        if result.understanding.error is not None:
-            self.stats.errors += 1
+            self.stats.answered += 1
+            if result.understanding.error is not None:
+                self.stats.errors += 1
         self.session.publish(self.reply_topic, body, qos=1)
         for m, q in acks:  # redeliveries that arrived while it was queued
             self.session.ack(m, q)
-        self.stats.answered += 1
         if speak:
             self._speak(rid, reply.reply, proactive=False)
 
