@@ -8,12 +8,12 @@ reason code. Callers (dialog, hybrid, service) log the verdicts; safety itself d
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from routing.messages import Action, Place, Route, ServedBy, Status, Understanding
+from routing.messages import Action, Category, Place, Route, ServedBy, Status, Understanding
 from sensors.messages import HazardEvent
 from sensors.state import VehicleSnapshot
 
@@ -43,6 +43,9 @@ class TurnContext:
     a saved label -> open? Missing means unknown (not checked)."""
     trip: Route | None = None
     """The trip in progress, if any (add_stop/remove_stop keep its destination)."""
+    place_categories: Callable[[str, int], Collection[Category]] | None = None
+    """(osm_type, osm_id) -> every category the index files the place under (a Five Guys is
+    burger and fast_food). Without it a fixed table of compatible pairs is used."""
 
 
 @dataclass(frozen=True)

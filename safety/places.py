@@ -35,8 +35,16 @@ _COMPATIBLE: frozenset[frozenset[Category]] = frozenset({
     frozenset({_C.PIZZA, _C.RESTAURANT}),
     frozenset({_C.FAST_FOOD, _C.RESTAURANT}),
     frozenset({_C.COFFEE, _C.BAKERY}),
+    frozenset({_C.COFFEE, _C.FAST_FOOD}),
+    frozenset({_C.COFFEE, _C.RESTAURANT}),
+    frozenset({_C.COFFEE, _C.GROCERY}),
+    frozenset({_C.BAKERY, _C.GROCERY}),
+    frozenset({_C.BANK, _C.ATM}),
+    frozenset({_C.TRAIN_STATION, _C.BUS_STATION}),
 })
-"""Category pairs one place can honestly carry both of (a burger bar is fast food)."""
+"""Category pairs one place can honestly carry both of (a burger bar is fast food, a bank
+with a cash machine is an ATM), following routing/categories.py. Used only when the caller
+gives no `place_categories` lookup (which answers exactly)."""
 
 
 def categories_match(asked: Category | None, actual: Category | None) -> bool:
@@ -76,6 +84,20 @@ def _clean_name(
     return clean or None
 
 
+def _category_ok(asked: Category | None, known: Place, key: tuple[str, int],
+                 ctx: TurnContext) -> bool:
+    """Does the map file this place under the proposed category (any of its categories)?"""
+    if asked is None or asked == known.category:
+        return True
+    if ctx.place_categories is None:
+        return categories_match(asked, known.category)
+    try:
+        return asked in ctx.place_categories(*key)
+    except Exception:  # the caller's index failed: fall back to the fixed table
+        log.warning("place_categories failed for %s/%s", *key)
+        return categories_match(asked, known.category)
+
+
 def _reference(place: Place, ctx: TurnContext, f: PlaceFindings) -> Place | None:
     """The map's or profile's own record of the place, or None (with a verdict) if none."""
     if place.osm_type is not None and place.osm_id is not None:
@@ -87,7 +109,7 @@ def _reference(place: Place, ctx: TurnContext, f: PlaceFindings) -> Place | None
         if not isinstance(known, Place):
             f.reject(Reason.PLACE_UNKNOWN, f"{place.osm_type}/{place.osm_id}")
             return None
-        if not categories_match(place.category, known.category):
+        if not _category_ok(place.category, known, (place.osm_type, place.osm_id), ctx):
             f.reject(Reason.PLACE_CATEGORY_MISMATCH,
                      f"{place.osm_type}/{place.osm_id}: {place.category} vs {known.category}")
             return None

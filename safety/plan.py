@@ -41,6 +41,9 @@ MAX_AVG_SPEED_MPS = 200 / 3.6
 MIN_AVG_SPEED_MPS = 1.0
 """Slower than walking pace on average over a route longer than 1 km is not a car route."""
 STRAIGHT_LINE_SLACK = 0.98
+SNAP_SLACK_M = 150.0
+"""Routers snap each end of a leg to the road (a car park, an entry point): per point, the
+road may be this much shorter than the straight line between the raw coordinates."""
 """A road distance may not be shorter than the straight line (2 % for rounding/centroids)."""
 DURATION_TOL_S = 120.0
 DURATION_TOL_REL = 0.25
@@ -143,7 +146,8 @@ def _check_motion(route: Route, ctx: TurnContext, v: list[Verdict]) -> None:
     pts = [(p.lat, p.lon) for p in (*route.stops, route.destination)]
     here = position(ctx.vehicle.lat, ctx.vehicle.lon)
     crow = path_length_m([here, *pts] if here is not None else pts)
-    if not (math.isfinite(d) and math.isfinite(t)) or d < crow * STRAIGHT_LINE_SLACK:
+    floor_m = crow * STRAIGHT_LINE_SLACK - SNAP_SLACK_M * (len(pts) + (here is not None))
+    if not (math.isfinite(d) and math.isfinite(t)) or d < floor_m:
         v.append(_rejected(Reason.ROUTE_IMPLAUSIBLE,
                          f"{d:.0f} m road vs {crow:.0f} m straight line"))
         return

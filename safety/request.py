@@ -60,6 +60,9 @@ OPERATE_RE = re.compile(
     r"|cool|increase|decrease|make)\b",
     re.IGNORECASE,
 )
+QUESTION_RE = re.compile(
+    r"^(is|are|was|were|what|what's|whats|how|does|do|did|which|when|where|why|can you tell"
+    r"|tell me)\b", re.IGNORECASE)
 # Per-se lock-outs while moving (NHTSA 2013, section V): video, browsing, reading text.
 DISTRACTION_RE = re.compile(
     r"\b(play|watch|stream|show)\b.{0,30}\b(video|movie|film|youtube|netflix|tv|episode"
@@ -91,7 +94,8 @@ def classify_request(text: str, intent: Intent, moving: bool) -> RequestClass:
     if intent == Intent.VEHICLE_CONTROL:
         return RequestClass(Reason.VEHICLE_CONTROL, "intent")
     m = VEHICLE_CONTROL_RE.search(clean)
-    if m and OPERATE_RE.search(clean) and intent in (Intent.OUT_OF_SCOPE, Intent.ASK_VEHICLE):
+    if m and OPERATE_RE.search(clean) and intent in (Intent.OUT_OF_SCOPE, Intent.ASK_VEHICLE) \
+            and not QUESTION_RE.match(clean):  # "is the trunk open?" asks, it does not operate
         return RequestClass(Reason.VEHICLE_CONTROL, m.group(0))
     m = DISTRACTION_RE.search(clean)
     if m and moving:

@@ -392,3 +392,15 @@ def test_the_drawn_route_stays_on_the_map_and_ends_at_the_destination(
     got, codes = run(r)
     assert (got is not None) == ok
     assert ok or codes == {Reason.ROUTE_IMPLAUSIBLE}
+
+
+def test_very_short_routes_to_snapped_points_are_plausible() -> None:
+    # The router snaps a car 12 m from a cafe onto the road: 4 m of road is fine.
+    near = routed(FIVE_GUYS, 1)
+    r = Route(destination=near, distance_m=4, duration_s=5,
+              geometry=((FIVE_GUYS.lat, FIVE_GUYS.lon),))
+    ctx_vehicle = {"lat": FIVE_GUYS.lat + 0.0001, "lon": FIVE_GUYS.lon}
+    assert run(r, vehicle=ctx_vehicle)[0] is not None
+    # But a kilometre-long trip cannot be 10 m of road.
+    far = mk_route(dest=routed(HOME, 10), d=10, t=600)
+    assert run(far)[1] == {Reason.ROUTE_IMPLAUSIBLE}

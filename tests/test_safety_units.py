@@ -10,6 +10,7 @@ from redteam import world
 
 from routing.messages import (
     CancelRoute,
+    Category,
     Place,
     Route,
     RoutedPlace,
@@ -323,3 +324,39 @@ def test_check_place_uses_the_maps_coordinates_and_rejects_any_non_finite_one() 
     bad = Place.model_construct(osm_type="node", osm_id=1001, lat=40.3, lon=float("inf"))
     assert places.check_place(bad, world.context(), f) is None
     assert f.verdicts[-1].reason == Reason.PLACE_NOT_FINITE
+
+
+def test_an_exact_category_lookup_wins_over_the_fixed_table() -> None:
+    cats = {("node", 1016): {Category.FUEL, Category.GROCERY}}
+
+    def lookup(osm_type: str, osm_id: int) -> set[Category]:
+        if osm_id == 1001:
+            raise RuntimeError("index closed")
+        return cats.get((osm_type, osm_id), set())
+
+    ctx = world.context({"place_categories": lookup})
+    sheetz = world.PLACES[("node", 1016)]
+    for category, ok in (("grocery", True), ("fuel", True), ("coffee", False), (None, True)):
+        f = findings()
+        got = places.check_place(sheetz.model_copy(update={"category": category}), ctx, f)
+        assert (got is not None) == ok, category
+    # The dry cleaner filed under no extra category: not coffee, whatever the model says.
+    cleaners = world.PLACES[("node", 1012)].model_copy(update={"category": "coffee"})
+    assert places.check_place(cleaners, ctx, findings()) is None
+    # A failing lookup falls back to the table.
+    assert places.check_place(FIVE_GUYS.model_copy(update={"category": "fast_food"}), ctx,
+                              findings()) is not None
+    assert places.check_place(FIVE_GUYS.model_copy(update={"category": "coffee"}), ctx,
+                              findings()) is None
+
+
+@pytest.mark.parametrize(("utterance", "code"), [
+    ("is the trunk open", None),
+    ("are the windows closed?", None),
+    ("tell me if the engine is on", None),
+    ("open the trunk", Reason.VEHICLE_CONTROL),
+    ("please close the windows", Reason.VEHICLE_CONTROL),
+])
+def test_questions_about_the_car_are_not_requests_to_operate_it(utterance: str,
+                                                                code: Reason | None) -> None:
+    assert request.classify_request(utterance, request.Intent.ASK_VEHICLE, True).reason == code
