@@ -17,11 +17,12 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 
@@ -153,6 +154,13 @@ class CloudServerProcess:
         self.model = model
         self.startup_timeout_s = startup_timeout_s
         self._proc: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+
+    def log_tail(self, n: int = 800) -> str:
+        if self._log is None:
+            return ""
+        self._log.seek(0)
+        return self._log.read().decode(errors="replace")[-n:]
 
     @property
     def base_url(self) -> str:
@@ -162,20 +170,24 @@ class CloudServerProcess:
         cmd = [sys.executable, "-m", "copilot.cli", "cloud", "serve", "--port", str(self.port)]
         if self.model:
             cmd += ["--model", self.model]
-        self._proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # A file, not a pipe: nobody reads a pipe while the server runs, and a full pipe
+        # (64 KiB of llama.cpp/uvicorn logging) would block the server mid-request.
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
+        self._proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self._log)
         deadline = time.monotonic() + self.startup_timeout_s
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
-                err = self._proc.stderr.read().decode(errors="replace") if self._proc.stderr else ""
-                raise RuntimeError(f"cloud server exited ({self._proc.returncode}): {err[-800:]}")
+                raise RuntimeError(f"cloud server exited ({self._proc.returncode}): "
+                                   f"{self.log_tail()}")
             try:
                 if httpx.get(f"{self.base_url}/models", timeout=1.0).status_code == 200:
                     return self
             except httpx.HTTPError:
                 pass
             time.sleep(0.3)
+        tail = self.log_tail()
         self.stop()
-        raise RuntimeError(f"cloud server not ready within {self.startup_timeout_s:.0f} s")
+        raise RuntimeError(f"cloud server not ready within {self.startup_timeout_s:.0f} s: {tail}")
 
     def stop(self) -> None:
         if self._proc is not None and self._proc.poll() is None:
@@ -186,6 +198,9 @@ class CloudServerProcess:
                 self._proc.kill()
                 self._proc.wait(5)
         self._proc = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
 
     def __enter__(self) -> CloudServerProcess:
         return self.start()

@@ -251,6 +251,9 @@ class LinkEmulator:
                 writer.write(chunk)
                 await writer.drain()
                 self._count(**{f"bytes_{direction}": len(chunk)})
+            # The close travels like data: during an outage the far side does not see it.
+            if not self._up.is_set():
+                await self._up.wait()
             with contextlib.suppress(OSError):
                 if writer.can_write_eof():
                     writer.write_eof()
