@@ -106,6 +106,19 @@ def map_svg(report: Report, data: MapData) -> str:
                      f'fill="#e53935" fill-opacity="0.25" stroke="#e53935" stroke-width="2"/>'
                      f'<text x="{x + r_px + 3:.0f}" y="{y + 4}" font-size="12" fill="#b71c1c">'
                      f'{escape(h.event.kind)}</text></g>')
+    for lat, lon, label in ruled_out(report, data):
+        x, y = proj.xy(lat, lon)
+        parts.append(f'<g class="ruled-out"><circle cx="{x}" cy="{y}" r="7" fill="#eee" '
+                     f'stroke="#757575" stroke-width="2"/><path d="M{x - 4} {y - 4}L{x + 4} '
+                     f'{y + 4}M{x + 4} {y - 4}L{x - 4} {y + 4}" stroke="#757575" '
+                     f'stroke-width="2"/><text x="{x + 10}" y="{y + 16}" font-size="11" '
+                     f'fill="#555">{escape(label)} (ruled out)</text></g>')
+    for lat, lon, label in suggested(report):
+        x, y = proj.xy(lat, lon)
+        parts.append(f'<g class="suggested"><rect x="{x - 5}" y="{y - 5}" width="10" '
+                     f'height="10" transform="rotate(45 {x} {y})" fill="#ff6f00"/>'
+                     f'<text x="{x + 9}" y="{y + 4}" font-size="11" fill="#e65100">'
+                     f'{escape(label)} (suggested)</text></g>')
     if route is not None:
         for i, p in enumerate([*route.stops, route.destination], start=1):
             x, y = proj.xy(p.lat, p.lon)
@@ -139,9 +152,32 @@ def projection_for(report: Report, data: MapData) -> Projection:
         if r is not None:
             pts += list(r.geometry) + [(p.lat, p.lon) for p in [*r.stops, r.destination]]
     pts += [(h.event.lat, h.event.lon) for h in report.hazards]
+    pts += [(lat, lon) for lat, lon, _ in ruled_out(report, data)]
     if not pts:
         pts = [(data.bbox[0], data.bbox[1]), (data.bbox[2], data.bbox[3])]
     return Projection(view_bbox(pts))
+
+
+def ruled_out(report: Report, data: MapData) -> list[tuple[float, float, str]]:
+    """Map objects a `route_avoids` expectation names: (lat, lon, label), for the map."""
+    out = []
+    for e in report.expectations:
+        for ref in e.expect.get("route_avoids", []) if isinstance(e.expect, dict) else []:
+            kind, _, num = str(ref).partition("/")
+            obj = data.known_place(kind, int(num)) if num.isdigit() else None
+            if obj is not None:
+                out.append((obj.outline[0][0], obj.outline[0][1], obj.name or str(ref)))
+    return out
+
+
+def suggested(report: Report) -> list[tuple[float, float, str]]:
+    """Places the copilot showed without routing there (e.g. a proactive fuel suggestion)."""
+    out = []
+    for t in report.turns:
+        for a in t.actions:
+            if a.type == "show_places":
+                out += [(p.lat, p.lon, p.name or str(p.category or "place")) for p in a.places]
+    return out
 
 
 def plot_svg(plot_id: str, title: str, unit: str, series: Sequence[tuple[float, float]],
