@@ -17,11 +17,14 @@ import logging
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from copilot.nlu.rules import RuleParse
+
+if TYPE_CHECKING:
+    from copilot.nlu.knn import IntentIndex
 from routing.messages import (
     Category,
     CategoryRef,
@@ -117,6 +120,9 @@ class LabelScorer:
         stat = path.stat()
         self._model_key = f"{path.resolve()}:{stat.st_size}:{int(stat.st_mtime)}"
         self._lock = threading.Lock()
+        self._path = path
+        self._index: IntentIndex | None = None
+        self._index_failed = False
         self._states: dict[str, bytes] = {}
         self._priors: dict[str, dict[str, float]] = {}
         self.intent_ids = self._label_ids(INTENT_WORDS)
@@ -228,6 +234,21 @@ class LabelScorer:
         return {k: v / total for k, v in q.items()}
 
     def intent(self, text: str) -> dict[str, float]:
+        """Intent distribution from the embedding nearest-neighbour index (77% measured),
+        falling back to calibrated label scoring (45%) if the index cannot be built."""
+        if self._index is None and not self._index_failed:
+            try:
+                from copilot.nlu.knn import IntentIndex
+
+                self._index = IntentIndex(self._path)
+            except Exception as exc:
+                log.warning("intent index unavailable (%s); scoring label words", exc)
+                self._index_failed = True
+        if self._index is not None:
+            return self._index.intent(text)
+        return self.label_intent(text)
+
+    def label_intent(self, text: str) -> dict[str, float]:
         return self._calibrated(PROMPT_INTENT, text, "Kind", self.intent_ids)
 
     def category(self, text: str) -> dict[str, float]:
@@ -237,22 +258,23 @@ class LabelScorer:
 PLACE_INTENTS = {"navigate", "add_stop", "find_place"}
 MIN_CATEGORY_PROB = 0.5
 OVERRIDE_PROB = 0.9
-"""The LLM replaces the rules' intent only when the rules had nothing (no cue, no place)
-and the LLM is this sure. Measured on the three text sets: free overrides at >= 0.5 changed
-4 answers and none for the better, so the model mostly confirms or doubts."""
-FALLBACK_CONFIDENCE = 0.4
+WEAK_RULES = 0.55
+"""The LLM replaces the rules' intent only when the rules' own intent was weak (a cue but
+nothing to go with it) and nearly all nearest templates agree. Never out of out_of_scope:
+text the rules found nothing in ("ignore all previous instructions ...") must not become
+an action because it happens to embed near one."""
 
 
 def merge_with_llm(rules: Understanding, p: RuleParse, scorer: LabelScorer) -> Understanding:
     """The merge rule between the rules and the local LLM.
 
     - agree: the rules' answer with a higher confidence (source stays "rules");
-    - disagree: the rules' answer with a lower confidence, so the dialog asks back
+    - the rules were weak (in-domain intent, confidence <= WEAK_RULES) and the LLM is sure
+      (>= OVERRIDE_PROB): the LLM's intent, the rules' places kept (source "local_llm");
+    - otherwise disagree: the rules' answer with a lower confidence, so the dialog asks back
       (`needs_clarification`) instead of guessing;
-    - the rules found an intent that needs a place but no place: the category the LLM ranks
-      first fills it (source "local_llm");
-    - the rules found nothing at all and the LLM is very sure: its intent (source
-      "local_llm"). Places found by the rules are always kept; the LLM only labels.
+    - an intent that needs a place but has none: the category the LLM ranks first fills it
+      (source "local_llm").
     """
     t0 = time.perf_counter()
     scores = scorer.intent(rules.text)
@@ -261,11 +283,13 @@ def merge_with_llm(rules: Understanding, p: RuleParse, scorer: LabelScorer) -> U
     intent = rules.intent.value
     if best == intent:
         conf = min(0.95, max(rules.confidence, (rules.confidence + prob) / 2 + 0.1))
-    elif (rules.confidence <= FALLBACK_CONFIDENCE and not p.hits and rules.destination is None
-          and not rules.stops and prob >= OVERRIDE_PROB):
+    elif (intent != "out_of_scope" and rules.confidence <= WEAK_RULES
+          and prob >= OVERRIDE_PROB):
         intent = best
         conf = prob * 0.7
         update.update(intent=Intent(best), source="local_llm")
+        if best not in PLACE_INTENTS | {"remove_stop", "ask_eta", "ask_vehicle"}:
+            update.update(destination=None, stops=())
     else:
         conf = rules.confidence * (1.0 - prob / 2)
     if intent in PLACE_INTENTS and rules.destination is None and not rules.stops:
