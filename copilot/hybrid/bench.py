@@ -162,7 +162,8 @@ def run_day(
         "quality": quality_out,
     })
     say(f"turns {summary.turns}  on device {summary.device_share:.0%}  cloud tried "
-        f"{summary.cloud_tried}  cloud used {summary.cloud_used}")
+        f"{summary.cloud_tried}  cloud used {summary.cloud_used} (changed the plan "
+        f"{summary.cloud_changed_plan})")
     say(f"bytes to cloud {summary.bytes_to_cloud} (wire {counters.bytes_up}), "
         f"per 1,000 turns {summary.bytes_to_cloud_per_1000_turns:.0f}")
     say(f"cloud tokens per 1,000 turns {summary.cloud_tokens_per_1000_turns:.0f}; "
@@ -205,10 +206,12 @@ def _quality(copilot: Any, hook: Any, n: int, day0: datetime, say: Any) -> dict[
         "passed_safety": len(answered) - bad - why["device:cloud_unsafe"]
         - why["device:cloud_no_route"],
         "used": why["cloud:heavy_request"], "outcomes": dict(why),
+        "changed_plan": sum(r.plan_changed for r in recs),
         "cloud_turn_ms_median": round(statistics.median(lat_ms), 1) if lat_ms else None,
     }
     say(f"constrained output over {out['requests']} heavy requests (no deadline pressure): "
         f"answered {out['answered']}, schema-valid {out['schema_valid']}, passed safety "
-        f"{out['passed_safety']}, used (not slower than the device) {out['used']}; "
+        f"{out['passed_safety']}, used (not slower than the device) {out['used']}, of which "
+        f"changed the device's plan {out['changed_plan']}; "
         f"outcomes {out['outcomes']}; median cloud-served turn {out['cloud_turn_ms_median']} ms")
     return out

@@ -30,6 +30,8 @@ class TurnRecord:
     bytes_down: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    plan_changed: bool = False
+    """The cloud's plan differs from the device's (other places or another order)."""
 
     @property
     def path(self) -> str:
@@ -45,6 +47,7 @@ class MetricsSummary(BaseModel):
     device_share: float
     cloud_tried: int
     cloud_used: int
+    cloud_changed_plan: int
     bytes_to_cloud: int
     bytes_from_cloud: int
     bytes_to_cloud_per_1000_turns: float
@@ -91,6 +94,7 @@ class HybridMetrics:
             device_share=round(sum(r.served_by == "device" for r in recs) / n, 3) if n else 0.0,
             cloud_tried=sum(r.cloud_tried for r in recs),
             cloud_used=sum(r.served_by == "cloud" for r in recs),
+            cloud_changed_plan=sum(r.plan_changed for r in recs),
             bytes_to_cloud=up,
             bytes_from_cloud=sum(r.bytes_down for r in recs),
             bytes_to_cloud_per_1000_turns=round(up * per_k, 1),

@@ -240,7 +240,8 @@ class CloudOffload:
             why=why,
             proactive=device.proactive,
         )
-        self._record(result, tried=True, reply=reply)
+        changed = [_key(p) for p in route.stops] != [_key(p) for p in base.stops]
+        self._record(result, tried=True, reply=reply, changed=changed)
         return result
 
     def _problem(
@@ -290,7 +291,8 @@ class CloudOffload:
         self._record(out, tried=tried, reply=reply, sent=sent)
         return out if self.annotate_device else None
 
-    def _record(self, result: AskResult, tried: bool, reply: Any = None, sent: int = 0) -> None:
+    def _record(self, result: AskResult, tried: bool, reply: Any = None, sent: int = 0,
+                changed: bool = False) -> None:
         self.metrics.record(TurnRecord(
             served_by=result.served_by,
             why=(result.why or "").split(";")[0],
@@ -300,7 +302,12 @@ class CloudOffload:
             bytes_down=reply.bytes_received if reply is not None else 0,
             prompt_tokens=reply.prompt_tokens if reply is not None else 0,
             completion_tokens=reply.completion_tokens if reply is not None else 0,
+            plan_changed=changed,
         ))
+
+
+def _key(p: Place) -> tuple[str | None, int | None, str | None]:
+    return (p.osm_type, p.osm_id, p.saved)
 
 
 def _reply_text(route: Route) -> str:
