@@ -1,7 +1,7 @@
 """Benchmarks of the understanding path; every figure is a median (targets in the issue).
 
 - rule path per utterance (warm), target < 5 ms
-- LLM path per utterance (label scoring, model loaded), target < 1.5 s
+- LLM path per utterance (models loaded), target < 1.5 s
 - `copilot understand --jsonl` on 100 lines including start-up, target < 10 s
 - speech: real-time factor (< 0.3) and final result after end of speech (< 300 ms)
 """
@@ -83,7 +83,8 @@ def run_understand_bench(data: Path | None, llm_runs: int) -> str:
             merge_with_llm(to_understanding(t, p, None).model_copy(update={"confidence": 0.3}),
                            p, scorer)
             llm_ms.append(1000 * (time.perf_counter() - t0))
-        lines.append(f"LLM path (label scoring, forced): median {statistics.median(llm_ms):.0f} ms"
+        lines.append("LLM path (embedding kNN intent, category label scores; forced): median "
+                     f"{statistics.median(llm_ms):.0f} ms"
                      f" per utterance over {len(llm_ms)}; model load {load_s:.1f} s (once)")
     except Exception as exc:               # report, do not hide: the LLM path is optional
         lines.append(f"LLM path: unavailable ({exc})")
