@@ -1,0 +1,1 @@
+"""Vocabulary and templates of the understanding (YAML), and the shipped intent index."""

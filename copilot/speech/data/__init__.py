@@ -1,0 +1,1 @@
+"""Phrase lists for non-English vosk models."""
