@@ -20,6 +20,7 @@ from typing import Any, TextIO
 from pydantic import ValidationError
 
 from copilot.messages import ServiceReply
+from sensors import state as vss
 from sensors.mqtt import BrokerAddress, MqttSession
 from sensors.topics import HAZARD, LINK, REPLY, REQUEST, STATUS, vss_topic
 
@@ -107,6 +108,17 @@ class SimBus:
             self._pub(self.gateway, "signals", vss_topic(self.vin, path),
                       json.dumps({"value": value, "ts": ts}), 0, True)
         return len(values)
+
+    def car_state(self, st: Any, *, electric: bool) -> int:
+        """The car's VSS signals, as the vehicle's sensor gateway publishes them."""
+        return self.signals({
+            vss.LAT: round(st.lat, 7), vss.LON: round(st.lon, 7),
+            vss.HEADING: round(st.heading_deg, 1), vss.SPEED: round(st.speed_kph, 2),
+            vss.RANGE: round(st.range_m, 1),
+            (vss.EV_RANGE if electric else vss.FUEL_RANGE): round(st.range_m, 1),
+            (vss.SOC if electric else vss.FUEL_LEVEL): round(st.level_percent, 2),
+            vss.GEAR: st.gear, vss.IS_MOVING: st.is_moving,
+        })
 
     def hazard(self, event: dict[str, Any]) -> None:
         self._pub(self.gateway, "hazards", HAZARD.for_vin(self.vin), json.dumps(event), 1, False)

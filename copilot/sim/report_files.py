@@ -1,13 +1,17 @@
-"""Writing a run's report: report.json (from the pydantic model) and report.html."""
+"""Judging a run and writing its report: report.json (from the pydantic model) and
+report.html."""
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 
+from copilot.sim.expectations import CheckContext, evaluate
 from copilot.sim.html import render_html
 from copilot.sim.mapdata import MapData
-from copilot.sim.record import Report
+from copilot.sim.record import Report, RunLog
+from copilot.sim.scenario import Scenario
 
 log = logging.getLogger(__name__)
 
@@ -19,3 +23,24 @@ def write_report(report: Report, data: MapData, directory: Path) -> tuple[Path, 
     h.write_text(render_html(report, data), encoding="utf-8")
     log.info("report: %s (%d bytes), %s (%d bytes)", j, j.stat().st_size, h, h.stat().st_size)
     return j, h
+
+
+def judge(sc: Scenario, map_name: str, run: RunLog, data: MapData, *, sim_s: float,
+          wall_s: float) -> Report:
+    """Evaluate every expectation of the scenario on the run and build the report."""
+    ctx = CheckContext(
+        start=sc.start.time, known_place=data.known_place,
+        saved={k: (v.lat, v.lon, v.category) for k, v in sc.profile.saved.items()})
+    results = evaluate(list(sc.expect), run, ctx)
+    return Report(
+        scenario=sc.name, passed=bool(results) and all(r.held for r in results),
+        turns=run.turns, expectations=results, signals_published=run.signals_published,
+        replans=max(0, len(run.replan_log) - 1), description=sc.description, map=map_name,
+        started_at=sc.start.time,
+        arrived_at=(sc.start.time + timedelta(seconds=run.arrived_s)
+                    if run.arrived_s is not None else None),
+        sim_duration_s=round(sim_s, 1), wall_duration_s=round(wall_s, 1), speedup=sc.speedup,
+        final_route=run.final_route(), hazards=run.hazards, replan_log=run.replan_log,
+        safety_verdicts=run.safety_verdicts, messages=run.messages,
+        service_counters=run.service_counters, stops_visited=run.stops_visited,
+        errors=run.errors, samples=run.samples)

@@ -17,7 +17,6 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,6 @@ import yaml
 from copilot.sim.audio import AudioError, synthesise
 from copilot.sim.bus import Recorder, Role, SimBus
 from copilot.sim.drive import Car, SpeedIndex
-from copilot.sim.expectations import CheckContext, evaluate
 from copilot.sim.mapdata import MapData, load_map_data
 from copilot.sim.parts import (
     SERVE_START_TIMEOUT_S,
@@ -45,7 +43,7 @@ from copilot.sim.record import (
     TurnRecord,
     VerdictRecord,
 )
-from copilot.sim.report_files import write_report
+from copilot.sim.report_files import judge, write_report
 from copilot.sim.scenario import (
     EventStep,
     Hazard,
@@ -60,7 +58,6 @@ from copilot.sim.scenario import (
     resolve_path,
 )
 from routing.messages import Route
-from sensors import state as vss
 from sensors.messages import HazardEvent
 
 log = logging.getLogger(__name__)
@@ -246,15 +243,7 @@ class Runner:
         return self._finish(data, car, time.monotonic() - wall0)
 
     def _publish_state(self, bus: SimBus, car: Car) -> None:
-        st = car.state(self.t_s)
-        ev = self.scenario.vehicle.powertrain == "ev"
-        bus.signals({
-            vss.LAT: round(st.lat, 7), vss.LON: round(st.lon, 7),
-            vss.HEADING: round(st.heading_deg, 1), vss.SPEED: round(st.speed_kph, 2),
-            vss.RANGE: round(st.range_m, 1), (vss.EV_RANGE if ev else vss.FUEL_RANGE):
-            round(st.range_m, 1), (vss.SOC if ev else vss.FUEL_LEVEL):
-            round(st.level_percent, 2), vss.GEAR: st.gear, vss.IS_MOVING: st.is_moving,
-        })
+        bus.car_state(car.state(self.t_s), electric=self.scenario.vehicle.powertrain == "ev")
 
     def _drive(self, bus: SimBus, car: Car, cloud: CloudLink | None,
                service: ServiceProcess, audio: dict[int, bytes]) -> None:
@@ -424,25 +413,7 @@ class Runner:
 
     # -- judging --------------------------------------------------------------------------
     def _finish(self, data: MapData, car: Car, wall_s: float) -> Report:
-        sc = self.scenario
-        ctx = CheckContext(
-            start=sc.start.time, known_place=data.known_place,
-            saved={k: (v.lat, v.lon, v.category) for k, v in sc.profile.saved.items()})
-        results = evaluate(list(sc.expect), self.log, ctx)
-        final = self.log.final_route()
-        report = Report(
-            scenario=sc.name, passed=bool(results) and all(r.held for r in results),
-            turns=self.log.turns, expectations=results,
-            signals_published=self.log.signals_published,
-            replans=max(0, len(self.log.replan_log) - 1), description=sc.description,
-            map=self.map_path.name, started_at=sc.start.time,
-            arrived_at=(sc.start.time + timedelta(seconds=self.log.arrived_s)
-                        if self.log.arrived_s is not None else None),
-            sim_duration_s=round(self.t_s, 1), wall_duration_s=round(wall_s, 1),
-            speedup=sc.speedup, final_route=final, hazards=self.log.hazards,
-            replan_log=self.log.replan_log, safety_verdicts=self.log.safety_verdicts,
-            messages=self.log.messages, service_counters=self.log.service_counters,
-            stops_visited=self.log.stops_visited,
-            errors=self.log.errors, samples=self.log.samples)
+        report = judge(self.scenario, self.map_path.name, self.log, data, sim_s=self.t_s,
+                       wall_s=wall_s)
         write_report(report, data, self.report_dir)
         return report
