@@ -215,6 +215,9 @@ class _BadCloud(BaseHTTPRequestHandler):
             })
         elif mode == "bad_order":
             content = json.dumps({"choices": last, "order": "coffee -> coffee"})
+        elif mode == "slow":
+            time.sleep(3.0)
+            content = json.dumps({"choices": last, "order": order})
         elif mode in ("hazard", "valid"):
             content = json.dumps({"choices": last, "order": order})
         if mode == "http_500":
@@ -228,11 +231,14 @@ class _BadCloud(BaseHTTPRequestHandler):
                              "message": {"role": "assistant", "content": content}}],
                 "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
             }).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the car stopped waiting (late): exactly what some tests provoke
 
 
 @pytest.fixture(scope="module")
@@ -357,3 +363,30 @@ def test_ask_command_with_no_link_or_strict_privacy_sends_nothing(
     assert out["why"].startswith(("device:link_none", "device:privacy_strict"))
     c = link.counters
     assert (c.bytes_up, c.connections_accepted) == (0, 0)
+
+
+def test_a_cloud_that_keeps_being_late_stops_costing_waits_then_gets_retried(
+    bad_cloud: str, pack: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import copilot.hybrid.offload as offload
+
+    monkeypatch.setattr(offload, "EXPECTATION_HALF_LIFE_S", 1e6)  # remember, for now
+    _BadCloud.mode, _BadCloud.bodies = "slow", []  # answers after 3 s
+    hook = CloudOffload(CloudClient(bad_cloud), deadline_ms=2500.0).attach_pack(pack)
+    turn = Turn(pack)
+
+    def ask() -> tuple[str | None, float]:
+        result, elapsed_s = turn.ask(hook)
+        while hook.client is not None and hook.client.in_flight:  # the slow one finishes
+            time.sleep(0.05)
+        return result.why, elapsed_s
+
+    assert ask()[0] == "device:cloud_late"
+    assert ask()[0] == "device:cloud_late"
+    why, elapsed_s = ask()
+    assert why == "device:no_deadline_room"  # no more waiting on a cloud known to be slow
+    assert elapsed_s < 0.2 and len(_BadCloud.bodies) == 2
+    monkeypatch.setattr(offload, "EXPECTATION_HALF_LIFE_S", 0.2)
+    time.sleep(1.5)  # several half-lives: the car gives the cloud another chance
+    assert ask()[0] == "device:cloud_late"
+    assert len(_BadCloud.bodies) == 3

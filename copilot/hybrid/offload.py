@@ -45,6 +45,9 @@ DEFAULT_DEADLINE_MS = 3000.0
 """A turn's whole budget, device answer included: past it the device answer is used."""
 INITIAL_EXPECTED_CLOUD_MS = 1500.0
 """Before the first reply: the local 270M stand-in answers a plan in ~1.6 s on 2 busy cores."""
+EXPECTATION_HALF_LIFE_S = 120.0
+"""How fast a slow (or fast) cloud is forgotten: the estimate drifts back to the initial one,
+so after a run of late answers the car stops waiting, then tries again a few minutes later."""
 LOCAL_RESERVE_MS = 150.0
 """Kept back for the on-board re-route and the safety review after the cloud answers."""
 MAX_SLOWDOWN = 0.10
@@ -103,7 +106,8 @@ class CloudOffload:
         self.places: Any = None
         """The on-board place index (opening hours, categories); set by attach_pack."""
         self._link: Quality | None = link
-        self._expected_ms = INITIAL_EXPECTED_CLOUD_MS
+        self._observed_ms = INITIAL_EXPECTED_CLOUD_MS
+        self._observed_at = time.monotonic()
         self._lock = threading.Lock()
 
     # -- wiring ---------------------------------------------------------------------------
@@ -122,6 +126,18 @@ class CloudOffload:
     def set_link(self, quality: Quality | None) -> None:
         with self._lock:
             self._link = quality
+
+    def expected_cloud_ms(self) -> float:
+        """Recent cloud latency, decaying towards the initial estimate while unobserved."""
+        with self._lock:
+            w = 0.5 ** ((time.monotonic() - self._observed_at) / EXPECTATION_HALF_LIFE_S)
+            return INITIAL_EXPECTED_CLOUD_MS + (self._observed_ms - INITIAL_EXPECTED_CLOUD_MS) * w
+
+    def _observe(self, latency_ms: float) -> None:
+        expected = self.expected_cloud_ms()
+        with self._lock:
+            self._observed_ms = 0.7 * expected + 0.3 * latency_ms
+            self._observed_at = time.monotonic()
 
     @property
     def link(self) -> Quality | None:
@@ -149,7 +165,7 @@ class CloudOffload:
             device_status=device.status,
             has_base_plan=base is not None and bool(base.stops),
             budget_ms=self.deadline_ms - spent_ms - LOCAL_RESERVE_MS,
-            expected_cloud_ms=self._expected_ms,
+            expected_cloud_ms=self.expected_cloud_ms(),
         ))
         if not decision.cloud or base is None:
             return self._device(device, decision.why, t0)
@@ -190,9 +206,10 @@ class CloudOffload:
                 max_tokens=32 + 24 * len(problem.problem.slots),  # the plan JSON, no more
             )
         except CloudError as e:
+            if e.reason == "late":  # it took at least the budget; count it as half again
+                self._observe(1.5 * budget_s * 1000.0)
             raise _Fallback(e.reason, sent=e.bytes_sent) from None
-        with self._lock:
-            self._expected_ms = 0.7 * self._expected_ms + 0.3 * reply.latency_ms
+        self._observe(reply.latency_ms)
         try:
             chosen = parse_plan(problem, reply.content)
         except PlanRejected as e:
