@@ -127,7 +127,9 @@ def _cue_hits(plain: str, skeleton: str) -> dict[str, int]:
 _INFINITIVE_BEFORE = re.compile(r"\b(need|needs|want|wants|have|has|got|gotta|like|love|"
                                 r"try|trying|able|wanna) to( use| the| a| an| go)*$")
 _DEST_LIKE = {"airport", "train_station", "bus_station", "hospital", "hotel"}
-_QUALIFIER_BEFORE = re.compile(r"\b(near|close to|next to|nearby|across from|behind|around|"
+_STREET = re.compile(r"\b(street|st|avenue|ave|road|rd|boulevard|blvd|drive|lane|way|pike|"
+                     r"highway|route)$")
+_QUALIFIER_BEFORE = re.compile(r"\b(near|close to|next to|across from|behind|around|"
                                r"opposite|beside)( the| a| an| my)?$")
 
 
@@ -135,8 +137,9 @@ def _role(tokens: list[str], m: Mention, times: set[int], has_order: bool) -> st
     """ "dest", "stop_after" (strong: "... on the way"), "stop", "qualifier" or "plain"."""
     before = " ".join(t for t in tokens[max(0, m.start - 5):m.start])
     after = " ".join(tokens[m.end:m.end + 4])
-    if _QUALIFIER_BEFORE.search(before):
-        return "qualifier"
+    if _QUALIFIER_BEFORE.search(before) or (before.endswith(" on") and m.name and _STREET.search(
+            m.name.lower())):
+        return "qualifier"                                # "near X", "on Front Street"
     if has_order:
         return "stop_after"
     if _STOP_AFTER.search(after) and not (after.startswith("before") and m.end + 1 in times):
