@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterable
 
 from safety.codes import Reason
-from safety.gate import Verdict
+from safety.gate import Outcome, Verdict
 from safety.request import SAFETY_SYSTEM_RE, VEHICLE_CONTROL_RE
 from safety.text import (
     FLAG_INSTRUCTION,
@@ -56,9 +56,8 @@ _NEGATION_RE = re.compile(r"\b(can't|cannot|can not|won't|unable|not able|not al
                           re.IGNORECASE)
 
 
-def _v(outcome: str, reason: Reason, detail: str = "", count: int = 0) -> Verdict:
-    return Verdict(CHECK, "rejected" if outcome == "rejected" else "fixed", reason,
-                   detail[:200], count)
+def _v(outcome: Outcome, reason: Reason, detail: str = "", count: int = 0) -> Verdict:
+    return Verdict(CHECK, outcome, reason, detail[:200], count)
 
 
 def claims_vehicle_control(reply: str) -> bool:

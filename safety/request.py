@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from routing.messages import MAX_STOPS, Intent, Understanding
 from safety.codes import Reason
-from safety.gate import Verdict
+from safety.gate import Outcome, Verdict
 from safety.text import sanitize_untrusted
 
 log = logging.getLogger(__name__)
@@ -103,9 +103,8 @@ def classify_request(text: str, intent: Intent, moving: bool) -> RequestClass:
     return RequestClass(None)
 
 
-def _verdict(reason: Reason, outcome: str, detail: str = "", count: int = 0) -> Verdict:
-    return Verdict(check=CHECK, outcome="rejected" if outcome == "rejected" else "pass",
-                   reason=reason, detail=detail[:200], count=count)
+def _verdict(reason: Reason, outcome: Outcome, detail: str = "", count: int = 0) -> Verdict:
+    return Verdict(check=CHECK, outcome=outcome, reason=reason, detail=detail[:200], count=count)
 
 
 def validate_understanding(raw: object) -> tuple[Understanding | None, tuple[Verdict, ...]]:

@@ -404,3 +404,10 @@ def test_very_short_routes_to_snapped_points_are_plausible() -> None:
     # But a kilometre-long trip cannot be 10 m of road.
     far = mk_route(dest=routed(HOME, 10), d=10, t=600)
     assert run(far)[1] == {Reason.ROUTE_IMPLAUSIBLE}
+
+
+def test_deadline_is_on_the_minute_and_now_counts_as_today() -> None:
+    ctx = world.context()
+    late = ctx.__class__(**{**ctx.__dict__, "now": NOW.replace(second=30)})
+    assert plan.deadline(u(arrive_by="15:30"), late) == NOW.replace(minute=30, second=0)
+    assert plan.deadline(u(arrive_by="15:00"), ctx) == NOW

@@ -360,3 +360,11 @@ def test_an_exact_category_lookup_wins_over_the_fixed_table() -> None:
 def test_questions_about_the_car_are_not_requests_to_operate_it(utterance: str,
                                                                 code: Reason | None) -> None:
     assert request.classify_request(utterance, request.Intent.ASK_VEHICLE, True).reason == code
+
+
+def test_positions_on_the_planet_include_the_poles_and_the_antimeridian() -> None:
+    for lat, lon in ((90.0, 180.0), (-90.0, -180.0), (0.0, 0.0)):
+        assert geo.position(lat, lon) == (lat, lon)
+    for lat, lon in ((90.01, 0.0), (-90.01, 0.0), (0.0, 180.01), (0.0, -180.01), (None, 0.0),
+                     (0.0, None), (float("nan"), 0.0)):
+        assert geo.position(lat, lon) is None
