@@ -175,3 +175,6 @@ def test_no_cloud_traffic_while_offline_reads_the_emulator_counters() -> None:
     assert not check({"no_cloud_traffic_while_offline": True}, RunLog(samples=no_cloud))[0]
     never_down = [_sample(0, "good", 0, 0), _sample(1, "good", 0, 0)]
     assert not check({"no_cloud_traffic_while_offline": True}, RunLog(samples=never_down))[0]
+    assert check({"cloud_reached_when_online": True}, RunLog(samples=quiet))[0]
+    assert not check({"cloud_reached_when_online": True}, RunLog(samples=never_down))[0]
+    assert not check({"cloud_reached_when_online": True}, RunLog(samples=no_cloud))[0]

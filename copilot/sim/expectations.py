@@ -200,6 +200,17 @@ def no_cloud_traffic_while_offline(want: bool, run: RunLog, ctx: CheckContext) -
                            f"{sent} bytes reached the cloud")
 
 
+def cloud_reached_when_online(want: bool, run: RunLog, ctx: CheckContext) -> Result:
+    """Extension: with the link up, the vehicle did send work to the cloud (bytes reached it
+    while the link was good or degraded): the hybrid policy follows the link both ways."""
+    s = [x for x in run.samples if x.cloud_bytes_up is not None]
+    if not s:
+        return False, "no cloud endpoint ran, so nothing was checked"
+    pairs = [(a, b) for a, b in itertools.pairwise(s) if b.link != "none"]
+    sent = sum((b.cloud_bytes_up or 0) - (a.cloud_bytes_up or 0) for a, b in pairs)
+    return (sent > 0) == want, f"{sent} bytes reached the cloud while the link was up"
+
+
 def status(want: str | list[str], run: RunLog, ctx: CheckContext) -> Result:
     asked = [t for t in run.turns if not t.proactive]
     if not asked:
@@ -256,6 +267,7 @@ EVALUATORS: dict[str, tuple[Callable[[Any, RunLog, CheckContext], Result], Any]]
     "served_by_device_when_offline": (served_by_device_when_offline, bool),
     "status": (status, Status | list[Status]),
     "no_cloud_traffic_while_offline": (no_cloud_traffic_while_offline, bool),
+    "cloud_reached_when_online": (cloud_reached_when_online, bool),
     "route_avoids": (route_avoids, list[str]),
     "route_includes": (route_includes, list[str]),
     "destination": (destination, str),
