@@ -111,6 +111,23 @@ def test_an_expectation_that_fails_exits_1(tmp_path: Path) -> None:
     assert "missing hospital" in r.stdout
 
 
+def test_a_recorded_wav_turn_goes_through_the_speech_path(tmp_path: Path) -> None:
+    from copilot.sim.audio import synthesise
+
+    src = SCENARIOS / "unsafe-while-moving.yaml"
+    _needs_map(src)
+    (tmp_path / "turn.wav").write_bytes(synthesise("take me to the airport"))
+    data = yaml.safe_load(src.read_text())
+    data.update(name="wav-turn", map=str(resolve_map(src, data["map"])), duration_s=120,
+                timeline=[{"at_s": 0, "say_audio": "turn.wav"}],
+                expect=[{"status": "ok"}, {"destination": "airport"}])
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(data))
+    r = run("sim", "run", str(tmp_path / "s.yaml"), "--report", str(tmp_path / "out"))
+    assert r.returncode == 0, r.stdout + r.stderr[-1500:]
+    turn = json.loads((tmp_path / "out" / "report.json").read_text())["turns"][0]
+    assert turn["input"] == "audio" and turn["transcript"] == "take me to the airport"
+
+
 def test_a_bad_scenario_is_a_clear_usage_error(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\nmap: nowhere.osm.pbf\n")
