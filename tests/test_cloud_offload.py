@@ -110,7 +110,7 @@ def link(cloud: CloudServerProcess) -> Iterator[LinkEmulator]:
 
 
 def _hook(link: LinkEmulator, pack: Any, **kw: Any) -> CloudOffload:
-    kw.setdefault("deadline_ms", 30_000.0)  # behaviour, not speed: the 270M on shared cores
+    kw.setdefault("deadline_ms", 60_000.0)  # behaviour, not speed: the 270M on shared cores
     return CloudOffload(CloudClient(link.url("/v1")), **kw).attach_pack(pack)
 
 
