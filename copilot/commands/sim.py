@@ -60,7 +60,7 @@ def _run(scenario: str | Path, report_dir: str | Path, options: Any, progress: A
 @click.option("--cloud", type=click.Choice(["auto", "on", "off"]), default="auto",
               show_default=True, help="auto: cloud endpoint + link emulator when the scenario "
               "has a link timeline.")
-@click.option("--quiet", is_flag=True, help="Only the final line.")
+@click.option("--quiet", is_flag=True, help="No live conversation: only expectations and verdict.")
 def sim_run(scenario: str, report_dir: str, broker: str | None, user: tuple[str, ...],
             vin: str, cloud: str, quiet: bool) -> None:
     def progress(kind: str, payload: Any) -> None:
