@@ -405,11 +405,21 @@ class Runner:
             id=rid, input=p.input, link=p.link, why="sim:no_reply"))  # type: ignore[arg-type]
 
     def _audit(self, state_dir: Path) -> None:
+        """Safety verdicts: the service's audit log when it keeps one, else the reason codes
+        its replies carry (`why` = "...safety:<code>...")."""
         index = {t.id: i for i, t in enumerate(self.log.turns) if t.id}
         for turn_id, check, outcome, reason, detail in read_audit(state_dir):
             self.log.safety_verdicts.append(VerdictRecord(
                 turn=index.get(turn_id or ""), check=check, outcome=outcome, reason=reason,
                 detail=detail))
+        audited = {v.turn for v in self.log.safety_verdicts}
+        for i, t in enumerate(self.log.turns):
+            codes = [w.removeprefix("safety:") for w in (t.why or "").replace(";", " ").split()
+                     if w.startswith("safety:")]
+            if i not in audited:
+                self.log.safety_verdicts += [VerdictRecord(
+                    turn=i, check="review", outcome="rejected", reason=c,
+                    detail="from the reply's reason code") for c in codes]
 
     # -- judging --------------------------------------------------------------------------
     def _finish(self, data: MapData, car: Car, wall_s: float) -> Report:
