@@ -45,17 +45,14 @@ def _bad_line(text: str, why: str) -> str:
 
 
 def _offload_hook(cloud_llm: str | None, cloud_model: str | None, offload: str,
-                  link: str | None, privacy: str, pack: Any) -> Any:
-    """The hybrid engineer's hook when it exists; None (device only) otherwise."""
-    try:
-        from copilot.hybrid import build_offload
-    except ImportError:
-        if offload == "always" and cloud_llm:
-            log.warning("--offload always: the hybrid module is not installed; device only")
-        return None
-    hook = build_offload(cloud_llm, cloud_model, offload, link, privacy)
-    if hook is not None and hasattr(hook, "attach_pack"):
-        hook = hook.attach_pack(pack)
+                  link: str | None, privacy: str, deadline_ms: float, pack: Any,
+                  profile: Any) -> Any:
+    """The hybrid hook on this pack and profile (avoided brands, time per stop), or None."""
+    from copilot.hybrid import build_offload
+
+    hook = build_offload(cloud_llm, cloud_model, offload, link, privacy, deadline_ms=deadline_ms)
+    if hook is not None:
+        hook.attach_pack(pack, profile)
     return hook
 
 
@@ -68,8 +65,11 @@ def _offload_hook(cloud_llm: str | None, cloud_model: str | None, offload: str,
 @click.option("--offload", type=click.Choice(["auto", "always", "never"]), default="auto")
 @click.option("--link", type=click.Choice(["good", "degraded", "none"]), default=None)
 @click.option("--privacy", type=click.Choice(["standard", "strict"]), default="standard")
+@click.option("--cloud-deadline-ms", type=click.FloatRange(min=100), default=3000.0,
+              show_default=True, help="Longest wait for the cloud before the device answers.")
 def ask(map_path: str, profile: str | None, jsonl: bool, cloud_llm: str | None,
-        cloud_model: str | None, offload: str, link: str | None, privacy: str) -> None:
+        cloud_model: str | None, offload: str, link: str | None, privacy: str,
+        cloud_deadline_ms: float) -> None:
     from pydantic import ValidationError
 
     from copilot.dialog import Copilot
@@ -85,7 +85,8 @@ def ask(map_path: str, profile: str | None, jsonl: bool, cloud_llm: str | None,
     hook = None
     if offload != "never" or cloud_llm:
         try:
-            hook = _offload_hook(cloud_llm, cloud_model, offload, link, privacy, pack)
+            hook = _offload_hook(cloud_llm, cloud_model, offload, link, privacy,
+                                 cloud_deadline_ms, pack, prof)
         except ValueError as exc:  # a bad option value
             fail(str(exc), 2)
         except Exception as exc:  # the cloud side must never stop the device from answering

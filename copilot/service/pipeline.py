@@ -61,7 +61,7 @@ def build_pipeline(map_path: Path | None, profile_path: Path | None,
 
         hook = build_offload(cloud_llm, cloud_model, offload, link, privacy)
         if hook is not None:
-            hook.attach_pack(pack)
+            hook.attach_pack(pack, profile)
     copilot = Copilot(pack, profile, offload=hook)
     places = pack.places
 
