@@ -178,3 +178,15 @@ def test_no_cloud_traffic_while_offline_reads_the_emulator_counters() -> None:
     assert check({"cloud_reached_when_online": True}, RunLog(samples=quiet))[0]
     assert not check({"cloud_reached_when_online": True}, RunLog(samples=never_down))[0]
     assert not check({"cloud_reached_when_online": True}, RunLog(samples=no_cloud))[0]
+
+
+def test_safety_verdicts_come_from_the_audit_log_else_the_reason_codes() -> None:
+    from copilot.sim.report_files import collect_verdicts
+
+    turns = [turn(0), turn(5, status="refused"), turn(9, status="refused")]
+    turns[1].id, turns[2].id = "a", "b"
+    turns[1].why = "safety:safety_system_refused"
+    turns[2].why = "device:link_none; safety:invented_place"
+    audit = [("a", "request", "rejected", "safety_system_refused", "lane keeping")]
+    got = [(v.turn, v.check, v.reason) for v in collect_verdicts(turns, audit)]
+    assert got == [(1, "request", "safety_system_refused"), (2, "review", "invented_place")]

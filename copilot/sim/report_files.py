@@ -10,7 +10,7 @@ from pathlib import Path
 from copilot.sim.expectations import CheckContext, evaluate
 from copilot.sim.html import render_html
 from copilot.sim.mapdata import MapData
-from copilot.sim.record import Report, RunLog
+from copilot.sim.record import Report, RunLog, TurnRecord, VerdictRecord
 from copilot.sim.scenario import Scenario
 
 log = logging.getLogger(__name__)
@@ -44,3 +44,23 @@ def judge(sc: Scenario, map_name: str, run: RunLog, data: MapData, *, sim_s: flo
         safety_verdicts=run.safety_verdicts, messages=run.messages,
         service_counters=run.service_counters, stops_visited=run.stops_visited,
         errors=run.errors, samples=run.samples)
+
+
+def collect_verdicts(turns: list[TurnRecord],
+                     audit: list[tuple[str | None, str, str, str, str]]) -> list[VerdictRecord]:
+    """Safety verdicts: the service's audit log rows (turn id, check, outcome, reason, detail)
+    when it keeps one, else the reason codes its replies carry (`why` "...safety:<code>")."""
+    index = {t.id: i for i, t in enumerate(turns) if t.id}
+    out = [VerdictRecord(turn=index.get(tid or ""), check=check, outcome=outcome,
+                         reason=reason, detail=detail)
+           for tid, check, outcome, reason, detail in audit]
+    audited = {v.turn for v in out}
+    for i, t in enumerate(turns):
+        if i in audited:
+            continue
+        for word in (t.why or "").replace(";", " ").split():
+            if word.startswith("safety:"):
+                out.append(VerdictRecord(turn=i, check="review", outcome="rejected",
+                                         reason=word.removeprefix("safety:"),
+                                         detail="from the reply's reason code"))
+    return out

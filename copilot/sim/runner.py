@@ -41,9 +41,8 @@ from copilot.sim.record import (
     RunLog,
     Sample,
     TurnRecord,
-    VerdictRecord,
 )
-from copilot.sim.report_files import judge, write_report
+from copilot.sim.report_files import collect_verdicts, judge, write_report
 from copilot.sim.scenario import (
     EventStep,
     Hazard,
@@ -232,7 +231,8 @@ class Runner:
                         part.stop()
                 if broker is not None:
                     broker.close()
-            self._audit(tmp / "state")
+            self.log.safety_verdicts = collect_verdicts(self.log.turns,
+                                                        read_audit(tmp / "state"))
             if service is not None:
                 self.log.service_counters = service.final_counters()
         if bus is not None:
@@ -403,23 +403,6 @@ class Runner:
         self.log.turns.append(TurnRecord(
             at_s=p.at_s, text=p.text, speed_kph=p.speed_kph, status="not_understood", reply="",
             id=rid, input=p.input, link=p.link, why="sim:no_reply"))  # type: ignore[arg-type]
-
-    def _audit(self, state_dir: Path) -> None:
-        """Safety verdicts: the service's audit log when it keeps one, else the reason codes
-        its replies carry (`why` = "...safety:<code>...")."""
-        index = {t.id: i for i, t in enumerate(self.log.turns) if t.id}
-        for turn_id, check, outcome, reason, detail in read_audit(state_dir):
-            self.log.safety_verdicts.append(VerdictRecord(
-                turn=index.get(turn_id or ""), check=check, outcome=outcome, reason=reason,
-                detail=detail))
-        audited = {v.turn for v in self.log.safety_verdicts}
-        for i, t in enumerate(self.log.turns):
-            codes = [w.removeprefix("safety:") for w in (t.why or "").replace(";", " ").split()
-                     if w.startswith("safety:")]
-            if i not in audited:
-                self.log.safety_verdicts += [VerdictRecord(
-                    turn=i, check="review", outcome="rejected", reason=c,
-                    detail="from the reply's reason code") for c in codes]
 
     # -- judging --------------------------------------------------------------------------
     def _finish(self, data: MapData, car: Car, wall_s: float) -> Report:
