@@ -69,6 +69,8 @@ SETTLE_S = 1.5
 """Wall seconds after the last event, for late proactive replies."""
 IDLE_END_SIM_S = 120.0
 """With no route and nothing left to say, the drive ends this long after the last step."""
+MAX_HOLD_SIM_S = 900.0
+"""Longest a `when_moving` turn waits for the car to roll."""
 RTT_MS = {"good": 40.0, "degraded": 320.0, "none": None}
 
 NO_ROLE = Role(None, None)
@@ -260,7 +262,7 @@ class Runner:
             self.t_s = (now - wall0) * sc.speedup
             car.step(self.t_s - (self.log.samples[-1].t_s if self.log.samples else 0.0))
             while steps and steps[0][1].at_s <= self.t_s:
-                if getattr(steps[0][1], "when_moving", False) and car.speed_kph < 1.0:
+                if self._hold(steps[0][1], car):
                     break  # the driver speaks once the car rolls again
                 i, step = steps.pop(0)
                 last_activity_s = self.t_s
@@ -321,6 +323,14 @@ class Runner:
             time.sleep(max(0.0, TICK_S - (time.monotonic() - now)))
         self._collect(bus, car, pending)
         self.log.stops_visited = list(car.visited)
+
+    def _hold(self, step: Any, car: Car) -> bool:
+        """A `when_moving` turn waits while the car is stopped on its way (at a stop, at the
+        start); not when it has nowhere to go, and never more than MAX_HOLD_SIM_S."""
+        if not getattr(step, "when_moving", False) or car.speed_kph >= 1.0:
+            return False
+        can_move = bool(car.line) and not car.arrived
+        return can_move and self.t_s < step.at_s + MAX_HOLD_SIM_S
 
     def _say(self, bus: SimBus, car: Car, i: int | str, step: Any, wav: bytes | None,
              link: LinkName, pending: dict[str, _Pending]) -> None:
