@@ -121,6 +121,7 @@ class Runner:
         self._answers_due: list[tuple[float, str]] = []
         self._answered_causes: set[str] = set()
         self._answer_n = 0
+        self._dry = False
 
     # -- set-up ---------------------------------------------------------------------------
     def _profile_file(self, tmp: Path) -> Path:
@@ -306,8 +307,12 @@ class Runner:
             if not service.alive():
                 self.log.errors.append(service.exit_reason())
                 break
+            if car.range_m <= 0 and car.line and not car.arrived and not self._dry:
+                self._dry = True
+                self.log.errors.append(f"the car ran out of range at {self.t_s:.0f} s")
             done = not steps and not pending and not self._answers_due and (
-                car.arrived or (not car.line and self.t_s - last_activity_s > IDLE_END_SIM_S)
+                car.arrived or self._dry
+                or (not car.line and self.t_s - last_activity_s > IDLE_END_SIM_S)
                 or (sc.duration_s is not None and self.t_s >= sc.duration_s))
             if sc.duration_s is not None and self.t_s >= sc.duration_s and not pending:
                 done = True
