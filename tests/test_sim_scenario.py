@@ -95,3 +95,14 @@ def test_maps_resolve_relative_to_the_file_then_embedded(tmp_path: Path) -> None
     assert resolve_map(tmp_path / "s.yaml", "harrisburg.osm.pbf").name == "harrisburg.osm.pbf"
     with pytest.raises(ScenarioError, match="not found"):
         resolve_map(tmp_path / "s.yaml", "atlantis.osm.pbf")
+
+
+def test_the_demo_is_the_airport_run_on_the_embedded_map() -> None:
+    demo = yaml.safe_load((ROOT / "copilot" / "data" / "demo-airport-run.yaml").read_text())
+    flagship = yaml.safe_load((SCENARIOS[0].parent / "airport-run.yaml").read_text())
+    assert demo.pop("map") == "maps/harrisburg.osm.pbf"
+    assert demo.pop("name") == "demo-airport-run"
+    flagship.pop("map"), flagship.pop("name")
+    assert demo == flagship  # edit both together
+    demo_path = ROOT / "copilot" / "data" / "demo-airport-run.yaml"
+    assert resolve_map(demo_path, "maps/harrisburg.osm.pbf").is_file()
