@@ -90,6 +90,11 @@ re-plans · <span id="summary"></span></div></header>
 <main><section id="conversation"><h2>Conversation</h2>
 {"".join(_turn_html(i, t) for i, t in enumerate(report.turns))}
 </section><section id="figures"><h2>Route</h2>{map_svg(report, data)}
+<div class="legend"><span style="color:#1e63d6">━ route</span>
+<span style="color:#7e57c2">╍ earlier route</span> <span style="color:#2e7d32">━ driven</span>
+<span style="color:#2e7d32">■ start</span> <span style="color:#1e63d6">① stop ★ destination</span>
+<span style="color:#e53935">● hazard</span> <span style="color:#e65100">◆ suggested</span>
+<span style="color:#757575">⊗ ruled out</span> <span style="color:#ff6f00">● car</span></div>
 <h2>Timelines</h2>{"".join(plots)}</section>
 <section id="expectations" style="flex:1 1 100%"><h2>Expectations</h2><table>
 <tr><th>expect</th><th>outcome</th><th>detail</th></tr>{rows}</table>
