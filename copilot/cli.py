@@ -7,7 +7,7 @@ import os
 
 import click
 
-from copilot.commands import cloud, nlu, routing, service, sim
+from copilot.commands import cloud, nlu, routing, safety, service, sim
 from copilot.commands.bench import bench_group
 
 
@@ -30,6 +30,7 @@ cli.add_command(service.serve)
 cli.add_command(cloud.cloud_group)
 cli.add_command(sim.sim_group)
 cli.add_command(sim.demo)
+cli.add_command(safety.safety_group)
 cli.add_command(bench_group)
 
 

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from copilot.audit import AuditLog
 from copilot.dialog_intents import HANDLERS, Answer, Turn
 from copilot.dialog_resolve import Clarify
 from copilot.messages import AskResult, AskTurn, Timings
@@ -75,11 +76,14 @@ class Copilot:
     """Answers `ask` turns against one region pack and one driver profile."""
 
     def __init__(self, pack: RegionPack, profile: Profile | None = None,
-                 understander: Any = None, offload: Offload | None = None) -> None:
+                 understander: Any = None, offload: Offload | None = None,
+                 audit: AuditLog | None = None) -> None:
         self.pack = pack
         self.profile = profile or Profile()
         self._understander = understander
         self.offload = offload
+        self.audit = audit
+        """Where refusals, rejections and fixes are written (None: nowhere, e.g. in tests)."""
 
     def _understand(self, text: str) -> Understanding:
         if self._understander is None:
@@ -116,6 +120,8 @@ class Copilot:
         for v in verdict.verdicts:
             if v.outcome != "pass":
                 log.info("safety %s %s %s: %s", v.check, v.outcome, v.reason, v.detail)
+        if self.audit is not None:
+            self.audit.record(verdict, text=turn.text, at=turn.at, served_by="device")
         why = ans.why
         if verdict.rejected:
             why = next(v.reason for v in verdict.verdicts if v.outcome == "rejected")

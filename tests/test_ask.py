@@ -76,7 +76,8 @@ def run_ask(tmp_path: Path, pbf_path: Path, turns: list[dict[str, Any]],
     r = subprocess.run([COPILOT, "ask", "--map", str(pbf_path), "--profile", str(prof),
                         "--jsonl", "--offload", "never"],
                        input=lines, capture_output=True, text=True, timeout=300,
-                       env=os.environ | {"XDG_CACHE_HOME": str(tmp_path.parent / "xdg")})
+                       env=os.environ | {"XDG_CACHE_HOME": str(tmp_path.parent / "xdg"),
+                                         "XDG_STATE_HOME": str(tmp_path / "state")})
     assert r.returncode == 0, r.stderr
     assert "Traceback" not in r.stderr
     out = [json.loads(line) for line in r.stdout.splitlines()]
@@ -103,6 +104,20 @@ def test_cli_the_mission_request_on_harrisburg(tmp_path: Path) -> None:
     for r in out:
         assert r["status"] == "infeasible" and "no dry cleaner" in r["reply"], r
         assert r["actions"] == []
+
+
+def test_cli_refusals_reach_the_local_audit_log(tmp_path: Path) -> None:
+    out = run_ask(tmp_path, pbf("harrisburg"), [
+        {"text": "open the sunroof", "at": AT.isoformat(), "state": dict(HBG), "trip": None},
+        {"text": "take me home", "at": AT.isoformat(), "state": dict(HBG), "trip": None},
+    ])
+    assert [o["status"] for o in out] == ["refused", "ok"]
+    log_file = tmp_path / "state" / "copilot" / "audit.jsonl"
+    entries = [json.loads(line) for line in log_file.read_text().splitlines()]
+    # The refusal is written with its reason code; the clean turn is not.
+    assert [e["text"] for e in entries] == ["open the sunroof"]
+    assert entries[0]["status"] == "refused" and entries[0]["verdicts"]
+    assert all(v["reason"] for v in entries[0]["verdicts"])
 
 
 def test_cli_mission_with_saved_dry_cleaner(tmp_path: Path) -> None:
@@ -249,7 +264,8 @@ def test_cli_map_info_lists_places_per_category(tmp_path: Path) -> None:
 
     r = subprocess.run([COPILOT, "map", "info", "--json", str(pbf("baltimore"))],
                        capture_output=True, text=True, timeout=120,
-                       env=os.environ | {"XDG_CACHE_HOME": str(tmp_path.parent / "xdg")})
+                       env=os.environ | {"XDG_CACHE_HOME": str(tmp_path.parent / "xdg"),
+                                         "XDG_STATE_HOME": str(tmp_path / "state")})
     assert r.returncode == 0, r.stderr
     info = json.loads(r.stdout.splitlines()[-1])
     assert info["places"]["dry_cleaning"] == 3 and info["places"]["airport"] == 0

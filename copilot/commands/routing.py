@@ -65,11 +65,13 @@ def _offload_hook(cloud_llm: str | None, cloud_model: str | None, offload: str,
 @click.option("--offload", type=click.Choice(["auto", "always", "never"]), default="auto")
 @click.option("--link", type=click.Choice(["good", "degraded", "none"]), default=None)
 @click.option("--privacy", type=click.Choice(["standard", "strict"]), default="standard")
+@click.option("--audit", type=click.Path(dir_okay=False), default=None,
+              help="Audit log of refusals (default ~/.local/state/copilot/audit.jsonl).")
 @click.option("--cloud-deadline-ms", type=click.FloatRange(min=100), default=3000.0,
               show_default=True, help="Longest wait for the cloud before the device answers.")
 def ask(map_path: str, profile: str | None, jsonl: bool, cloud_llm: str | None,
         cloud_model: str | None, offload: str, link: str | None, privacy: str,
-        cloud_deadline_ms: float) -> None:
+        cloud_deadline_ms: float, audit: str | None) -> None:
     from pydantic import ValidationError
 
     from copilot.dialog import Copilot
@@ -91,7 +93,9 @@ def ask(map_path: str, profile: str | None, jsonl: bool, cloud_llm: str | None,
             fail(str(exc), 2)
         except Exception as exc:  # the cloud side must never stop the device from answering
             log.warning("cloud offload unavailable (%s); answering on the device only", exc)
-    copilot = Copilot(pack, prof, offload=hook)
+    from copilot.audit import AuditLog
+
+    copilot = Copilot(pack, prof, offload=hook, audit=AuditLog(audit))
     for n, line in enumerate(sys.stdin, 1):
         if not line.strip():
             continue

@@ -63,12 +63,14 @@ def _parse_start(value: str | None) -> datetime | None:
 @click.option("--client-id", default=None, help="MQTT client id (default copilot-VIN).")
 @click.option("--state-dir", type=click.Path(file_okay=False), default=None,
               help="Keep answered request ids here, so a restart never answers one twice.")
+@click.option("--audit", type=click.Path(dir_okay=False), default=None,
+              help="Audit log of refusals (default ~/.local/state/copilot/audit.jsonl).")
 def serve(broker: str, vin: str, username: str | None, password: str | None,
           map_path: str | None, profile_path: str | None, cafile: str | None,
           cloud_llm: str | None, cloud_model: str | None, offload: str, link: str | None,
           privacy: str, speech_engine: str, speech_model: str | None, start_time: str | None,
           time_warp: float, proactive: bool, speak_proactive: bool,
-          client_id: str | None, state_dir: str | None) -> None:
+          client_id: str | None, state_dir: str | None, audit: str | None) -> None:
     from sensors.mqtt import BrokerAddress, BrokerUrlError
 
     if not vin or any(c in vin for c in "/+#") or len(vin) > 64:
@@ -99,7 +101,7 @@ def serve(broker: str, vin: str, username: str | None, password: str | None,
         pipe = build_pipeline(Path(map_path) if map_path else None,
                               Path(profile_path) if profile_path else None, store.hazards,
                               cloud_llm=cloud_llm, cloud_model=cloud_model, offload=offload,
-                              link=link, privacy=privacy)
+                              link=link, privacy=privacy, audit_path=audit)
     except (RoutingError, ValueError, OSError) as e:
         fail(f"cannot load the map or profile: {e}")
     now_local = None

@@ -46,7 +46,7 @@ def build_pipeline(map_path: Path | None, profile_path: Path | None,
                    hazards: Callable[[], tuple[HazardEvent, ...]], *,
                    cloud_llm: str | None = None, cloud_model: str | None = None,
                    offload: str = "auto", link: str | None = None,
-                   privacy: str = "standard") -> Pipeline:
+                   privacy: str = "standard", audit_path: Path | str | None = None) -> Pipeline:
     """The real Copilot on a region pack (built on first use), answering with live hazards."""
     from copilot.dialog import Copilot
     from routing.opening import open_state
@@ -62,7 +62,9 @@ def build_pipeline(map_path: Path | None, profile_path: Path | None,
         hook = build_offload(cloud_llm, cloud_model, offload, link, privacy)
         if hook is not None:
             hook.attach_pack(pack, profile)
-    copilot = Copilot(pack, profile, offload=hook)
+    from copilot.audit import AuditLog
+
+    copilot = Copilot(pack, profile, offload=hook, audit=AuditLog(audit_path))
     places = pack.places
 
     def answer(turn: AskTurn) -> AskResult:
