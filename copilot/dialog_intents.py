@@ -240,9 +240,15 @@ def ask_eta(t: Turn) -> Answer:
     text = f"You'll reach {word} at {clock(plan.arrival)}, in {minutes(plan.duration_s)}."
     if dl is not None:
         what = f"your {clock(dl.said)} flight" if dl.is_flight else clock(dl.said)
-        spare = (dl.at - plan.arrival).total_seconds()
-        text += (f" That's {minutes(spare)} ahead of {what}." if spare >= 0
-                 else f" That's {minutes(-spare)} late for {what}.")
+        # Measured against what the driver said (the flight time), not the airport buffer,
+        # so "ahead of your 5:30 pm flight" means exactly that.
+        before = (dl.said - plan.arrival).total_seconds()
+        if plan.arrival <= dl.at:
+            text += f" That's {minutes(before)} ahead of {what}."
+        elif before >= 0:  # a flight: before take-off but inside the airport buffer
+            text += f" That's only {minutes(before)} ahead of {what}, less than your buffer."
+        else:
+            text += f" That's {minutes(-before)} late for {what}."
     return Answer("ok", text, why="eta")
 
 

@@ -40,8 +40,12 @@ def clock(t: datetime) -> str:
 
 
 def minutes(seconds: float) -> str:
+    """A spoken duration: '7 min', '1 h', '2 h 5 min' (hours read faster than '125 min')."""
     m = max(1, round(seconds / 60.0))
-    return f"{m} min"
+    if m < 60:
+        return f"{m} min"
+    h, rest = divmod(m, 60)
+    return f"{h} h" if rest == 0 else f"{h} h {rest} min"
 
 
 def place_name(place: MapPlace, fallback: str = "the place") -> str:

@@ -7,6 +7,7 @@ The CLI tests run the real command (NLU, Valhalla, safety gate); the dialog test
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -206,6 +207,12 @@ def test_trip_edits_against_the_given_trip(copilot: Copilot) -> None:
     assert removed.reply.startswith("Dropped")
     eta = copilot.answer_understood(u(Intent.ASK_ETA, flight_time="17:30"), turn(trip=trip3))
     assert eta.status == "ok" and "ahead of your 5:30 pm flight" in eta.reply
+    # The time ahead is measured from the arrival to the flight itself (not the buffer).
+    m = re.search(r"at (\d+):(\d\d) pm.*That's (?:(\d+) h)? ?(?:(\d+) min)? ahead", eta.reply)
+    assert m, eta.reply
+    arrive_min = (int(m[1]) + 12) * 60 + int(m[2])
+    ahead_min = int(m[3] or 0) * 60 + int(m[4] or 0)
+    assert abs(ahead_min - (17 * 60 + 30 - arrive_min)) <= 1, eta.reply  # clock rounding
     veh = copilot.answer_understood(u(Intent.ASK_VEHICLE, text="how far can I go"),
                                     turn(trip=trip3))
     assert veh.status == "ok" and "90 km" in veh.reply and "covers the trip" in veh.reply
