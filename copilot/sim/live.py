@@ -49,6 +49,9 @@ class LiveDisplay:
         elif kind == "link":
             self.link = str(payload)
             c.print(f"[yellow]link[/]: {payload}")
+        elif kind == "stop":
+            t, label = payload
+            c.print(f"[dim]{t:5.0f}s[/] [bold]stopped at {label}[/]")
         elif kind == "arrived":
             c.print(f"[bold]arrived[/] after {payload / 60:.0f} simulated minutes")
         elif kind == "tick":

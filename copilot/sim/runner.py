@@ -258,6 +258,7 @@ class Runner:
         wall0 = time.monotonic()
         last_activity_s = 0.0
         settle_until: float | None = None
+        visited = 0
         while True:
             now = time.monotonic()
             self.t_s = (now - wall0) * sc.speedup
@@ -296,6 +297,9 @@ class Runner:
                                            cloud_bytes_up=cc.get("cloud_bytes_up"),
                                            cloud_connects=cc.get("cloud_connects_tried")))
             self.progress("tick", st)
+            if len(car.visited) > visited:
+                visited = len(car.visited)
+                self.progress("stop", (self.t_s, car.visited[-1]))
             self._collect(bus, car, pending)
             if car.arrived and self.log.arrived_s is None:
                 self.log.arrived_s = self.t_s
