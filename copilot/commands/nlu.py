@@ -63,7 +63,7 @@ def _stdin_lines() -> list[str]:
 
 
 def _listen_one(path: str, engine: str, model_dir: Path | None, u: Understander,
-                grammar: bool | str = True) -> str:
+                grammar: bool | str = True, adaptation: Path | None = None) -> str:
     from copilot.speech import AudioError, transcribe
 
     try:
@@ -71,7 +71,8 @@ def _listen_one(path: str, engine: str, model_dir: Path | None, u: Understander,
     except OSError as exc:
         return _listen_error(path, "unreadable", str(exc))
     try:
-        t = transcribe(data, engine=engine, model_dir=model_dir, grammar=grammar)
+        t = transcribe(data, engine=engine, model_dir=model_dir, grammar=grammar,
+                       adaptation=adaptation)
     except AudioError as exc:
         return _listen_error(path, exc.reason, exc.detail)
     from copilot.nlu import understand_transcript
@@ -91,16 +92,42 @@ def _listen_error(path: str, reason: str, detail: str) -> str:
     return json.dumps(obj)
 
 
-@click.command(help="Speech (16-bit PCM WAV) to a structured request.")
+def _adapt_option(f):  # type: ignore[no-untyped-def]
+    return click.option(
+        "--adapt", "adapt_dir", type=click.Path(file_okay=False), default=None,
+        help="Driver enrollment profile (from `copilot listen enroll`); pocketsphinx only.")(f)
+
+
+def _check_profile(adapt_dir: str | None, engine: str) -> Path | None:
+    if adapt_dir is None:
+        return None
+    from copilot.speech.adapt import EnrollError, read_profile
+
+    if engine != "pocketsphinx":
+        fail(f"--adapt: enrollment profiles adapt pocketsphinx only, not {engine}", 2)
+    try:
+        read_profile(Path(adapt_dir))
+    except EnrollError as exc:
+        fail(f"--adapt: {exc}", 2)
+    return Path(adapt_dir)
+
+
+@click.group(invoke_without_command=True,
+             help="Speech (16-bit PCM WAV) to a structured request.")
 @click.option("--json", "wav", metavar="FILE.wav", help="One WAV file.")
 @click.option("--jsonl", is_flag=True, help="One WAV path per stdin line.")
 @click.option("--engine", type=click.Choice(["vosk", "pocketsphinx"]), default=None,
               help="Recogniser (default pocketsphinx, the bundled English model).")
 @click.option("--model", "model_dir", type=click.Path(), default=None, help="Recogniser model dir.")
+@_adapt_option
 @_grammar_option
 @_llm_option
-def listen(wav: str | None, jsonl: bool, engine: str | None, model_dir: str | None,
-           grammar: str, llm_model: str | None, no_llm: bool) -> None:
+@click.pass_context
+def listen(ctx: click.Context, wav: str | None, jsonl: bool, engine: str | None,
+           model_dir: str | None, adapt_dir: str | None, grammar: str, llm_model: str | None,
+           no_llm: bool) -> None:
+    if ctx.invoked_subcommand is not None:
+        return
     from copilot.nlu import Understander
 
     if (wav is None) == (not jsonl):
@@ -109,14 +136,39 @@ def listen(wav: str | None, jsonl: bool, engine: str | None, model_dir: str | No
         fail(f"--model {model_dir}: not a directory", 2)
     eng = engine or "pocketsphinx"
     md = Path(model_dir) if model_dir else None
+    if md is not None and adapt_dir is not None:
+        fail("give either --model or --adapt (a profile adapts the bundled model)", 2)
+    profile = _check_profile(adapt_dir, eng)
     u = Understander(Path(llm_model) if llm_model else None, use_llm=not no_llm)
     paths = [wav] if wav is not None else [p.strip() for p in _stdin_lines() if p.strip()]
     for p in paths:
         try:
-            click.echo(_listen_one(str(p), eng, md, u, GRAMMARS[grammar]))
+            click.echo(_listen_one(str(p), eng, md, u, GRAMMARS[grammar], profile))
         except (FileNotFoundError, ImportError) as exc:   # model missing: one clear line
             fail(f"{eng} recogniser unavailable: {exc}")
         sys.stdout.flush()
+
+
+@listen.command(name="enroll", help="Driver voice enrollment: estimate a speaker profile from "
+                "recordings of the enrollment prompts (eval/enroll/prompts.txt). SOURCE is a "
+                "directory of NAME.wav + NAME.txt (transcript) or a JSONL manifest of "
+                '{"wav": PATH, "text": TRANSCRIPT}.')
+@click.argument("source", type=click.Path(exists=True))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
+              help="Profile directory to write (replaced if it exists).")
+@click.option("--method", "methods", type=click.Choice(["mllr", "map", "cmn"]), multiple=True,
+              help="Adaptation(s) to estimate; the first is used when decoding "
+                   "(default: all, MAP first).")
+def listen_enroll(source: str, out_dir: str, methods: tuple[str, ...]) -> None:
+    from copilot.speech.adapt import DEFAULT_METHODS, EnrollError, enroll
+
+    try:
+        prof = enroll(Path(source), Path(out_dir), methods or DEFAULT_METHODS)
+    except EnrollError as exc:
+        fail(f"enrollment failed: {exc}")
+    click.echo(json.dumps({"profile": str(prof.path), "method": prof.method,
+                           "utterances": prof.utterances,
+                           "failed_alignment": prof.failed}))
 
 
 @click.group(name="eval", help="Accuracy on an evaluation set (understand or listen).")
@@ -151,14 +203,42 @@ def eval_understand(data: str, show_misses: int, as_json: bool, llm_model: str |
               help="Where synthesised audio is kept (default ~/.cache/incar-copilot/speech).")
 @click.option("--misses", "show_misses", type=int, default=40)
 @click.option("--json", "as_json", is_flag=True)
+@_adapt_option
+@click.option("--enroll", "enroll_prompts", is_flag=False, flag_value="default", default=None,
+              metavar="[PROMPTS]", help="Enroll every voice of the set from the enrollment "
+              "prompts (default eval/enroll/prompts.txt) and report acceptance without and "
+              "with each adaptation side by side.")
 @_grammar_option
 @_llm_option
 def eval_listen(data: str, engine: str, model_dir: str | None, cache_dir: str | None,
-                show_misses: int, as_json: bool, grammar: str, llm_model: str | None,
+                show_misses: int, as_json: bool, adapt_dir: str | None,
+                enroll_prompts: str | None, grammar: str, llm_model: str | None,
                 no_llm: bool) -> None:
     from copilot.nlu import Understander
     from copilot.nlu.evaluate import listen_eval
 
+    if adapt_dir is not None or enroll_prompts is not None:
+        from copilot.speech.adapt import EnrollError
+        from copilot.speech.adapt_eval import evaluate_enrollment
+
+        if adapt_dir is not None and enroll_prompts is not None:
+            fail("give either --adapt or --enroll", 2)
+        if model_dir is not None:
+            fail("--adapt/--enroll adapt the bundled pocketsphinx model; drop --model", 2)
+        profile = _check_profile(adapt_dir, engine)
+        if enroll_prompts is not None and engine != "pocketsphinx":
+            fail("--enroll adapts pocketsphinx only", 2)
+        prompts = None if enroll_prompts in (None, "default") else Path(enroll_prompts)
+        try:
+            rep = evaluate_enrollment(
+                Path(data), Understander(Path(llm_model) if llm_model else None,
+                                         use_llm=not no_llm),
+                Path(cache_dir) if cache_dir else None, prompts, profile,
+                grammar=GRAMMARS[grammar], show_misses=show_misses)
+        except (ValueError, FileNotFoundError, RuntimeError, EnrollError) as exc:
+            fail(str(exc))
+        click.echo(json.dumps(rep) if as_json else rep["text"])
+        return
     try:
         rep = listen_eval(Path(data), engine, Path(model_dir) if model_dir else None,
                           Path(cache_dir) if cache_dir else None,

