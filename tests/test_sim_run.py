@@ -135,6 +135,11 @@ def test_a_bad_scenario_is_a_clear_usage_error(tmp_path: Path) -> None:
     assert r.returncode == 2
     assert "Traceback" not in r.stderr and "invalid scenario" in r.stderr
     assert not (tmp_path / "out" / "report.json").exists()
+    good = SCENARIOS / "opening-hours.yaml"
+    r = run("sim", "run", str(good), "--report", str(tmp_path / "out"), "--broker", "nonsense",
+            timeout=60)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "bad broker URL" in r.stderr
 
 
 def test_demo_runs_the_airport_run_on_the_embedded_map(tmp_path: Path) -> None:

@@ -205,8 +205,12 @@ class Runner:
                 recorder.meta({"scenario": sc.name, "map": str(self.map_path),
                                "start_time": sc.start.time.isoformat(), "speedup": sc.speedup,
                                "vin": self.opt.vin, "profile": self._profile_body()})
-                bus = SimBus(url, self.opt.vin, gateway=gateway, hmi=hmi, recorder=recorder,
-                             clock=lambda: self.t_s).start()
+                try:
+                    bus = SimBus(url, self.opt.vin, gateway=gateway, hmi=hmi,
+                                 recorder=recorder, clock=lambda: self.t_s)
+                    bus.start()
+                except (ConnectionError, OSError, ValueError) as e:
+                    raise SimulationError(f"cannot use the broker {url}: {e}") from None
                 self._publish_state(bus, car)
                 bus.link(self._link_at(0.0, None), RTT_MS[self._link_at(0.0, None)])
                 self.progress("stage", "starting copilot serve (builds the region pack once)")
