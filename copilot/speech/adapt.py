@@ -33,6 +33,8 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 MIN_UTTERANCES = 8
+PASSES = 1
+"""Alignment passes over the enrollment audio (2+: re-align with the adapted model)."""
 MAX_FAILED_SHARE = 0.35
 """Share of enrollment recordings that may fail forced alignment before enrollment stops."""
 SPHINXTRAIN_DIR = Path("/usr/lib/sphinxtrain")
@@ -235,21 +237,25 @@ def _fe_args(src: Path) -> list[str]:
     return args
 
 
-def _bw(base: Path, rows: list[tuple[str, str]], work: Path) -> int:
-    """Features and bw statistics into `work/accum`; returns how many recordings failed."""
-    src = model_dir()
+def _features(rows: list[tuple[str, str]], work: Path) -> None:
     (work / "fileids").write_text("".join(f"{fid}\n" for fid, _ in rows), encoding="utf-8")
     (work / "transcription").write_text(
         "".join(f"<s> {text} </s> ({fid})\n" for fid, text in rows), encoding="utf-8")
-    _run([_tool("sphinx_fe"), *_fe_args(src), "-remove_silence", "no", "-samprate", "16000",
-          "-c", str(work / "fileids"), "-di", str(work), "-do", str(work), "-ei", "wav",
-          "-eo", "mfc", "-mswav", "yes"], "feature extraction (sphinx_fe)")
-    accum = work / "accum"
+    _run([_tool("sphinx_fe"), *_fe_args(model_dir()), "-remove_silence", "no",
+          "-samprate", "16000", "-c", str(work / "fileids"), "-di", str(work), "-do", str(work),
+          "-ei", "wav", "-eo", "mfc", "-mswav", "yes"], "feature extraction (sphinx_fe)")
+
+
+def _bw(base: Path, params: Path, work: Path, accum: Path) -> int:
+    """bw statistics of the features in `work` against the model whose means, variances and
+    mixture weights are in `params`, into `accum`; returns how many recordings failed."""
+    src = model_dir()
     accum.mkdir(exist_ok=True)
+    mixw = params / "mixture_weights" if (params / "mixture_weights").exists() else (
+        base / "mixture_weights")
     out = _run([_tool("bw"), "-moddeffn", str(base / "mdef.txt"), "-ts2cbfn", ".ptm.",
-                "-meanfn", str(src / "means"), "-varfn", str(src / "variances"),
-                "-mixwfn", str(base / "mixture_weights"),
-                "-tmatfn", str(src / "transition_matrices"),
+                "-meanfn", str(params / "means"), "-varfn", str(params / "variances"),
+                "-mixwfn", str(mixw), "-tmatfn", str(src / "transition_matrices"),
                 "-feat", "1s_c_d_dd", "-svspec", "0-12/13-25/26-38", "-cmn", "batch",
                 "-agc", "none", "-dictfn", str(dictionary()), "-fdictfn", str(src / "noisedict"),
                 "-ctlfn", str(work / "fileids"), "-lsnfn", str(work / "transcription"),
@@ -259,18 +265,36 @@ def _bw(base: Path, rows: list[tuple[str, str]], work: Path) -> int:
                 # keeps all but about a quarter; much wider underflows inside bw).
                 "-abeam", "1e-200", "-bbeam", "1e-200"], "statistics (bw)",
                hint="the recordings probably do not match their transcripts")
-    (work / "bw.log").write_text(out, encoding="utf-8")
+    (accum / "bw.log").write_text(out, encoding="utf-8")
     return len(re.findall(r"final state not reached|not reachable|Failed to align", out))
 
 
-def enroll(src: Path, out: Path, methods: tuple[str, ...] = DEFAULT_METHODS) -> Profile:
+def _map(base: Path, accum: Path, m: Path) -> None:
+    """MAP-adapt the bundled model (the prior) with the statistics in `accum` into `m`."""
+    src = model_dir()
+    m.mkdir(parents=True, exist_ok=True)
+    for name in ("mdef", "feat.params", "noisedict", "transition_matrices"):
+        shutil.copy2(src / name, m / name)
+    _run([_tool("map_adapt"), "-moddeffn", str(base / "mdef.txt"), "-ts2cbfn", ".ptm.",
+          "-meanfn", str(src / "means"), "-varfn", str(src / "variances"),
+          "-mixwfn", str(base / "mixture_weights"),
+          "-tmatfn", str(src / "transition_matrices"), "-accumdir", str(accum),
+          "-mapmeanfn", str(m / "means"), "-mapvarfn", str(m / "variances"),
+          "-mapmixwfn", str(m / "mixture_weights"),
+          "-maptmatfn", str(m / "transition_matrices.map")], "MAP adaptation (map_adapt)")
+    (m / "transition_matrices.map").unlink(missing_ok=True)
+
+
+def enroll(src: Path, out: Path, methods: tuple[str, ...] = DEFAULT_METHODS,
+           passes: int = PASSES) -> Profile:
     """Estimate a driver profile from enrollment recordings into `out` (created/replaced)."""
     utts = load_enrollment(src)
-    return enroll_utterances(utts, out, methods)
+    return enroll_utterances(utts, out, methods, passes)
 
 
 def enroll_utterances(utts: list[Utterance], out: Path,
-                      methods: tuple[str, ...] = DEFAULT_METHODS) -> Profile:
+                      methods: tuple[str, ...] = DEFAULT_METHODS,
+                      passes: int = PASSES) -> Profile:
     if len(utts) < MIN_UTTERANCES:
         raise EnrollError(f"{len(utts)} recordings; enrollment needs at least {MIN_UTTERANCES}")
     bad = [m for m in methods if m not in METHODS]
@@ -282,33 +306,28 @@ def enroll_utterances(utts: list[Utterance], out: Path,
     with tempfile.TemporaryDirectory(prefix="enroll-", delete=True) as tmp:
         work = Path(tmp)
         rows = _check(utts, work)
-        failed = _bw(base, rows, work)
+        _features(rows, work)
+        accum = work / "accum0"
+        failed = _bw(base, src, work, accum)
         if failed > MAX_FAILED_SHARE * len(rows):
             raise EnrollError(f"{failed} of {len(rows)} recordings do not match their "
                               f"transcripts (forced alignment failed); re-record them "
                               f"reading the prompt exactly")
+        # Later passes align with the adapted model (fewer recordings lost, sharper
+        # statistics); the prior stays the bundled model.
+        for i in range(1, passes):
+            _map(base, accum, work / f"map{i}")
+            accum = work / f"accum{i}"
+            failed = _bw(base, work / f"map{i}", work, accum)
         stage = Path(tempfile.mkdtemp(prefix=".profile-", dir=out.parent))
-        accum = str(work / "accum")
         if "mllr" in methods:
             _run([_tool("mllr_solve"), "-meanfn", str(src / "means"), "-varfn",
                   str(src / "variances"), "-outmllrfn", str(stage / "mllr_matrix"),
-                  "-accumdir", accum], "MLLR estimation (mllr_solve)")
+                  "-accumdir", str(accum)], "MLLR estimation (mllr_solve)")
         if "map" in methods:
-            m = stage / "map"
-            m.mkdir()
-            for name in ("mdef", "feat.params", "noisedict", "transition_matrices"):
-                shutil.copy2(src / name, m / name)
-            _run([_tool("map_adapt"), "-moddeffn", str(base / "mdef.txt"), "-ts2cbfn", ".ptm.",
-                  "-meanfn", str(src / "means"), "-varfn", str(src / "variances"),
-                  "-mixwfn", str(base / "mixture_weights"),
-                  "-tmatfn", str(src / "transition_matrices"), "-accumdir", accum,
-                  "-mapmeanfn", str(m / "means"), "-mapvarfn", str(m / "variances"),
-                  "-mapmixwfn", str(m / "mixture_weights"),
-                  "-maptmatfn", str(m / "transition_matrices.map")],
-                 "MAP adaptation (map_adapt)")
-            (m / "transition_matrices.map").unlink(missing_ok=True)
+            _map(base, accum, stage / "map")
         meta = {"version": 1, "methods": list(methods), "utterances": len(rows),
-                "failed_alignment": failed, "model": str(src)}
+                "failed_alignment": failed, "passes": passes, "model": str(src)}
         (stage / "profile.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
         _write_cmn(stage, [work / f"{fid}.wav" for fid, _ in rows])
         if out.exists():

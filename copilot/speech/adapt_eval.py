@@ -36,10 +36,10 @@ def overlap(prompts: list[str], texts: list[str]) -> list[str]:
 
 
 def enroll_voice(voice: str, speed_wpm: int, prompts: list[str], cache: Path,
-                 methods: tuple[str, ...]) -> dict[str, Path]:
+                 methods: tuple[str, ...], passes: int | None = None) -> dict[str, Path]:
     """Synthesise the prompts in one voice and enroll one profile per method."""
     from copilot.nlu.speechset import synthesise
-    from copilot.speech.adapt import Utterance, enroll_utterances
+    from copilot.speech.adapt import PASSES, Utterance, enroll_utterances
 
     tag = f"{voice}-{speed_wpm}".replace("+", "_")
     utts = []
@@ -49,14 +49,16 @@ def enroll_voice(voice: str, speed_wpm: int, prompts: list[str], cache: Path,
         utts.append(Utterance(wav.stem, wav.read_bytes(), text))
     out: dict[str, Path] = {}
     for m in methods:
-        out[m] = enroll_utterances(utts, cache / "profiles" / f"{tag}-{m}", (m,)).path
+        out[m] = enroll_utterances(utts, cache / "profiles" / f"{tag}-{m}", (m,),
+                                   passes or PASSES).path
     return out
 
 
 def evaluate_enrollment(manifest: Path, understander: Any, cache: Path | None = None,
                         prompts_path: Path | None = None, profile: Path | None = None,
                         methods: tuple[str, ...] = ("mllr", "map", "cmn"),
-                        grammar: bool | str = True, show_misses: int = 10) -> dict[str, Any]:
+                        grammar: bool | str = True, show_misses: int = 10,
+                        passes: int | None = None) -> dict[str, Any]:
     """Acceptance per condition (clean / noisy) and per column (baseline, each method).
 
     With `profile`, that one profile is used for every line (column "profile") instead of
@@ -82,7 +84,7 @@ def evaluate_enrollment(manifest: Path, understander: Any, cache: Path | None = 
         if clash:
             raise ValueError(f"enrollment prompts contain evaluation sentences: {clash[:5]}")
         for v in voices:
-            profiles[v] = enroll_voice(v[0], v[1], prompts, cache, methods)
+            profiles[v] = enroll_voice(v[0], v[1], prompts, cache, methods, passes)
             meta = json.loads((next(iter(profiles[v].values())) / "profile.json").read_text())
             enroll_notes.append(f"enrolled {v[0]} @ {v[1]} wpm: {meta['utterances']} prompts, "
                                 f"{meta['failed_alignment']} not aligned")
