@@ -186,3 +186,27 @@ def test_enroll_cli_reports_bad_input_without_traceback(tmp_path: Path) -> None:
                         str(tmp_path)], capture_output=True, text=True, timeout=60)
     assert r.returncode != 0
     assert "enrollment failed" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_eval_listen_enroll_reports_before_and_after_side_by_side(tmp_path: Path) -> None:
+    lines = [x for x in (ROOT / "eval" / "listen.jsonl").read_text().splitlines()
+             if f'"voice": "{VOICE}"' in x][:4]
+    data = tmp_path / "small.jsonl"
+    data.write_text("\n".join(lines) + "\n")
+    env = {"XDG_CACHE_HOME": str(tmp_path / "xdg"), "PATH": "/usr/bin:/bin"}
+    r = subprocess.run([COPILOT, "eval", "listen", str(data), "--no-llm", "--enroll",
+                        "--cache", str(tmp_path / "audio"), "--json"],
+                       capture_output=True, text=True, timeout=120, env=env)
+    assert r.returncode == 0, r.stderr[-2000:]
+    rep = json.loads(r.stdout)
+    assert rep["columns"] == ["baseline", "mllr", "map", "cmn"]
+    assert set(rep["groups"]) == {"clean", "10 dB SNR"}
+    for cols in rep["groups"].values():
+        assert {c: cols[c]["total"] for c in rep["columns"]} == dict.fromkeys(rep["columns"], 2)
+    assert rep["enrollment"] and VOICE in rep["enrollment"][0]
+    clash = tmp_path / "clash.txt"
+    clash.write_text("\n".join(["please " + json.loads(lines[0])["text"]] * 10))
+    r = subprocess.run([COPILOT, "eval", "listen", str(data), "--no-llm", "--enroll",
+                        str(clash), "--cache", str(tmp_path / "audio")],
+                       capture_output=True, text=True, timeout=120, env=env)
+    assert r.returncode != 0 and "contain evaluation sentences" in r.stderr

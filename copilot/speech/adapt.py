@@ -33,8 +33,10 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 MIN_UTTERANCES = 8
-PASSES = 1
-"""Alignment passes over the enrollment audio (2+: re-align with the adapted model)."""
+PASSES = 2
+"""Alignment passes over the enrollment audio: the second re-aligns with the MAP-adapted
+model (on the speech set: no recording lost to alignment, MAP 54/54 -> 55/56 of 60 clean/noisy;
+a third pass gave 53/54, so differences of 1-2 are noise)."""
 MAX_FAILED_SHARE = 0.35
 """Share of enrollment recordings that may fail forced alignment before enrollment stops."""
 SPHINXTRAIN_DIR = Path("/usr/lib/sphinxtrain")

@@ -89,9 +89,10 @@ def evaluate_enrollment(manifest: Path, understander: Any, cache: Path | None = 
             enroll_notes.append(f"enrolled {v[0]} @ {v[1]} wpm: {meta['utterances']} prompts, "
                                 f"{meta['failed_alignment']} not aligned")
     columns = ["baseline", *next(iter(profiles.values()))]
-    # Per voice, clean before noisy, as one driver's drive would go.
-    cases.sort(key=lambda c: (str(c.get("voice", "en-us")), int(c.get("speed_wpm", 160)),
-                              c.get("noise_snr_db") is not None, c.get("noise_snr_db") or 0))
+    # The order of `copilot eval listen` (all clean, then noisy; manifest order within), so
+    # the baseline column is that command's figure: the unadapted recogniser's running
+    # cepstral mean depends on what it heard before. Each profile keeps its own mean.
+    cases.sort(key=lambda c: (c.get("noise_snr_db") is not None, c.get("noise_snr_db") or 0))
     table: dict[str, dict[str, tuple[list[Case], list[Any]]]] = {}
     rtf: dict[str, list[float]] = {col: [] for col in columns}
     for case in cases:
