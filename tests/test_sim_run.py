@@ -125,7 +125,7 @@ def test_a_recorded_wav_turn_goes_through_the_speech_path(tmp_path: Path) -> Non
     r = run("sim", "run", str(tmp_path / "s.yaml"), "--report", str(tmp_path / "out"))
     assert r.returncode == 0, r.stdout + r.stderr[-1500:]
     turn = json.loads((tmp_path / "out" / "report.json").read_text())["turns"][0]
-    assert turn["input"] == "audio" and turn["transcript"] == "take me to the airport"
+    assert turn["input"] == "audio" and "airport" in turn["transcript"]  # heard, not typed
 
 
 def test_a_bad_scenario_is_a_clear_usage_error(tmp_path: Path) -> None:
