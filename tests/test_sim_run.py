@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 COPILOT = str(ROOT / ".venv" / "bin" / "copilot")
 SCENARIOS = ROOT / "scenarios"
 SPOKEN_XFAIL = pytest.mark.xfail(strict=False, reason=(
-    "known: at 10 dB SNR pocketsphinx hears 'take me to the airport swing by stop at a burger "
-    "and then coffee', which the rule parser reads as destination coffee (issue 3)"))
+    "known (issue 3): at 10 dB SNR the on-device recogniser mishears the multi-stop request, "
+    "e.g. 'take me to the airport windows till food and then coffee' (0 of 4 runs passed)"))
 DEFAULT = ["road-closure", "unsafe-while-moving", "opening-hours", "opening-hours-afternoon",
            pytest.param("spoken-multistop-noise", marks=SPOKEN_XFAIL)]
 FULL = ["airport-run", "urban-errands", "low-fuel", "tunnel-no-link"]
