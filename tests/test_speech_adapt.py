@@ -210,3 +210,17 @@ def test_eval_listen_enroll_reports_before_and_after_side_by_side(tmp_path: Path
                         str(clash), "--cache", str(tmp_path / "audio")],
                        capture_output=True, text=True, timeout=120, env=env)
     assert r.returncode != 0 and "contain evaluation sentences" in r.stderr
+
+
+def test_a_damaged_profile_is_refused_before_the_decoder_sees_it(
+        profiles: dict[str, Path], tmp_path: Path) -> None:
+    from copilot.speech import transcribe
+
+    broken = tmp_path / "broken"
+    shutil.copytree(profiles["map"], broken)
+    (broken / "map" / "means").write_bytes(b"s3\njunk")
+    wav = _speak("take me home", tmp_path / "h.wav").read_bytes()
+    with pytest.raises(EnrollError, match="map/means is damaged"):
+        transcribe(wav, adaptation=broken)
+    with pytest.raises(EnrollError, match="not an enrollment profile"):
+        transcribe(wav, adaptation=tmp_path)

@@ -98,10 +98,13 @@ def _adapt_option(f):  # type: ignore[no-untyped-def]
         help="Driver enrollment profile (from `copilot listen enroll`); pocketsphinx only.")(f)
 
 
-def _check_profile(adapt_dir: str | None, engine: str) -> Path | None:
+def _check_profile(adapt_dir: str | None, engine: str,
+                   grammar: bool | str = True) -> Path | None:
+    """The profile directory, loaded once here so a broken profile is one clear line."""
     if adapt_dir is None:
         return None
     from copilot.speech.adapt import EnrollError, read_profile
+    from copilot.speech.engines import recogniser
 
     if engine != "pocketsphinx":
         fail(f"--adapt: enrollment profiles adapt pocketsphinx only, not {engine}", 2)
@@ -109,6 +112,10 @@ def _check_profile(adapt_dir: str | None, engine: str) -> Path | None:
         read_profile(Path(adapt_dir))
     except EnrollError as exc:
         fail(f"--adapt: {exc}", 2)
+    try:
+        recogniser(engine, None, grammar, Path(adapt_dir))
+    except (EnrollError, RuntimeError, OSError) as exc:
+        fail(f"--adapt: profile unusable: {exc}")
     return Path(adapt_dir)
 
 
@@ -138,7 +145,7 @@ def listen(ctx: click.Context, wav: str | None, jsonl: bool, engine: str | None,
     md = Path(model_dir) if model_dir else None
     if md is not None and adapt_dir is not None:
         fail("give either --model or --adapt (a profile adapts the bundled model)", 2)
-    profile = _check_profile(adapt_dir, eng)
+    profile = _check_profile(adapt_dir, eng, GRAMMARS[grammar])
     u = Understander(Path(llm_model) if llm_model else None, use_llm=not no_llm)
     paths = [wav] if wav is not None else [p.strip() for p in _stdin_lines() if p.strip()]
     for p in paths:
@@ -225,7 +232,7 @@ def eval_listen(data: str, engine: str, model_dir: str | None, cache_dir: str | 
             fail("give either --adapt or --enroll", 2)
         if model_dir is not None:
             fail("--adapt/--enroll adapt the bundled pocketsphinx model; drop --model", 2)
-        profile = _check_profile(adapt_dir, engine)
+        profile = _check_profile(adapt_dir, engine, GRAMMARS[grammar])
         if enroll_prompts is not None and engine != "pocketsphinx":
             fail("--enroll adapts pocketsphinx only", 2)
         prompts = None if enroll_prompts in (None, "default") else Path(enroll_prompts)

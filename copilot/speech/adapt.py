@@ -335,10 +335,12 @@ def enroll_utterances(utts: list[Utterance], out: Path,
         if out.exists():
             shutil.rmtree(out)
         stage.replace(out)
-    # A new profile starts from its enrollment means, not from a previous profile's drives.
-    from copilot.speech.engines import cmn_path
+    # A new profile starts from its enrollment means, not from a previous profile's drives,
+    # and a recogniser already loaded with the old profile at this path is dropped.
+    from copilot.speech.engines import cmn_path, forget
 
     cmn_path(out).unlink(missing_ok=True)
+    forget(out)
     log.info("enrolled %s from %d recordings (%d failed alignment)", out, len(rows), failed)
     return Profile(out, methods[0], len(rows), failed)
 
@@ -375,8 +377,10 @@ def read_profile(path: Path) -> dict[str, object]:
 def decoder_options(path: Path, method: str | None = None) -> tuple[dict[str, object], str]:
     """pocketsphinx.Decoder keyword arguments applying a profile, and its initial CMN."""
     meta = read_profile(path)
-    methods = [str(m) for m in meta.get("methods", [])]  # type: ignore[attr-defined]
-    method = method or methods[0] if methods else None
+    listed = meta.get("methods")
+    methods = [str(m) for m in listed] if isinstance(listed, list) else []
+    method = method or (methods[0] if methods else None)
+    _validate(path, method)
     opts: dict[str, object] = {}
     if method == "mllr" and (path / "mllr_matrix").exists():
         opts["mllr"] = str(path / "mllr_matrix")
@@ -389,3 +393,33 @@ def decoder_options(path: Path, method: str | None = None) -> tuple[dict[str, ob
                           f"(has {', '.join(methods) or 'none'})")
     cmn = path / "cmn.txt"
     return opts, cmn.read_text(encoding="utf-8").strip() if cmn.exists() else ""
+
+
+def _validate(path: Path, method: str | None) -> None:
+    """Refuse damaged profile files before the decoder sees them: PocketSphinx ends the
+    process on a malformed model file instead of raising."""
+    src = model_dir()
+    problem = ""
+    if method == "map":
+        for name in ("means", "variances"):
+            f = path / "map" / name
+            if not f.exists() or f.stat().st_size != (src / name).stat().st_size \
+                    or f.read_bytes()[:3] != b"s3\n":
+                problem = f"map/{name} is damaged"
+        f = path / "map" / "mixture_weights"
+        if not f.exists() or f.read_bytes()[:3] != b"s3\n":
+            problem = "map/mixture_weights is damaged"
+    elif method == "mllr" and (path / "mllr_matrix").exists():
+        try:
+            vals = [float(x) for x in (path / "mllr_matrix").read_text().split()]
+            n_class, n_stream = int(vals[0]), int(vals[1])
+            # per class and stream: its length n, an n x n matrix, a shift and a scale vector
+            i = 2
+            for _ in range(n_class * n_stream):
+                i += 1 + int(vals[i]) ** 2 + 2 * int(vals[i])
+            if n_class < 1 or n_stream != 3 or i != len(vals):
+                problem = "mllr_matrix has the wrong size"
+        except (ValueError, IndexError, OSError):
+            problem = "mllr_matrix is not a transform"
+    if problem:
+        raise EnrollError(f"{path}: {problem}; enroll again")

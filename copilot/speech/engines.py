@@ -214,3 +214,11 @@ def recogniser(engine: str, model_dir: Path | None, grammar: bool | str = True,
             else:
                 raise ValueError(f"unknown engine {engine!r}")
         return _cache[key]
+
+
+def forget(adaptation: Path) -> None:
+    """Drop loaded recognisers using the profile at `adaptation` (it was re-enrolled)."""
+    tag = str(adaptation.resolve())
+    with _lock:
+        for key in [k for k in _cache if k[3] == tag]:
+            del _cache[key]
