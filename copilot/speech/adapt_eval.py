@@ -12,6 +12,7 @@ import json
 import logging
 import re
 import statistics
+import time
 from pathlib import Path
 from typing import Any
 
@@ -84,10 +85,13 @@ def evaluate_enrollment(manifest: Path, understander: Any, cache: Path | None = 
         if clash:
             raise ValueError(f"enrollment prompts contain evaluation sentences: {clash[:5]}")
         for v in voices:
+            t0 = time.perf_counter()
             profiles[v] = enroll_voice(v[0], v[1], prompts, cache, methods, passes)
+            took = time.perf_counter() - t0
             meta = json.loads((next(iter(profiles[v].values())) / "profile.json").read_text())
             enroll_notes.append(f"enrolled {v[0]} @ {v[1]} wpm: {meta['utterances']} prompts, "
-                                f"{meta['failed_alignment']} not aligned")
+                                f"{meta['failed_alignment']} not aligned, {took:.1f} s "
+                                f"for {len(methods)} profile(s) incl. synthesis")
     columns = ["baseline", *next(iter(profiles.values()))]
     # The order of `copilot eval listen` (all clean, then noisy; manifest order within), so
     # the baseline column is that command's figure: the unadapted recogniser's running
@@ -95,6 +99,7 @@ def evaluate_enrollment(manifest: Path, understander: Any, cache: Path | None = 
     cases.sort(key=lambda c: (c.get("noise_snr_db") is not None, c.get("noise_snr_db") or 0))
     table: dict[str, dict[str, tuple[list[Case], list[Any]]]] = {}
     rtf: dict[str, list[float]] = {col: [] for col in columns}
+    latency: dict[str, list[float]] = {col: [] for col in columns}
     for case in cases:
         wav = synthesise(case, cache).read_bytes()
         v = (str(case.get("voice", "en-us")), int(case.get("speed_wpm", 160)))
@@ -105,6 +110,7 @@ def evaluate_enrollment(manifest: Path, understander: Any, cache: Path | None = 
                 t = transcribe(wav, grammar=grammar, adaptation=adaptation)
                 text = t.text
                 rtf[col].append(t.decode_ms / 1000 / max(1e-6, t.audio_s))
+                latency[col].append(t.final_latency_ms)
             except AudioError as exc:
                 text = ""
                 log.warning("%s: %s", case["id"], exc)
@@ -126,7 +132,10 @@ def evaluate_enrollment(manifest: Path, understander: Any, cache: Path | None = 
         for col in columns[1:]:
             details.append(f"== {cond}, {col}\n{report_text(reps[col], show_misses)}")
     out["rtf_median"] = {c: statistics.median(v) for c, v in rtf.items() if v}
+    out["final_latency_ms_median"] = {c: statistics.median(v) for c, v in latency.items() if v}
     lines.append("real-time factor median: " + ", ".join(
         f"{c} {v:.3f}" for c, v in out["rtf_median"].items()))
+    lines.append("final result after end of speech, median ms: " + ", ".join(
+        f"{c} {v:.0f}" for c, v in out["final_latency_ms_median"].items()))
     out["text"] = "\n".join([*lines, *details])
     return out
