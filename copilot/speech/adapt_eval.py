@@ -116,7 +116,7 @@ def evaluate_enrollment(manifest: Path, understander: Any, cache: Path | None = 
                 log.warning("%s: %s", case["id"], exc)
             cs, rs = table.setdefault(cond, {}).setdefault(col, ([], []))
             cs.append(Case(case["text"], case, {"transcript": text, "id": case["id"],
-                                                "voice": case.get("voice")}))
+                                                "voice": case.get("voice"), "driver": v}))
             rs.append(understander.understand(text).model_copy(update={"text": case["text"]}))
     out: dict[str, Any] = {"columns": columns, "groups": {}, "enrollment": enroll_notes}
     head = f"{'condition':<14}" + "".join(f"{c:>12}" for c in columns)
@@ -129,6 +129,11 @@ def evaluate_enrollment(manifest: Path, understander: Any, cache: Path | None = 
         n = reps["baseline"].total
         lines.append(f"{cond:<14}" + "".join(
             f"{reps[c].accepted:>5}/{n:<3}{100 * reps[c].accepted / n:>3.0f}%" for c in columns))
+        for v in voices:
+            idx = [i for i, c in enumerate(cols["baseline"][0]) if c.extra["driver"] == v]
+            accepted = [score([cols[c][0][i] for i in idx], [cols[c][1][i] for i in idx]).accepted
+                        for c in columns]
+            lines.append(f"  {v[0]:<12}" + "".join(f"{a:>5}/{len(idx):<6}" for a in accepted))
         for col in columns[1:]:
             details.append(f"== {cond}, {col}\n{report_text(reps[col], show_misses)}")
     out["rtf_median"] = {c: statistics.median(v) for c, v in rtf.items() if v}
