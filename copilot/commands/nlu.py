@@ -103,8 +103,8 @@ def _check_profile(adapt_dir: str | None, engine: str,
     """The profile directory, loaded once here so a broken profile is one clear line."""
     if adapt_dir is None:
         return None
-    from copilot.speech.adapt import EnrollError, read_profile
     from copilot.speech.engines import recogniser
+    from copilot.speech.profile import EnrollError, read_profile
 
     if engine != "pocketsphinx":
         fail(f"--adapt: enrollment profiles adapt pocketsphinx only, not {engine}", 2)

@@ -7,8 +7,9 @@ recordings sphinxtrain's tools estimate a transform of the model's Gaussian mean
     -> mllr_solve (one global MLLR transform) and map_adapt (MAP-adapted means)
 
 The profile directory holds `profile.json`, `mllr_matrix`, a MAP-adapted model `map/` and the
-driver's cepstral mean (`cmn.txt`, from the enrollment audio). Decoding applies it with
-`transcribe(..., adaptation=DIR)`: the MAP model when present and chosen, else the MLLR file.
+driver's cepstral mean (`cmn.txt`, from the enrollment audio). A second bw pass re-aligns
+with the MAP-adapted model. Decoding applies the profile's first method (MAP by default) with
+`transcribe(..., adaptation=DIR)` via `copilot.speech.profile`.
 
 The bundled model ships its mixture weights only as a quantised `sendump` and its model
 definition in binary; bw needs a float `mixture_weights` file and a text mdef, so both are
@@ -30,7 +31,11 @@ from pathlib import Path
 
 import numpy as np
 
+from copilot.speech.profile import EnrollError, model_dir, read_profile
+
 log = logging.getLogger(__name__)
+
+__all__ = ["EnrollError", "Profile", "Utterance", "enroll", "enroll_utterances", "read_profile"]
 
 MIN_UTTERANCES = 8
 PASSES = 2
@@ -49,10 +54,6 @@ DEFAULT_METHODS = ("map", "mllr", "cmn")
 """What `copilot listen enroll` estimates; the first is used when decoding."""
 _FE_KEYS = ("lowerf", "upperf", "nfilt", "transform", "lifter", "remove_noise")
 _APT_HINT = "apt-get install sphinxtrain sphinxbase-utils pocketsphinx"
-
-
-class EnrollError(ValueError):
-    """Enrollment input or tools that cannot give a profile; the message says what to fix."""
 
 
 @dataclass(frozen=True)
@@ -85,12 +86,6 @@ def _run(args: list[str], what: str, hint: str = "") -> str:
         raise EnrollError(f"{what} failed (exit {proc.returncode})"
                           f"{': ' + hint if hint else ''}\n{tail}")
     return out
-
-
-def model_dir() -> Path:
-    import pocketsphinx
-
-    return Path(pocketsphinx.get_model_path()) / "en-us" / "en-us"
 
 
 def dictionary() -> Path:
@@ -357,69 +352,3 @@ def _write_cmn(stage: Path, wavs: list[Path]) -> None:
             dec.process_raw(f.readframes(f.getnframes()), False, True)
             dec.end_utt()
     (stage / "cmn.txt").write_text(str(dec.get_cmn(False)), encoding="utf-8")
-
-
-def read_profile(path: Path) -> dict[str, object]:
-    """The profile's metadata; a clear error when `path` is not a profile."""
-    meta = path / "profile.json"
-    if not meta.exists():
-        raise EnrollError(f"{path}: not an enrollment profile (no profile.json); "
-                          f"make one with `copilot listen enroll`")
-    try:
-        obj = json.loads(meta.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise EnrollError(f"{meta}: corrupt ({exc.msg})") from exc
-    if not isinstance(obj, dict):
-        raise EnrollError(f"{meta}: corrupt")
-    return obj
-
-
-def decoder_options(path: Path, method: str | None = None) -> tuple[dict[str, object], str]:
-    """pocketsphinx.Decoder keyword arguments applying a profile, and its initial CMN."""
-    meta = read_profile(path)
-    listed = meta.get("methods")
-    methods = [str(m) for m in listed] if isinstance(listed, list) else []
-    method = method or (methods[0] if methods else None)
-    _validate(path, method)
-    opts: dict[str, object] = {}
-    if method == "mllr" and (path / "mllr_matrix").exists():
-        opts["mllr"] = str(path / "mllr_matrix")
-    elif method == "map" and (path / "map" / "means").exists():
-        opts.update(hmm=str(path / "map"), mixw=str(path / "map" / "mixture_weights"))
-    elif method == "cmn" and (path / "cmn.txt").exists():
-        pass
-    else:
-        raise EnrollError(f"{path}: profile has no {method!r} adaptation "
-                          f"(has {', '.join(methods) or 'none'})")
-    cmn = path / "cmn.txt"
-    return opts, cmn.read_text(encoding="utf-8").strip() if cmn.exists() else ""
-
-
-def _validate(path: Path, method: str | None) -> None:
-    """Refuse damaged profile files before the decoder sees them: PocketSphinx ends the
-    process on a malformed model file instead of raising."""
-    src = model_dir()
-    problem = ""
-    if method == "map":
-        for name in ("means", "variances"):
-            f = path / "map" / name
-            if not f.exists() or f.stat().st_size != (src / name).stat().st_size \
-                    or f.read_bytes()[:3] != b"s3\n":
-                problem = f"map/{name} is damaged"
-        f = path / "map" / "mixture_weights"
-        if not f.exists() or f.read_bytes()[:3] != b"s3\n":
-            problem = "map/mixture_weights is damaged"
-    elif method == "mllr" and (path / "mllr_matrix").exists():
-        try:
-            vals = [float(x) for x in (path / "mllr_matrix").read_text().split()]
-            n_class, n_stream = int(vals[0]), int(vals[1])
-            # per class and stream: its length n, an n x n matrix, a shift and a scale vector
-            i = 2
-            for _ in range(n_class * n_stream):
-                i += 1 + int(vals[i]) ** 2 + 2 * int(vals[i])
-            if n_class < 1 or n_stream != 3 or i != len(vals):
-                problem = "mllr_matrix has the wrong size"
-        except (ValueError, IndexError, OSError):
-            problem = "mllr_matrix is not a transform"
-    if problem:
-        raise EnrollError(f"{path}: {problem}; enroll again")

@@ -55,6 +55,25 @@ def enroll_voice(voice: str, speed_wpm: int, prompts: list[str], cache: Path,
     return out
 
 
+def synthetic_profile(voice: str, speed_wpm: int, method: str = "map",
+                      prompts_path: Path | None = None) -> Path:
+    """A profile for an espeak-ng "driver", enrolled on first use and then reused (keyed by
+    voice, speed, method and the prompts' text): for simulations that speak with espeak."""
+    import hashlib
+
+    from copilot.speech.adapt import PASSES
+    from copilot.speech.grammar import cache_dir
+
+    prompts = read_prompts(prompts_path or DEFAULT_PROMPTS)
+    digest = hashlib.sha256("\n".join([*prompts, str(PASSES)]).encode()).hexdigest()[:10]
+    cache = cache_dir() / "synthetic-drivers" / digest
+    tag = f"{voice}-{speed_wpm}".replace("+", "_")
+    done = cache / "profiles" / f"{tag}-{method}"
+    if (done / "profile.json").exists():
+        return done
+    return enroll_voice(voice, speed_wpm, prompts, cache, (method,))[method]
+
+
 def evaluate_enrollment(manifest: Path, understander: Any, cache: Path | None = None,
                         prompts_path: Path | None = None, profile: Path | None = None,
                         methods: tuple[str, ...] = ("mllr", "map", "cmn"),

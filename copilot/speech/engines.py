@@ -45,7 +45,7 @@ class SphinxRecogniser:
             kwargs["hmm"] = str(model_dir)
         profile_cmn = ""
         if adaptation is not None:
-            from copilot.speech.adapt import decoder_options
+            from copilot.speech.profile import decoder_options
 
             if model_dir is not None:
                 raise ValueError("an enrollment profile adapts the bundled model; "
