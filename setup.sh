@@ -22,9 +22,14 @@ PY=$(find_py312) || {
 }
 say "Python: $PY"
 
-# 2. Debian packages the copilot and its tests use (broker, speech synthesis, audio tools, browser).
+# 2. Debian packages the copilot and its tests use (broker, speech synthesis, audio tools,
+#    speaker adaptation, browser).
 need=()
-for pair in mosquitto:mosquitto mosquitto_pub:mosquitto-clients espeak-ng:espeak-ng sox:sox chromium:chromium openssl:openssl; do
+# sphinxtrain, sphinxbase-utils and pocketsphinx carry the tools for driver voice enrollment
+# (bw, map_adapt, mllr_solve; sphinx_fe; pocketsphinx_mdef_convert).
+for pair in mosquitto:mosquitto mosquitto_pub:mosquitto-clients espeak-ng:espeak-ng sox:sox \
+            chromium:chromium openssl:openssl /usr/lib/sphinxtrain/bw:sphinxtrain sphinx_fe:sphinxbase-utils \
+            pocketsphinx_mdef_convert:pocketsphinx; do
   bin=${pair%%:*}; pkg=${pair##*:}
   command -v "$bin" >/dev/null 2>&1 || need+=("$pkg")
 done
