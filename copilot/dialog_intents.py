@@ -33,6 +33,7 @@ from routing.messages import (
     SetRoute,
     ShowPlaces,
     Status,
+    StopRequest,
     Understanding,
 )
 from routing.opening import open_state
@@ -139,16 +140,42 @@ def add_stop(t: Turn) -> Answer:
     asks = t.u.stops
     if not asks and t.u.destination is not None:  # "add a coffee stop" parsed as destination
         d = t.u.destination
-        from routing.messages import StopRequest
         asks = (StopRequest(category=getattr(d, "category", None), saved=getattr(d, "saved", None),
                             name=getattr(d, "name", None)),)
+    dest = t.trip.destination
+    # "a pharmacy before the airport" parses the airport as a stop too: the destination is
+    # already on the route, so it is not added again (once as a stop, once as destination)
+    asks = tuple(a for a in asks if not _names_place(a, dest, t.pack))
+    if not asks:
+        word = dest_word(trip_place(t.pack, dest), dest.category)
+        raise Clarify(f"{word[:1].upper()}{word[1:]} is already the destination. "
+                      "Which stop should I add?")
     kept = tuple(StopSpec(fixed=trip_place(t.pack, s), label=s.name or s.saved or "stop")
-                 for s in t.trip.stops)
+                 for s in t.trip.stops if not _same_place(s, dest))
     new = tuple(stop_spec(t.pack, t.profile, s, t.origin, t.u.text) for s in asks)
     dl = deadline(t.now, t.u.arrive_by, t.u.flight_time, t.profile)
     plan = plan_trip(_request(t, _trip_dest(t, t.trip), kept + new, dl), t.pack.places,
                      t.pack.router)
     return _route_answer(t, plan, dl, t.trip.destination.category, "stop_added")
+
+
+def _same_place(a: Place, b: Place) -> bool:
+    if a.osm_type is not None and a.osm_id is not None:
+        return (a.osm_type, a.osm_id) == (b.osm_type, b.osm_id)
+    if a.saved is not None:
+        return a.saved == b.saved
+    return abs(a.lat - b.lat) < 1e-5 and abs(a.lon - b.lon) < 1e-5  # ~1 m
+
+
+def _names_place(ask: StopRequest, place: Place, pack: RegionPack) -> bool:
+    """Whether a requested stop refers to `place` (the trip's destination) rather than a new one."""
+    if ask.saved:
+        return ask.saved == place.saved
+    if ask.category is not None:
+        return _matches(place, set(), {ask.category}, set(), pack)
+    if ask.name:
+        return _matches(place, set(re.findall(r"\w+", ask.name.lower())), set(), set(), pack)
+    return False
 
 
 def _matches(place: Place, ask_words: set[str], cats: set[Category], saved: set[str],
