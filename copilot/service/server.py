@@ -30,6 +30,7 @@ from copilot.messages import AskResult, AskTurn, ServiceReply, ServiceRequest, T
 from copilot.service.dedup import AnsweredLog
 from copilot.service.pipeline import UnusableAudio
 from copilot.service.proactive import ProactiveMonitor, ProactiveTurn
+from copilot.service.trip_progress import TripProgress
 from routing.messages import Route, Understanding
 from sensors import topics
 from sensors.ingest import SensorIngest
@@ -111,7 +112,8 @@ class CopilotService:
             vin, self.store, self.drops,
             on_link=None if on_link is None else (lambda e: on_link(e.quality.value)))
         self.stats = ServiceStats()
-        self.trip: Route | None = None
+        self.progress = TripProgress()
+        """The trip set last and which of its stops the car has reached."""
         self.tick_s = tick_s
         self.request_topic = topics.REQUEST.for_vin(vin)
         self.reply_topic = topics.REPLY.for_vin(vin)
@@ -162,10 +164,28 @@ class CopilotService:
                 "errors": s.errors, "proactive": s.proactive, "spoken": s.spoken,
                 "dropped": self.drops.as_dict(), "connects": self.session.connects}
 
+    @property
+    def trip(self) -> Route | None:
+        """The trip in progress without the stops already reached (what is still to drive)."""
+        return self.progress.remaining()
+
+    @trip.setter
+    def trip(self, route: Route | None) -> None:
+        self.progress.set(route)
+
+    def _track_position(self) -> None:
+        """Mark the trip's stops the car's live position has reached (every position update,
+        so that a stop is not missed between two turns)."""
+        lat, lon = self.store.get(LAT), self.store.get(LON)
+        if isinstance(lat, int | float) and isinstance(lon, int | float):
+            self.progress.update(float(lat), float(lon))
+
     # network thread -----------------------------------------------------------------------
     def _on_message(self, topic: str, payload: bytes, msg: mqtt.MQTTMessage) -> bool:
         """True when the message is acknowledged later (a request, once it is answered)."""
         if self.ingest.handle(topic, payload):
+            if topic.endswith((LAT, LON)):
+                self._track_position()
             return False
         if topic == self.request_topic:
             return self._on_request(payload, msg.mid, msg.qos)
@@ -258,8 +278,10 @@ class CopilotService:
                                     "I could not hear that clearly. Please say it again.")
             if not text.strip():
                 return error_result("", "no_speech", "I didn't catch that. Please say it again.")
-        turn = AskTurn(text=text, at=self.now_local(), state=self._state_for_turn(),
-                       trip=self.trip)
+        state = self._state_for_turn()
+        if isinstance(state.get(LAT), int | float) and isinstance(state.get(LON), int | float):
+            self.progress.update(float(state[LAT]), float(state[LON]))  # where the turn starts
+        turn = AskTurn(text=text, at=self.now_local(), state=state, trip=self.trip)
         result = self.answer(turn)
         self._follow_trip(result)
         return result
