@@ -52,6 +52,8 @@ def _parse_start(value: str | None) -> datetime | None:
 @click.option("--speech-engine", type=click.Choice(["pocketsphinx", "vosk"]),
               default="pocketsphinx", help="Recogniser for spoken requests.")
 @click.option("--speech-model", type=click.Path(), default=None, help="Recogniser model dir.")
+@click.option("--speech-adapt", type=click.Path(file_okay=False), default=None,
+              help="The driver's voice profile from `copilot listen enroll` (pocketsphinx).")
 @click.option("--start-time", default=None,
               help="Simulated local time at start (ISO-8601 with offset) for turn times.")
 @click.option("--time-warp", type=float, default=1.0, show_default=True,
@@ -68,7 +70,8 @@ def _parse_start(value: str | None) -> datetime | None:
 def serve(broker: str, vin: str, username: str | None, password: str | None,
           map_path: str | None, profile_path: str | None, cafile: str | None,
           cloud_llm: str | None, cloud_model: str | None, offload: str, link: str | None,
-          privacy: str, speech_engine: str, speech_model: str | None, start_time: str | None,
+          privacy: str, speech_engine: str, speech_model: str | None,
+          speech_adapt: str | None, start_time: str | None,
           time_warp: float, proactive: bool, speak_proactive: bool,
           client_id: str | None, state_dir: str | None, audit: str | None) -> None:
     from sensors.mqtt import BrokerAddress, BrokerUrlError
@@ -85,6 +88,13 @@ def serve(broker: str, vin: str, username: str | None, password: str | None,
     for p, what in ((map_path, "map"), (profile_path, "profile"), (cafile, "CA file")):
         if p is not None and not Path(p).is_file():
             fail(f"{what} not found: {p}")
+    if speech_adapt is not None:
+        from copilot.speech.profile import EnrollError, decoder_options
+
+        try:  # a damaged profile is refused here, not at the first spoken request
+            decoder_options(Path(speech_adapt))
+        except EnrollError as e:
+            fail(f"--speech-adapt: {e}")
 
     from copilot.service.pipeline import build_pipeline, make_transcriber
     from copilot.service.proactive import ProactiveMonitor
@@ -114,8 +124,9 @@ def serve(broker: str, vin: str, username: str | None, password: str | None,
     monitor = ProactiveMonitor(pipe.find_places, pipe.open_at, speak_aloud=speak_proactive) \
         if proactive else None
     svc = CopilotService(address, vin, pipe.answer,
-                         transcribe=make_transcriber(speech_engine,
-                                                     Path(speech_model) if speech_model else None),
+                         transcribe=make_transcriber(
+                             speech_engine, Path(speech_model) if speech_model else None,
+                             Path(speech_adapt) if speech_adapt else None),
                          speak=synthesize_wav, proactive=monitor, store=store,
                          now_local=now_local, client_id=client_id, on_link=pipe.set_link,
                          answered_path=Path(state_dir) / f"answered-{vin}.jsonl"

@@ -86,14 +86,16 @@ def build_pipeline(map_path: Path | None, profile_path: Path | None,
     return Pipeline(answer, find_places, open_at, set_link)
 
 
-def make_transcriber(engine: str = "pocketsphinx",
-                     model_dir: Path | None = None) -> Callable[[bytes], str]:
-    """WAV bytes -> transcript text with copilot.speech; unusable audio -> UnusableAudio."""
+def make_transcriber(engine: str = "pocketsphinx", model_dir: Path | None = None,
+                     adaptation: Path | None = None) -> Callable[[bytes], str]:
+    """WAV bytes -> transcript text with copilot.speech; unusable audio -> UnusableAudio.
+
+    `adaptation` is the driver's enrollment profile (`copilot listen enroll`), if any."""
     from copilot.speech import AudioError, transcribe
 
     def run(wav: bytes) -> str:
         try:
-            t = transcribe(wav, engine=engine, model_dir=model_dir)
+            t = transcribe(wav, engine=engine, model_dir=model_dir, adaptation=adaptation)
         except AudioError as e:
             raise UnusableAudio(str(getattr(e, "reason", "bad_audio"))) from e
         return t.text

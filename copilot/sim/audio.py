@@ -59,13 +59,17 @@ def rms(samples: array.array[int]) -> float:
     return math.sqrt(sum(s * s for s in samples) / len(samples))
 
 
+SYNTH_WPM = 150
+"""espeak-ng speaking rate, words per minute (also the rate a synthetic driver enrolls at)."""
+
+
 def synthesise(text: str, *, voice: str = "en-us", noise_snr_db: float | None = None,
                seed: int = 1) -> bytes:
     """WAV bytes of `text` spoken by espeak-ng, in cabin noise at `noise_snr_db` if given."""
     with tempfile.TemporaryDirectory(prefix="copilot-tts-") as tmp:
         d = Path(tmp)
         raw, speech = d / "raw.wav", d / "speech.wav"
-        _run(["espeak-ng", "-v", voice, "-s", "150", "-w", str(raw), text])
+        _run(["espeak-ng", "-v", voice, "-s", str(SYNTH_WPM), "-w", str(raw), text])
         # 0.4 s of lead-in and tail, as a push-to-talk recording has
         _run(["sox", str(raw), "-r", str(RATE_HZ), "-c", "1", "-b", "16", str(speech),
               "pad", "0.4", "0.4"])

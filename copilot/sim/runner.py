@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from copilot.sim.audio import AudioError, synthesise
+from copilot.sim.audio import SYNTH_WPM, AudioError, synthesise
 from copilot.sim.bus import Recorder, Role, SimBus
 from copilot.sim.drive import Car, SpeedIndex
 from copilot.sim.mapdata import MapData, load_map_data
@@ -139,6 +139,27 @@ class Runner:
             body["flight_time"] = p.flight_time
         return body
 
+    def _speech_options(self) -> list[str]:
+        """`copilot serve` options for the driver's voice profile, if the scenario names one."""
+        which = self.scenario.speech_enrollment
+        if which is None:
+            return []
+        if which == "synthetic":
+            from copilot.speech.adapt_eval import synthetic_profile
+            from copilot.speech.profile import EnrollError
+
+            voices = {s.voice for s in self.scenario.timeline if isinstance(s, SaySynth)}
+            if len(voices) != 1:
+                raise SimulationError(f"{self.path}: speech_enrollment: synthetic needs the "
+                                      f"say_synth turns to share one voice, not {voices}")
+            try:  # enrolled once per voice, then reused from the cache
+                profile = synthetic_profile(voices.pop(), SYNTH_WPM)
+            except EnrollError as e:
+                raise SimulationError(f"{self.path}: enrollment failed: {e}") from None
+        else:
+            profile = resolve_path(self.path, which)
+        return ["--speech-adapt", str(profile)]
+
     def _audio(self, step: SayAudio | SaySynth) -> bytes:
         if isinstance(step, SayAudio):
             wav = resolve_path(self.path, step.say_audio)
@@ -219,7 +240,7 @@ class Runner:
                     copilot_role.password, profile_path=self._profile_file(tmp),
                     cloud_url=cloud.url if cloud else None, start_time=sc.start.time,
                     time_warp=sc.speedup, log_path=self.report_dir / "serve.log",
-                    state_dir=tmp / "state").start()
+                    state_dir=tmp / "state", extra=self._speech_options()).start()
                 if service.missing:
                     self.log.errors.append(
                         f"copilot serve lacks {', '.join(service.missing)}: ran without")

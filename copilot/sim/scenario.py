@@ -194,6 +194,10 @@ class Scenario(_Strict):
     duration_s: float | None = Field(default=None, gt=0.0, le=MAX_SIM_S)
     """Extension: stop the drive after this much simulated time (default: on arrival)."""
     description: str = ""
+    speech_enrollment: Literal["synthetic"] | str | None = None
+    """Extension: the driver's voice profile for spoken turns. "synthetic" enrolls the
+    espeak-ng voice of the `say_synth` turns once (cached); a path names a profile made by
+    `copilot listen enroll` (relative to the scenario file). None: no adaptation."""
 
     @field_validator("timeline", mode="before")
     @classmethod
