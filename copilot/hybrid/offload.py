@@ -252,7 +252,7 @@ class CloudOffload:
                 understand=dt.understand,
                 plan=dt.plan + (t_val - t0) * 1000.0,
                 validate_=dt.validate_ + (now - t_val) * 1000.0,
-                total=dt.total + (now - t0) * 1000.0,
+                total=round(dt.total + (now - t0) * 1000.0, 2),
             ),
             why=why,
             proactive=device.proactive,
@@ -303,7 +303,7 @@ class CloudOffload:
             "why": full,
             "served_by": "device",
             "timings_ms": device.timings_ms.model_copy(
-                update={"total": device.timings_ms.total + hook_ms}),
+                update={"total": round(device.timings_ms.total + hook_ms, 2)}),
         })
         self._record(out, tried=tried, reply=reply, sent=sent)
         return out if self.annotate_device else None
