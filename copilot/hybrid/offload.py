@@ -250,8 +250,8 @@ class CloudOffload:
             served_by="cloud",
             timings_ms=Timings(
                 understand=dt.understand,
-                plan=dt.plan + (t_val - t0) * 1000.0,
-                validate_=dt.validate_ + (now - t_val) * 1000.0,
+                plan=round(dt.plan + (t_val - t0) * 1000.0, 2),
+                validate_=round(dt.validate_ + (now - t_val) * 1000.0, 2),
                 total=round(dt.total + (now - t0) * 1000.0, 2),
             ),
             why=why,
