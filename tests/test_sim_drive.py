@@ -3,12 +3,13 @@ stops, refuels at a fuel stop, burns range by distance, and joins a new route wh
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from copilot.sim.drive import DWELL_S, Car, SpeedIndex
+from copilot.sim.drive import DWELL_S, FILL_PERCENT_PER_S, Car, SpeedIndex
 from copilot.sim.geo import cumulative_m, haversine_m
 from copilot.sim.mapdata import load_map_data, parse_maxspeed
 from routing.messages import Route, RoutedPlace
@@ -71,13 +72,18 @@ def test_dwells_at_a_stop_and_refuels_at_fuel(road: tuple) -> None:
     while not car.visited:
         car.step(1.0)
     assert car.visited == ["Sheetz"]
-    assert car.level_percent == 100 and car.range_m == pytest.approx(200_000)
+    assert car.level_percent < 20  # filling takes time at the pump
     while car.dwell_left_s > 0:
+        before = car.level_percent
         car.step(1.0)
         stopped += 1.0
+        assert car.level_percent - before <= FILL_PERCENT_PER_S + 1e-9
         if car.dwell_left_s > 0:
             assert car.speed_kph == 0.0
     assert stopped == pytest.approx(DWELL_S, abs=1.0)
+    # full (the last step may already drive on a few metres)
+    assert car.level_percent == pytest.approx(100, abs=0.1)
+    assert car.range_m == pytest.approx(200_000, abs=100)
     car.step(1.0)
     assert car.speed_kph > 0
 
@@ -94,3 +100,34 @@ def test_a_new_route_is_joined_where_the_car_is(road: tuple) -> None:
     assert car.s_m > 0  # not back at the start of the new line
     ahead = car.point_ahead(500)
     assert 300 < haversine_m(ahead, here) < 700
+
+
+def test_refuelling_streamed_at_the_scenarios_warp_passes_the_plausibility_checks(
+        road: tuple) -> None:
+    """What copilot serve --time-warp 30 receives of a fuel stop: nothing is implausible.
+
+    The car used to fill 10 -> 100 % between two 10 Hz samples, which the service (rightly:
+    a pump gives ~1.2 %/s) dropped as implausible_change."""
+    from sensors import state as vss
+    from sensors.plausibility import DropReason
+    from sensors.store import SignalStore
+
+    warp, hz = 30.0, 10.0
+    speeds, line = road
+    mid = line[len(line) // 2]
+    fuel = RoutedPlace(name="Sheetz", category="fuel", lat=mid[0], lon=mid[1], eta=T0)
+    car = Car(lat=line[0][0], lon=line[0][1], range_m=20_000, level_percent=10, speeds=speeds)
+    car.follow(_route(line, fuel))
+    wall = [1_764_100_800.0]
+    store = SignalStore(clock=lambda: wall[0], staleness_scale=warp, rate_scale=warp)
+    drops: list[tuple[str, float, DropReason]] = []
+    while not car.visited or car.dwell_left_s > 0 or car.speed_kph == 0:
+        car.step(warp / hz)
+        wall[0] += 1 / hz
+        for path, value in ((vss.SPEED, car.speed_kph), (vss.FUEL_LEVEL, car.level_percent),
+                            (vss.RANGE, car.range_m), (vss.LAT, car.lat), (vss.LON, car.lon)):
+            got = store.offer(path, json.dumps({"value": value, "ts": wall[0]}).encode())
+            if isinstance(got, DropReason):
+                drops.append((path, value, got))
+    assert car.level_percent > 99
+    assert drops == []

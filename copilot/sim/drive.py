@@ -26,6 +26,12 @@ drives on average; the limits keep the shape (slow streets, fast highways)."""
 DWELL_S = 120.0
 """Simulated time at each stop (order, pay, get back in)."""
 FALLBACK_KPH = 40.0
+FILL_PERCENT_PER_S = 1.2
+"""Refuelling pace during the dwell: a pump gives ~40 L/min into a ~55 L tank, ~1.2 % of the
+tank a second, so a 120 s dwell fills even an empty one. Charging is compressed to the same
+pace (a real charge takes longer than the dwell). The level then rises the way a real car
+reports it while its telematics keep publishing, within the service's rate-of-change limit
+(sensors/signals.py, 5 %/s), instead of jumping 70 -> 100 % between two 10 Hz samples."""
 
 
 class SpeedIndex:
@@ -87,6 +93,8 @@ class Car:
     dwell_left_s: float = 0.0
     arrived: bool = False
     visited: list[str] = field(default_factory=list)
+    filling: bool = False
+    """Refuelling (or charging) during the dwell at a fuel stop."""
     speed_kph: float = 0.0
     _range0: float = 0.0
     _level0: float = 0.0
@@ -144,6 +152,8 @@ class Car:
             if self.dwell_left_s > 0:
                 used = min(dt_s, self.dwell_left_s)
                 self.dwell_left_s -= used
+                if self.filling:
+                    self._fill(used)
                 dt_s -= used
                 self.speed_kph = 0.0
                 continue
@@ -163,8 +173,7 @@ class Car:
                 _, label, refuel = self.stops.pop(0)
                 self.visited.append(label)
                 self.dwell_left_s = DWELL_S
-                if refuel:
-                    self.refuel()
+                self.filling = refuel
             elif self.s_m >= self.cum[-1] - 0.5:
                 self.arrived = True
                 self.speed_kph = 0.0
@@ -172,8 +181,20 @@ class Car:
             elif move_t <= 1e-9 and need <= 1e-9:
                 self.s_m += 1e-3  # step over a zero-length segment
 
+    def _fill(self, dt_s: float) -> None:
+        """dt_s of refuelling at the pump's pace; at 100 % the car stops filling."""
+        if self._level0 <= 0:
+            self.filling = False
+            return
+        full = self._range0 * 100.0 / self._level0
+        self.level_percent = min(100.0, self.level_percent + FILL_PERCENT_PER_S * dt_s)
+        self.range_m = full * self.level_percent / 100.0
+        if self.level_percent >= 100.0:
+            self.refuel()
+
     def refuel(self) -> None:
-        """Fill up (or charge) to 100 %; range scales with the level the scenario gave."""
+        """Fill up (or charge) to 100 % at once; range scales with the level the scenario gave."""
+        self.filling = False
         if self._level0 > 0:
             full = self._range0 * 100.0 / self._level0
             self._range0, self._level0 = full, 100.0
