@@ -52,7 +52,9 @@ SIGNALS: dict[str, Signal] = {
         Signal(s.LON, "deg", min_value=-180, max_value=180, max_rate_per_s=0.05, expected_hz=10),
         Signal(s.HEADING, "deg", min_value=0, max_value=360, max_rate_per_s=720,
                expected_hz=10, wraps_at=360),
-        # 60 km/h per second is ~1.7 g: harder than any braking.
+        # 60 km/h per second (16.7 m/s^2, ~1.7 g): a real car brakes at most ~10 m/s^2
+        # (36 km/h per second; ABS on dry asphalt), so an emergency stop passes with margin
+        # for sample jitter, while a 0 -> 100 km/h step between two 10 Hz samples does not.
         Signal(s.SPEED, "km/h", min_value=-60, max_value=400, max_rate_per_s=60, expected_hz=10),
         # Ranges and levels rise fast only while refuelling or charging.
         Signal(s.RANGE, "m", min_value=0, max_value=3_000_000, max_rate_per_s=20_000,

@@ -167,3 +167,25 @@ def test_drive_trace_is_plausible_end_to_end() -> None:
             got = store.offer(path, _p(value, clock.t))
             assert not isinstance(got, DropReason), (path, value, got)
     assert store.snapshot().fuel_percent == pytest.approx(20 * (1 - line.length_m / 90_000))
+
+
+@pytest.mark.parametrize("warp", [1.0, 30.0])
+def test_an_emergency_stop_is_plausible_at_any_time_warp(warp: float) -> None:
+    """10 m/s^2 (36 km/h per second), a real car's hardest braking, sampled at 10 Hz of
+    stamped (wall-clock) time: accepted when the store scales the limit by the warp."""
+    clock = Clock()
+    store = SignalStore(clock=clock, rate_scale=warp)
+    unscaled = SignalStore(clock=clock)
+    kph, dropped, dropped_unscaled = 100.0, 0, 0
+    store.offer(s.SPEED, _p(kph, clock.t))
+    unscaled.offer(s.SPEED, _p(kph, clock.t))
+    while kph > 0:
+        clock.t += 0.1
+        kph = max(0.0, kph - 36.0 * 0.1 * warp)
+        dropped += isinstance(store.offer(s.SPEED, _p(kph, clock.t)), DropReason)
+        dropped_unscaled += isinstance(unscaled.offer(s.SPEED, _p(kph, clock.t)), DropReason)
+    assert dropped == 0 and store.get(s.SPEED) == 0.0
+    assert (dropped_unscaled > 0) == (warp > 1.0)  # the warp is what makes it plausible
+    if warp == 1.0:  # while 0 -> 100 km/h between two real-time samples is no car
+        clock.t += 0.1
+        assert store.offer(s.SPEED, _p(100.0, clock.t)) is DropReason.IMPLAUSIBLE_CHANGE
