@@ -128,3 +128,19 @@ def test_the_pipelines_map_lookups_on_the_real_pack() -> None:
         assert pipe.open_at(m.place, NOW) == open_state(m.opening_hours, NOW)
     nowhere = Place(osm_type="node", osm_id=1, name="Not on the map", lat=40.0, lon=-76.0)
     assert pipe.open_at(nowhere, NOW) is None
+
+
+def test_no_low_range_warning_at_the_pumps_of_the_planned_fuel_stop() -> None:
+    fuel_stop = RoutedPlace(**STATION.model_dump(), eta=NOW + timedelta(minutes=4))
+    refuelling = TRIP.model_copy(update={"stops": (fuel_stop, CLEANER)})
+    # the car stands at Sheetz (on the road beside its map point), tank still nearly empty
+    # while it fills: the plan refuels right here
+    for lat in (40.2502, 40.25, 40.2496):  # pulling in, at the pump, pulling out
+        car = VehicleSnapshot(lat=lat, lon=-76.80, speed_kph=0.0, range_m=3_000.0,
+                              fuel_percent=3.0)
+        assert ProactiveMonitor(_find).check(car, refuelling, (), NOW) == [], lat
+    # 2 km past it, still empty (drove on without filling): that is worth saying
+    past = VehicleSnapshot(lat=40.232, lon=-76.80, speed_kph=60.0, range_m=3_000.0,
+                           fuel_percent=3.0)
+    assert [t.cause for t in ProactiveMonitor(_find).check(past, refuelling, (), NOW)] \
+        == ["low_range"]

@@ -40,6 +40,9 @@ SEARCH_RADIUS_M = 15_000.0
 MAX_OFF_ROUTE_M = 1_500.0
 """A station further than this from the route is not 'on the way'."""
 HAZARD_MARGIN_M = 30.0
+AT_STOP_M = 150.0
+"""A planned fuel stop this far behind the car still counts: the car is at the pumps (a
+station's map point can project behind where the car stands), filling up, not past it."""
 MIN_SPEED_KPH = 30.0
 """For 'N minutes ahead' while crawling or stopped."""
 
@@ -154,6 +157,8 @@ class ProactiveMonitor:
         cat = Category.EV_CHARGING if electric else Category.FUEL
         reserve = max(self.reserve_m, RESERVE_SHARE * need)
         to_refuel = self._refuel_stop_ahead(trip, cat, progress, here_m)
+        if to_refuel is not None and to_refuel <= AT_STOP_M:
+            return None  # at the pumps of the planned stop: filling up
         if to_refuel is not None:  # the plan already refuels: only reaching that stop matters
             need, reserve = to_refuel, REFUEL_RESERVE_M
         if car.range_m >= need + reserve:
@@ -181,9 +186,9 @@ class ProactiveMonitor:
         for stop in trip.stops:
             if stop.category != cat:
                 continue
-            at_m, off_m = progress.locate((stop.lat, stop.lon), here_m)
-            if off_m <= MAX_OFF_ROUTE_M and at_m > here_m:
-                return at_m - here_m + off_m
+            at_m, off_m = progress.locate((stop.lat, stop.lon), max(0.0, here_m - AT_STOP_M))
+            if off_m <= MAX_OFF_ROUTE_M and at_m >= here_m - AT_STOP_M:
+                return max(0.0, at_m - here_m) + off_m
         return None
 
     def _station_ahead(self, cat: Category, car: VehicleSnapshot, progress: RouteProgress | None,

@@ -350,7 +350,9 @@ class CopilotService:
         if self.proactive is None:
             return
         try:
-            turns = self.proactive.check(self.store.snapshot(), self.trip,
+            # the whole trip: the checks look ahead along its line themselves, and a fuel stop
+            # the car has reached is where it is filling up (not a reason to warn of low range)
+            turns = self.proactive.check(self.store.snapshot(), self.progress.route,
                                          self.store.hazards(), self.now_local())
         except Exception:
             log.exception("proactive check failed")
