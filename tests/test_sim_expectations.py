@@ -57,6 +57,16 @@ def test_route_has_matches_categories_and_saved_place_categories() -> None:
     assert not held and "missing coffee" in detail
 
 
+def test_route_has_counts_stops_reached_before_a_later_replan() -> None:
+    # The re-plan after passing Five Guys leaves it out (it is behind the car): the drive
+    # still served it, but only if the car really reached it.
+    replan = SetRoute(route=_route(STRAIGHT, CLEANER))
+    turns = [turn(0, actions=[SetRoute(route=_route())]), turn(60, actions=[replan])]
+    assert check({"route_has": ["burger"]}, RunLog(turns=turns, stops_visited=["Five Guys"]))[0]
+    held, detail = check({"route_has": ["burger"]}, RunLog(turns=turns))
+    assert not held and "missing burger" in detail
+
+
 def test_route_has_uses_the_last_route_and_cancel_clears_it() -> None:
     only_burger = _route(STRAIGHT, BURGER)
     run = RunLog(turns=[turn(0, actions=[SetRoute(route=_route())]),
