@@ -81,6 +81,25 @@ def test_first_then_puts_the_errand_before_the_destination() -> None:
     assert [s["category"] for s in got["stops"]] == ["pharmacy", "bakery"]  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize(("text", "stops"), [
+    ("take me to the airport without stopping for a burger", []),
+    # a recogniser's near miss of "with a stop for a burger and a coffee" in cabin noise
+    ("take me to the airport without stop for a burger send a coffee", ["coffee"]),
+    ("take me to the airport with a stop for a burger and a coffee", ["burger", "coffee"]),
+])
+def test_going_without_a_stop_is_navigation_not_removal(text: str, stops: list[str]) -> None:
+    got = u(text)
+    assert got["intent"] == "navigate" and got["destination"] == {"category": "airport"}
+    assert [s["category"] for s in got["stops"]] == stops  # type: ignore[union-attr]
+
+
+def test_removing_a_stop_still_reads_as_removal() -> None:
+    for text in ("skip the coffee stop", "we can go without the coffee stop"):
+        got = u(text)
+        assert got["intent"] == "remove_stop"
+        assert [s["category"] for s in got["stops"]] == ["coffee"]  # type: ignore[union-attr]
+
+
 def test_coffee_order_and_make_that_correction() -> None:
     got = u("grab me a large iced hazelnut latte with oat milk and an extra shot on the way")
     assert got["intent"] == "add_stop"

@@ -171,6 +171,10 @@ def _mark_exclusions(tokens: list[str], mentions: list[Mention]) -> None:
     """ "a burger but not from McDonald's": the brand becomes an exclusion on the burger."""
     for k, m in enumerate(mentions):
         if m.name is None:
+            # "to the airport without stopping for a burger": the driver rules the stop out.
+            near = tokens[max(0, m.start - 4):m.start]
+            if "without" in near and {"stop", "stopping", "stops"} & set(near):
+                m.excluded = True
             continue
         before = tokens[max(0, m.start - 4):m.start]
         if not (_NEGATORS & set(before)) or (before and before[-1] in ("but",) and

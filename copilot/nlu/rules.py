@@ -221,12 +221,14 @@ def _decide_intent(hits: dict[str, int], mentions: list[Mention], roles: list[st
     has_dest = "dest" in roles
     explicit_add = re.search(r"^(can you |could you |please |)(also )?add\b|"
                              r"\b(also|another|one more) stop\b|^add\b", plain) is not None
-    if "remove_stop" in hits and places:
+    going_without = has_dest and "navigate" in hits and re.search(
+        r"\bwithout (\w+ )?stop", plain) is not None  # "take me home without stopping"
+    if "remove_stop" in hits and places and not going_without:
         return "remove_stop", 0.9                       # "cancel the coffee stop"
     if "cancel" in hits and not (places and "navigate" in hits and hits["navigate"] > hits[
             "cancel"]):
         return "cancel", 0.92
-    if "remove_stop" in hits:
+    if "remove_stop" in hits and not going_without:
         return "remove_stop", 0.9 if places or "stop" in plain else 0.6
     if "ask_vehicle" in hits:
         return "ask_vehicle", 0.9
