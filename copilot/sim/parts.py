@@ -31,13 +31,6 @@ class PartError(RuntimeError):
     """A part of the simulation could not be started; the message says which and why."""
 
 
-def serve_options() -> set[str]:
-    """The long options `copilot serve --help` lists (read once per run)."""
-    r = subprocess.run([sys.executable, "-m", "copilot.cli", "serve", "--help"],
-                       capture_output=True, text=True, timeout=60)
-    return {w.split("=")[0].rstrip(",") for w in r.stdout.split() if w.startswith("--")}
-
-
 @dataclass
 class ServiceProcess:
     """`copilot serve` for one vehicle, as a child process with its stderr in a log file."""
@@ -57,10 +50,8 @@ class ServiceProcess:
     """XDG_STATE_HOME of the child: its audit log (copilot/audit.jsonl) lands here."""
     _proc: subprocess.Popen[bytes] | None = None
     _log: Any = None
-    missing: list[str] = field(default_factory=list)
-    """Options the scenario needed that this `copilot serve` does not offer (reported)."""
 
-    def command(self, options: set[str]) -> list[str]:
+    def command(self) -> list[str]:
         cmd = [sys.executable, "-m", "copilot.cli", "serve", "--broker", self.broker_url,
                "--vin", self.vin, "--map", str(self.map_path)]
         if self.username:
@@ -72,18 +63,12 @@ class ServiceProcess:
             ("--time-warp", f"{self.time_warp:g}" if self.start_time else None),
         ]
         for opt, value in wanted:
-            if value is None:
-                continue
-            if opt in options:
+            if value is not None:
                 cmd += [opt, value]
-            else:
-                self.missing.append(opt)
         return cmd + self.extra
 
     def start(self) -> ServiceProcess:
-        cmd = self.command(serve_options())
-        if self.missing:
-            log.warning("copilot serve has no %s; running without", ", ".join(self.missing))
+        cmd = self.command()
         self.log_path = self.log_path or Path(tempfile.mkstemp(prefix="copilot-serve-",
                                                                suffix=".log")[1])
         self._log = self.log_path.open("wb")

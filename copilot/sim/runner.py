@@ -241,9 +241,6 @@ class Runner:
                     cloud_url=cloud.url if cloud else None, start_time=sc.start.time,
                     time_warp=sc.speedup, log_path=self.report_dir / "serve.log",
                     state_dir=tmp / "state", extra=self._speech_options()).start()
-                if service.missing:
-                    self.log.errors.append(
-                        f"copilot serve lacks {', '.join(service.missing)}: ran without")
                 deadline = time.monotonic() + SERVE_START_TIMEOUT_S
                 while not bus.wait_online(1.0):
                     if not service.alive():
