@@ -112,13 +112,8 @@ def domain_lm_path() -> Path | None:
     except Exception as exc:                     # fall back to the general English model
         log.warning("domain LM not built (%s); using the general model", exc)
         return None
-    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
-    path = cache_dir() / f"domain-{digest}.arpa"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
+    path, built = _cached_text(text, ".arpa")
+    if built:
         log.info("built domain LM %s (%d sentences)", path, len(sentences))
     return path
 
@@ -127,15 +122,21 @@ def domain_jsgf_path() -> Path:
     """The templates as a JSGF grammar restricted to PocketSphinx's dictionary (cached)."""
     from copilot.nlu.templates import jsgf
 
-    text = jsgf(_sphinx_words())
+    return _cached_text(jsgf(_sphinx_words()), ".gram")[0]
+
+
+def _cached_text(text: str, suffix: str) -> tuple[Path, bool]:
+    """`text` in the cache under a name from its content hash, written atomically (a
+    concurrent reader never sees half a file); True when this call wrote it."""
     digest = hashlib.sha256(text.encode()).hexdigest()[:12]
-    path = cache_dir() / f"domain-{digest}.gram"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-    return path
+    path = cache_dir() / f"domain-{digest}{suffix}"
+    if path.exists():
+        return path, False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return path, True
 
 
 def model_language(model_dir: Path) -> str:
