@@ -38,7 +38,6 @@ from safety.redact import redact_for_cloud
 
 log = logging.getLogger(__name__)
 
-Hook = Callable[[AskTurn, Understanding, AskResult, TurnContext], AskResult | None]
 Reviewer = Callable[[Proposal, TurnContext], Review]
 
 DEFAULT_DEADLINE_MS = 3000.0
