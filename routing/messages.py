@@ -61,12 +61,25 @@ class Intent(StrEnum):
     OUT_OF_SCOPE = "out_of_scope"
 
 
-Source = Literal["rules", "local_llm", "cloud_llm"]
+Source = Literal["rules", "local_llm", "cloud_llm", "model"]
 Status = Literal["ok", "needs_clarification", "infeasible", "refused", "not_understood"]
 ServedBy = Literal["device", "cloud"]
 HHMM = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
 Label = Annotated[str, Field(min_length=1, max_length=60)]
 FreeText = Annotated[str, Field(min_length=1, max_length=120)]
+
+
+class Avoid(StrEnum):
+    """Route preferences (contract vocabulary): road kinds a route may be asked to avoid."""
+
+    HIGHWAYS = "highways"
+    TOLLS = "tolls"
+    FERRIES = "ferries"
+    UNPAVED = "unpaved"
+
+
+Language = Annotated[str, Field(pattern=r"^[a-z]{2,3}$")]
+"""A BCP 47 primary language tag ("en", "ko")."""
 
 
 class _Frozen(BaseModel):
@@ -127,6 +140,10 @@ class Understanding(_Frozen):
     stops: tuple[StopRequest, ...] = Field(default=(), max_length=40)
     arrive_by: HHMM | None = None
     flight_time: HHMM | None = None
+    avoid: tuple[Avoid, ...] = ()
+    """Route preferences said in this turn (highways, tolls, ferries, unpaved)."""
+    language: Language = "en"
+    """The turn's language (BCP 47 primary tag)."""
     confidence: float = Field(ge=0.0, le=1.0)
     source: Source = "rules"
     error: str | None = None
@@ -158,6 +175,8 @@ class Route(_Frozen):
     duration_s: float = Field(ge=0.0)
     geometry: tuple[tuple[float, float], ...] = ()
     """Polyline as [lat, lon] pairs."""
+    avoid: tuple[Avoid, ...] = ()
+    """The preferences this route honours (empty when none were asked for)."""
 
 
 class SetRoute(_Frozen):
