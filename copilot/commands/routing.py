@@ -152,7 +152,7 @@ def map_info(pbf: str, as_json: bool) -> None:
               help="Directory holding harrisburg/baltimore/copenhagen .osm.pbf.")
 @click.option("--repeat", default=15, show_default=True, help="Timed runs per case.")
 def bench_routing(maps: str, repeat: int) -> None:
-    from copilot.dialog_bench import run_all
+    from copilot.dialog.bench import run_all
 
     ok = run_all(Path(maps), repeat)
     sys.exit(0 if ok else 1)

@@ -1,6 +1,6 @@
 """One handler per intent: understanding + vehicle + trip in, a proposed answer out.
 
-Handlers raise routing errors and `Clarify`; copilot.dialog turns those into statuses and
+Handlers raise routing errors and `Clarify`; copilot.dialog.turn turns those into statuses and
 short replies. Nothing here is sent anywhere: every answer still passes the safety gate.
 """
 
@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from copilot.dialog_resolve import (
+from copilot.dialog.replies import NOUN, clock, dest_word, minutes, place_name, route_reply
+from copilot.dialog.resolve import (
     Clarify,
     Deadline,
     deadline,
@@ -20,7 +21,6 @@ from copilot.dialog_resolve import (
     stop_spec,
     trip_place,
 )
-from copilot.replies import NOUN, clock, dest_word, minutes, place_name, route_reply
 from routing.candidates import find_candidates
 from routing.messages import (
     Action,

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from copilot.replies import PLACE_NOUN
+from copilot.dialog.replies import PLACE_NOUN
 from routing.candidates import find_candidates
 from routing.errors import NoCandidatesError, OutsideMapError
 from routing.messages import Category, CategoryRef, Destination, NameRef, Place, SavedRef

@@ -19,10 +19,10 @@ from collections.abc import Callable
 from typing import Any
 
 from copilot.audit import AuditLog
-from copilot.dialog_intents import HANDLERS, Answer, Turn
-from copilot.dialog_resolve import Clarify
+from copilot.dialog.intents import HANDLERS, Answer, Turn
+from copilot.dialog.replies import PLACE_NOUN
+from copilot.dialog.resolve import Clarify
 from copilot.messages import AskResult, AskTurn, Timings
-from copilot.replies import PLACE_NOUN
 from routing.errors import (
     InfeasibleError,
     NoCandidatesError,
