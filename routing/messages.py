@@ -97,6 +97,10 @@ class Order(_Frozen):
     shots: int | None = Field(default=None, ge=1, le=8)
     roast: str | None = Field(default=None, max_length=20)
     iced: bool | None = None
+    milk_amount: str | None = Field(default=None, max_length=20)
+    """Extension: how much milk was asked for ("a little", "some", "a lot"), only if said."""
+    sweetener_amount: str | None = Field(default=None, max_length=20)
+    """Extension: how much sweetener was asked for, in the same words as `milk_amount`."""
 
     @model_serializer(mode="wrap")
     def _only_said(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
