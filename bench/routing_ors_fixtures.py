@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from routing.errors import RoutingError
+from routing.messages import Avoid as RoadKind
 from routing.messages import Category
-from routing.ors_router import ORS_POI_CATEGORIES, OrsRouter
+from routing.ors_router import ORS_FEATURES, ORS_POI_CATEGORIES, OrsRouter
 from routing.pack import RegionPack
 from routing.places_build import haversine_m
 
@@ -67,8 +68,11 @@ class FakeOrs:
             if self.pack.router.snap(p) is None:
                 return error(2010, "Could not find routable point within a radius of 350.0 "
                              f"meters of specified coordinate {i}: {p[1]:.7f} {p[0]:.7f}.")
+        # avoid_features are exclusions in ORS; Valhalla's strongest dislike plays them here.
+        features = (body.get("options") or {}).get("avoid_features", [])
+        kinds = [k for k, f in ORS_FEATURES.items() if f in features]
         try:
-            r = self.pack.router.route(pts)
+            r = self.pack.router.route(pts, kinds)
         except RoutingError:
             return error(2009, "Route could not be found - Unable to find a route between "
                          "points 0 and 1.")
@@ -84,10 +88,12 @@ class FakeOrs:
         route = {"summary": summary,
                  "segments": segments, "bbox": bbox, "geometry": encode5(geo),
                  "way_points": [0, len(geo) - 1]}
+        query: dict[str, Any] = {"coordinates": coords, "profile": "driving-car", "format": "json"}
+        if body.get("options"):  # ORS echoes the options it was given
+            query["options"] = body["options"]
         return 200, {"bbox": bbox, "routes": [route], "metadata": {
             "attribution": ATTRIBUTION, "service": "routing", "timestamp": int(time.time() * 1000),
-            "query": {"coordinates": coords, "profile": "driving-car", "format": "json"},
-            "engine": ENGINE}}
+            "query": query, "engine": ENGINE}}
 
     def matrix(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         locs = body["locations"]
@@ -218,6 +224,8 @@ def main() -> None:
     ap = fake.pack.places.all_of(Category.AIRPORT)[0].place
     five = fake.pack.places.search_name("Five Guys")[0].place
     ors.route([START, (five.lat, five.lon), (ap.lat, ap.lon)])
+    ors.route([START, (ap.lat, ap.lon)])
+    ors.route([START, (ap.lat, ap.lon)], [RoadKind.HIGHWAYS])
     cands = [(m.place.lat, m.place.lon) for m in fake.pack.places.near(Category.FUEL, *START)[:3]]
     ors.matrix([START, (ap.lat, ap.lon)], cands)
     ors.pois(Category.FAST_FOOD, START, radius_m=1500, limit=10)

@@ -20,7 +20,7 @@ from routing.errors import NoCandidatesError, OutsideMapError, UnreachableError
 from routing.messages import Category
 from routing.opening import is_open
 from routing.places import MapPlace, PlaceIndex
-from routing.router import Avoid, LatLon, Router
+from routing.router import Keep, LatLon, Router
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def avoided(place: MapPlace, brands: tuple[str, ...]) -> bool:
 
 def _detours(
     router: Router, origin: LatLon, dest: LatLon | None, pool: list[MapPlace],
-    avoid: tuple[Avoid, ...],
+    avoid: tuple[Keep, ...],
 ) -> tuple[tuple[float | None, ...], list[float | None], float]:
     """(origin -> place, place -> destination, origin -> destination) travel times."""
     pts = [(p.place.lat, p.place.lon) for p in pool]
@@ -137,7 +137,7 @@ def _rank(q: Query, pool: list[MapPlace], to: Sequence[float | None],
 
 def find_many(
     places: PlaceIndex, router: Router, queries: Sequence[Query], origin: LatLon,
-    dest: LatLon | None, depart: datetime, avoid: tuple[Avoid, ...] = (),
+    dest: LatLon | None, depart: datetime, avoid: tuple[Keep, ...] = (),
 ) -> list[list[Candidate]]:
     """Candidates for several stops with one origin row and one destination column in all."""
     pools = [_pool(places, q, origin, dest) for q in queries]
@@ -166,7 +166,7 @@ def find_many(
 def find_candidates(
     places: PlaceIndex, router: Router, category: Category, origin: LatLon,
     dest: LatLon | None, depart: datetime, *, avoid_brands: tuple[str, ...] = (),
-    max_detour_s: float = 600.0, keep: int = KEEP, avoid: tuple[Avoid, ...] = (),
+    max_detour_s: float = 600.0, keep: int = KEEP, avoid: tuple[Keep, ...] = (),
     prefer_name: str | None = None,
 ) -> list[Candidate]:
     """Up to `keep` candidates, smallest detour first. Raises NoCandidatesError with a reason.

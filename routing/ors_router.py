@@ -13,6 +13,12 @@ is configured: `pois` and `optimize` raise RouterUnavailableError then. Coordina
 as [lon, lat] (ORS order) and come back as (lat, lon). ORS errors map onto ours: 2010 (no
 routable point near a coordinate) -> OutsideMapError, 2009 (no route) -> UnreachableError,
 anything else (HTTP errors, timeouts, bad JSON) -> RouterUnavailableError.
+
+Road kinds the driver avoids go out as directions `options.avoid_features` (ORS_FEATURES:
+highways, tollways, ferries), which ORS enforces as exclusions; the driving-car profile has
+no feature for unpaved roads, so a route never claims to honour that. ORS's matrix endpoint
+takes no options at all: its times ignore hazards and road preferences, and only the final
+directions call honours them.
 """
 
 from __future__ import annotations
@@ -24,7 +30,16 @@ from typing import Any
 
 from routing.errors import OutsideMapError, RouterUnavailableError, RoutingError, UnreachableError
 from routing.messages import Category, Place
-from routing.router import Avoid, LatLon, Leg, Matrix, RouteResult, decode_polyline
+from routing.router import (
+    Keep,
+    LatLon,
+    Leg,
+    Matrix,
+    RoadKind,
+    RouteResult,
+    decode_polyline,
+    split_avoid,
+)
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +57,9 @@ ORS_POI_CATEGORIES: dict[Category, tuple[int, ...]] = {
 """Contract category -> openpoiservice category_ids (ORS docs, "POI categories").
 burger and pizza have no ORS category of their own: results are filtered by cuisine/name."""
 _OSM_TYPE = {1: "node", 2: "way"}
+ORS_FEATURES: dict[RoadKind, str] = {
+    RoadKind.HIGHWAYS: "highways", RoadKind.TOLLS: "tollways", RoadKind.FERRIES: "ferries"}
+"""Road kind -> the `avoid_features` value of ORS's driving-car profile (ORS API docs)."""
 
 
 @dataclass(frozen=True)
@@ -97,13 +115,17 @@ class OrsRouter:
             return UnreachableError(f"{what}: no route ({msg})")
         return RouterUnavailableError(f"openrouteservice {what}: HTTP {exc.status} {msg}")
 
-    def _options(self, avoid: Sequence[Avoid]) -> dict[str, Any] | None:
-        if not avoid:
-            return None
-        polys = [[a.polygon()] for a in avoid]
-        return {"avoid_polygons": {"type": "MultiPolygon", "coordinates": polys}}
+    def _options(self, avoid: Sequence[Keep]) -> dict[str, Any] | None:
+        areas, kinds = split_avoid(avoid)
+        opts: dict[str, Any] = {}
+        if features := [ORS_FEATURES[k] for k in kinds if k in ORS_FEATURES]:
+            opts["avoid_features"] = features
+        if areas:
+            polys = [[a.polygon()] for a in areas]
+            opts["avoid_polygons"] = {"type": "MultiPolygon", "coordinates": polys}
+        return opts or None
 
-    def route(self, points: Sequence[LatLon], avoid: Sequence[Avoid] = ()) -> RouteResult:
+    def route(self, points: Sequence[LatLon], avoid: Sequence[Keep] = ()) -> RouteResult:
         from openrouteservice.directions import directions
 
         if len(points) < 2:
@@ -120,15 +142,16 @@ class OrsRouter:
                              duration_s=float(s.get("duration", 0.0))) for s in r["segments"])
             geometry = decode_polyline(r["geometry"], 5) if isinstance(r["geometry"], str) \
                 else tuple((c[1], c[0]) for c in r["geometry"]["coordinates"])
+            honours = frozenset(k for k in split_avoid(avoid)[1] if k in ORS_FEATURES)
             return RouteResult(distance_m=float(r["summary"].get("distance", 0.0)),
                                duration_s=float(r["summary"].get("duration", 0.0)),
-                               legs=legs, geometry=geometry)
+                               legs=legs, geometry=geometry, honours=honours)
         except (KeyError, IndexError, TypeError) as exc:
             raise RouterUnavailableError(f"openrouteservice directions: bad reply ({exc})") \
                 from exc
 
     def matrix(self, sources: Sequence[LatLon], targets: Sequence[LatLon],
-               avoid: Sequence[Avoid] = ()) -> Matrix:
+               avoid: Sequence[Keep] = ()) -> Matrix:
         from openrouteservice.distance_matrix import distance_matrix
 
         locs = [_lonlat(p) for p in (*sources, *targets)]

@@ -4,7 +4,7 @@
       home: {lat: 40.30, lon: -76.80}
       dry cleaner: {lat: 40.27, lon: -76.82, name: "Main Street Cleaners", category: dry_cleaning}
     preferences: {avoid_brands: [], max_detour_min: 10, airport_buffer_min: 60,
-                  range_reserve_km: 20}
+                  range_reserve_km: 20, avoid: [tolls]}
 
 Labels are lower case. "my dry cleaner" finds the saved place labelled "dry cleaner" or, failing
 that, the one saved place whose category is dry_cleaning (see `find_saved`).
@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from routing.errors import ProfileError, UnknownSavedPlaceError
-from routing.messages import Category, Place
+from routing.messages import Avoid, Category, Place
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,8 @@ class Preferences(BaseModel):
     """Range to keep in hand on arrival; below it a fuel or charging stop is added."""
     stop_dwell_min: float = Field(default=5.0, ge=0.0, le=120.0)
     """Time spent at each errand stop (ordering, picking up)."""
+    avoid: tuple[Avoid, ...] = ()
+    """Road kinds every route keeps off (highways, tolls, ferries, unpaved) unless it can't."""
 
 
 class _ProfileIn(BaseModel):

@@ -4,6 +4,11 @@ Two backends implement it: `routing.valhalla_router.ValhallaRouter` (on the devi
 pack's tiles) and `routing.ors_router.OrsRouter` (openrouteservice, any base URL). Points are
 (lat, lon) in degrees; times in seconds, distances in metres. A pair with no drivable route
 is None in a matrix and UnreachableError from `route`.
+
+`avoid` holds what a route must keep out of: areas (`Avoid`, a hazard's circle) and kinds of
+road (`RoadKind`: highways, tolls, ferries, unpaved; the driver's preferences). A router that
+cannot keep off a kind of road still answers, and `RouteResult.honours` says which of the
+asked kinds the route does keep off, so the caller can tell the driver instead of pretending.
 """
 
 from __future__ import annotations
@@ -13,7 +18,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from routing.messages import Avoid as RoadKind
+
 LatLon = tuple[float, float]
+ROAD_ORDER: tuple[RoadKind, ...] = tuple(RoadKind)
+"""The contract's order of road kinds (highways, tolls, ferries, unpaved), for stable output."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +42,17 @@ class Avoid:
         return [*ring, ring[0]]
 
 
+Keep = Avoid | RoadKind
+"""One thing a route keeps out of: an area or a kind of road."""
+
+
+def split_avoid(avoid: Sequence[Keep]) -> tuple[tuple[Avoid, ...], tuple[RoadKind, ...]]:
+    """(areas, road kinds in contract order, each once) of an avoid list."""
+    areas = tuple(a for a in avoid if isinstance(a, Avoid))
+    kinds = {RoadKind(a) for a in avoid if isinstance(a, str)}
+    return areas, tuple(k for k in ROAD_ORDER if k in kinds)
+
+
 @dataclass(frozen=True)
 class Leg:
     distance_m: float
@@ -46,6 +66,8 @@ class RouteResult:
     legs: tuple[Leg, ...]
     geometry: tuple[LatLon, ...]
     """Polyline as (lat, lon) pairs."""
+    honours: frozenset[RoadKind] = frozenset()
+    """The asked-for road kinds this route keeps off (as the router enforced or reports)."""
 
 
 @dataclass(frozen=True)
@@ -60,12 +82,12 @@ class Matrix:
 class Router(Protocol):
     name: str
 
-    def route(self, points: Sequence[LatLon], avoid: Sequence[Avoid] = ()) -> RouteResult:
+    def route(self, points: Sequence[LatLon], avoid: Sequence[Keep] = ()) -> RouteResult:
         """Drive through points in the given order. Raises OutsideMapError/UnreachableError."""
         ...
 
     def matrix(
-        self, sources: Sequence[LatLon], targets: Sequence[LatLon], avoid: Sequence[Avoid] = ()
+        self, sources: Sequence[LatLon], targets: Sequence[LatLon], avoid: Sequence[Keep] = ()
     ) -> Matrix:
         """Travel time and distance for every source x target pair."""
         ...

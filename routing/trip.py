@@ -5,7 +5,9 @@ matrix over origin, destination and all candidates, lets routing.planner choose 
 order, then re-routes the chosen order for true ETAs and geometry. When the vehicle's range
 (less the reserve) does not cover the trip it adds a fuel (or charging) stop and re-plans;
 the plan says so (`refuel_added`). Lateness against arrive-by is reported, not hidden: the
-caller decides what to tell the driver.
+caller decides what to tell the driver. Road kinds to avoid (the driver's preferences) ride
+in `TripRequest.avoid` next to hazard areas; the plan says which it honours (`avoid`, what
+`Route.avoid` carries) and which the road network could not (`avoid_unmet`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from routing.opening import is_open
 from routing.places import MapPlace, PlaceIndex
 from routing.planner import Problem, Solution, solve
 from routing.profile import Preferences
-from routing.router import Avoid, LatLon, Matrix, Router
+from routing.router import Keep, LatLon, Matrix, RoadKind, Router, RouteResult, split_avoid
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +55,8 @@ class TripRequest:
     range_m: float | None = None
     electric: bool = False
     preferences: Preferences = field(default_factory=Preferences)
-    avoid: tuple[Avoid, ...] = ()
+    avoid: tuple[Keep, ...] = ()
+    """Hazard areas and road kinds the route keeps out of."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,10 @@ class TripPlan:
     late_by_s: float | None = None
     over_detour: tuple[str, ...] = ()
     """Labels of stops whose best place is beyond the driver's maximum detour."""
+    avoid: tuple[RoadKind, ...] = ()
+    """The road kinds asked to be avoided that the route keeps off."""
+    avoid_unmet: tuple[RoadKind, ...] = ()
+    """The road kinds asked to be avoided that the route still uses (no way around them)."""
 
     def to_route(self) -> Route:
         stops = tuple(RoutedPlace(**s.place.place.model_dump(), eta=s.eta) for s in self.stops)
@@ -90,7 +97,16 @@ class TripPlan:
             geo = (*tuple(geo[int(i * step)] for i in range(MAX_GEOMETRY_POINTS)), geo[-1])
         return Route(stops=stops, destination=dest, distance_m=round(self.distance_m, 1),
                      duration_s=round(self.duration_s, 1),
-                     geometry=tuple((round(a, 6), round(b, 6)) for a, b in geo))
+                     geometry=tuple((round(a, 6), round(b, 6)) for a, b in geo),
+                     avoid=self.avoid)
+
+
+def honoured(avoid: tuple[Keep, ...], routed: RouteResult
+             ) -> tuple[tuple[RoadKind, ...], tuple[RoadKind, ...]]:
+    """(kept off, still used) among the road kinds asked for, in contract order."""
+    kinds = split_avoid(avoid)[1]
+    return (tuple(k for k in kinds if k in routed.honours),
+            tuple(k for k in kinds if k not in routed.honours))
 
 
 def map_place(place: Place) -> MapPlace:
@@ -118,7 +134,7 @@ def _groups(
 
 
 def _plan_matrix(router: Router, points: list[LatLon], dest_index: int | None,
-                 avoid: tuple[Avoid, ...]) -> Matrix:
+                 avoid: tuple[Keep, ...]) -> Matrix:
     """The square matrix the planner reads, asking only for rows and columns it uses:
     nobody leaves the destination and nobody drives back to the origin."""
     src = [i for i in range(len(points)) if i != dest_index]
@@ -229,18 +245,20 @@ def plan_trip(req: TripRequest, places: PlaceIndex, router: Router) -> TripPlan:
     late = (arrival - req.arrive_by).total_seconds() if req.arrive_by else None
     over = tuple(s.spec.label for s in stops
                  if s.detour_s is not None and s.detour_s > req.preferences.max_detour_min * 60)
+    kept, unmet = honoured(req.avoid, routed)
     return TripPlan(
         stops=tuple(stops), destination=req.destination, arrival=arrival,
         distance_m=routed.distance_m, duration_s=t, geometry=routed.geometry,
         exact=sol.exact, refuel_added=refuel,
         late_by_s=late if late is not None and late > 0 else None, over_detour=over,
+        avoid=kept, avoid_unmet=unmet,
     )
 
 
 def route_in_order(
     origin: LatLon, depart: datetime, stops: list[tuple[MapPlace, StopSpec]],
     destination: MapPlace | None, router: Router, preferences: Preferences,
-    avoid: tuple[Avoid, ...] = (), arrive_by: datetime | None = None,
+    avoid: tuple[Keep, ...] = (), arrive_by: datetime | None = None,
 ) -> TripPlan:
     """Route the given stops in the given order (a trip edited by remove_stop, or ETA checks)."""
     pts = [origin, *((m.place.lat, m.place.lon) for m, _ in stops)]
@@ -262,6 +280,8 @@ def route_in_order(
         t -= dwell
     arrival = depart + timedelta(seconds=t)
     late = (arrival - arrive_by).total_seconds() if arrive_by else None
+    kept, unmet = honoured(avoid, routed)
     return TripPlan(stops=tuple(planned), destination=destination, arrival=arrival,
                     distance_m=routed.distance_m, duration_s=t, geometry=routed.geometry,
-                    exact=True, late_by_s=late if late is not None and late > 0 else None)
+                    exact=True, late_by_s=late if late is not None and late > 0 else None,
+                    avoid=kept, avoid_unmet=unmet)

@@ -2,7 +2,11 @@
 
 Valhalla reports problems as ValhallaError (a RuntimeError) with a sentence; those map onto
 OutsideMapError (no road near a point) and UnreachableError (no path). Hazards become
-`exclude_polygons`, so a closed road is routed around, not through.
+`exclude_polygons`, so a closed road is routed around, not through. Road kinds the driver
+avoids become the auto costing's options (ROAD_COSTING): `use_highways`, `use_tolls`,
+`use_ferry` at 0 (Valhalla's strongest dislike, still allowed when nothing else connects)
+and `exclude_unpaved` (a hard exclusion except at the route's ends). The trip summary's
+`has_highway` / `has_toll` / `has_ferry` flags say what the route still uses.
 """
 
 from __future__ import annotations
@@ -15,7 +19,16 @@ from pathlib import Path
 from typing import Any
 
 from routing.errors import OutsideMapError, RoutingError, UnreachableError
-from routing.router import Avoid, LatLon, Leg, Matrix, RouteResult, decode_polyline
+from routing.router import (
+    Keep,
+    LatLon,
+    Leg,
+    Matrix,
+    RoadKind,
+    RouteResult,
+    decode_polyline,
+    split_avoid,
+)
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +37,13 @@ MIN_REACH = 50
 """Valhalla's default minimum_reachability: edges reaching fewer nodes are never snapped to."""
 SNAP_CUTOFF_M = 2_000
 """A point farther than this from any road is not on the map (Valhalla's default is 35 km)."""
+ROAD_COSTING: dict[RoadKind, tuple[str, float | bool]] = {
+    RoadKind.HIGHWAYS: ("use_highways", 0.0), RoadKind.TOLLS: ("use_tolls", 0.0),
+    RoadKind.FERRIES: ("use_ferry", 0.0), RoadKind.UNPAVED: ("exclude_unpaved", True),
+}
+"""Road kind -> the auto costing option that avoids it (Valhalla's API reference)."""
+SUMMARY_FLAGS: dict[str, RoadKind] = {
+    "has_highway": RoadKind.HIGHWAYS, "has_toll": RoadKind.TOLLS, "has_ferry": RoadKind.FERRIES}
 
 
 def write_config(tile_dir: Path, config_path: Path, concurrency: int = 1) -> dict[str, Any]:
@@ -88,13 +108,16 @@ class ValhallaRouter:
         self._actor = Actor(str(config_path))
         self._lock = threading.Lock()
 
-    def _options(self, avoid: Sequence[Avoid]) -> dict[str, Any]:
+    def _options(self, avoid: Sequence[Keep]) -> dict[str, Any]:
+        areas, kinds = split_avoid(avoid)
         opts: dict[str, Any] = {"costing": COSTING, "units": "kilometers"}
-        if avoid:
-            opts["exclude_polygons"] = [a.polygon() for a in avoid]
+        if areas:
+            opts["exclude_polygons"] = [a.polygon() for a in areas]
+        if kinds:
+            opts["costing_options"] = {COSTING: dict(ROAD_COSTING[k] for k in kinds)}
         return opts
 
-    def route(self, points: Sequence[LatLon], avoid: Sequence[Avoid] = ()) -> RouteResult:
+    def route(self, points: Sequence[LatLon], avoid: Sequence[Keep] = ()) -> RouteResult:
         if len(points) < 2:
             raise ValueError("a route needs at least two points")
         req = {"locations": [_loc(p) for p in points], **self._options(avoid),
@@ -111,15 +134,20 @@ class ValhallaRouter:
         for leg in trip["legs"]:
             shape = decode_polyline(leg["shape"], 6)
             geometry.extend(shape[1:] if geometry else shape)
+        summary = trip["summary"]
+        # A flag missing from the summary counts as used: unknown is not honoured.
+        used = {kind for flag, kind in SUMMARY_FLAGS.items() if summary.get(flag, True)}
+        honours = frozenset(k for k in split_avoid(avoid)[1] if k not in used)
         return RouteResult(
-            distance_m=trip["summary"]["length"] * 1000.0,
-            duration_s=float(trip["summary"]["time"]),
+            distance_m=summary["length"] * 1000.0,
+            duration_s=float(summary["time"]),
             legs=legs,
             geometry=tuple(geometry),
+            honours=honours,
         )
 
     def matrix(
-        self, sources: Sequence[LatLon], targets: Sequence[LatLon], avoid: Sequence[Avoid] = ()
+        self, sources: Sequence[LatLon], targets: Sequence[LatLon], avoid: Sequence[Keep] = ()
     ) -> Matrix:
         req = {"sources": [_loc(p) for p in sources], "targets": [_loc(p) for p in targets],
                **self._options(avoid)}

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 import pytest
 
 from routing.errors import OutsideMapError, RouterUnavailableError
+from routing.messages import Avoid as RoadKind
 from routing.messages import Category
 from routing.ors_router import OrsRouter
 from routing.router import Router
@@ -111,6 +112,19 @@ def test_optimization_order(ors: OrsRouter) -> None:
     assert sorted(order) == list(range(len(stops)))
     jobs = [s["job"] for s in rec["reply"]["routes"][0]["steps"] if s["type"] == "job"]
     assert order == [j - 1 for j in jobs]
+
+
+def test_road_preferences_go_out_as_avoid_features(ors: OrsRouter) -> None:
+    recs = [r for r in RECORDINGS if r["path"].startswith("/v2/directions/")
+            and r["status"] == 200 and len(r["body"]["coordinates"]) == 2]
+    plain = next(r for r in recs if "options" not in r["body"])
+    pts = [(c[1], c[0]) for c in plain["body"]["coordinates"]]
+    fast = ors.route(pts)
+    slow = ors.route(pts, [RoadKind.UNPAVED, RoadKind.HIGHWAYS])
+    assert Replay.seen[1][1]["options"] == {"avoid_features": ["highways"]}
+    # driving-car has no feature for unpaved roads: the route never claims to keep off them.
+    assert fast.honours == frozenset() and slow.honours == {RoadKind.HIGHWAYS}
+    assert slow.duration_s > fast.duration_s
 
 
 def test_ors_errors_become_clear_routing_errors(ors: OrsRouter) -> None:
