@@ -112,6 +112,9 @@ def serve(port: int, model: str | None = None, host: str = "127.0.0.1", n_ctx: i
     threads = n_threads or max(1, (os.cpu_count() or 2) // 2)
     if not Path(path).is_file():
         raise FileNotFoundError(f"no GGUF at {path}")
+    from copilot.native.llama_probe import ensure_usable
+
+    ensure_usable(Path(path))   # raises LlamaUnusable with the reason and the fix
     settings = ModelSettings(
         model=path, model_alias=MODEL_ALIAS if model is None else Path(path).stem,
         n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads, verbose=False,

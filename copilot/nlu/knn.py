@@ -44,6 +44,10 @@ class IntentIndex:
     def __init__(self, model: Path, n_threads: int = 2) -> None:
         from llama_cpp import Llama
 
+        from copilot.native.llama_probe import ensure_usable
+
+        ensure_usable(model)   # a SIGILL would kill the caller: probe in a child first
+
         from copilot.nlu.llm import _quiet_llama_log
 
         _quiet_llama_log()

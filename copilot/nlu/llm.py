@@ -114,6 +114,10 @@ class LabelScorer:
         path = model or default_model()
         if not path.is_file():
             raise FileNotFoundError(f"no GGUF at {path}")
+        # A native crash cannot be caught in-process: prove the build runs here first.
+        from copilot.native.llama_probe import ensure_usable
+
+        ensure_usable(path)
         t0 = time.perf_counter()
         self._llm = Llama(model_path=str(path), n_ctx=1024, n_batch=128, n_threads=n_threads,
                           logits_all=False, verbose=False)
