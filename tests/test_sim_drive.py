@@ -131,3 +131,26 @@ def test_refuelling_streamed_at_the_scenarios_warp_passes_the_plausibility_check
                 drops.append((path, value, got))
     assert car.level_percent > 99
     assert drops == []
+
+
+def test_arrivals_are_recorded_at_the_simulated_second_with_the_profiles_dwell(
+        road: tuple) -> None:
+    speeds, line = road
+    length = cumulative_m(line)[-1]
+    mid = line[len(line) // 2]
+    stop = RoutedPlace(name="Wendy's", category="burger", lat=mid[0], lon=mid[1], eta=T0)
+    driving_s = length / (80 / 3.6)
+    car = Car(lat=line[0][0], lon=line[0][1], range_m=50_000, level_percent=50, speeds=speeds,
+              dwell_s=90.0)
+    # the router's duration includes the planner's 90 s at the stop: the car drives the rest
+    car.follow(_route(line, stop, duration_s=driving_s + 90.0))
+    t = 0.0
+    while not car.arrived and t < 7200:
+        car.step(0.5)
+        t += 0.5
+    at_stop, at_end = car.arrivals
+    assert (at_stop.place.name, at_stop.destination) == ("Wendy's", False)
+    assert (at_end.place.name, at_end.destination) == ("end", True)
+    assert car.clock_s == pytest.approx(t)
+    assert at_end.t_s <= t and at_end.t_s == pytest.approx(driving_s + 90.0, rel=0.05)
+    assert 0 < at_stop.t_s < at_end.t_s - 90.0

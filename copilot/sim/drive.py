@@ -1,7 +1,8 @@
 """The simulated car: drives the route the copilot set, at the roads' speed limits.
 
 Each route point gets the limit of the nearest road of the map; the car dwells at every stop
-(a pick-up takes a few minutes), burns range in proportion to distance, and keeps going from
+as long as the driver's profile says a stop takes (`stop_dwell_min`, the same figure the
+copilot plans with), burns range in proportion to distance, and keeps going from
 where it is when the route changes (a re-plan starts at the car, so the new line is joined at
 its closest point).
 """
@@ -14,7 +15,8 @@ from dataclasses import dataclass, field
 
 from copilot.sim.geo import LatLon, bearing_deg, cumulative_m, haversine_m, point_segment_m
 from copilot.sim.mapdata import MapData
-from routing.messages import Route
+from routing.messages import Route, RoutedPlace
+from routing.profile import Preferences
 
 log = logging.getLogger(__name__)
 
@@ -23,12 +25,13 @@ CELL_DEG = 0.002
 MIN_SPEED_FACTOR, MAX_SPEED_FACTOR = 0.3, 1.0
 """The router's duration (junctions, turns, traffic) sets how far below the limits the car
 drives on average; the limits keep the shape (slow streets, fast highways)."""
-DWELL_S = 120.0
-"""Simulated time at each stop (order, pay, get back in)."""
+DWELL_S = Preferences().stop_dwell_min * 60.0
+"""Simulated time at each stop (order, pay, get back in) when the scenario's profile does not
+say: the profile's default `stop_dwell_min`."""
 FALLBACK_KPH = 40.0
 FILL_PERCENT_PER_S = 1.2
 """Refuelling pace during the dwell: a pump gives ~40 L/min into a ~55 L tank, ~1.2 % of the
-tank a second, so a 120 s dwell fills even an empty one. Charging is compressed to the same
+tank a second, so a 2-minute dwell fills even an empty one. Charging is compressed to the same
 pace (a real charge takes longer than the dwell). The level then rises the way a real car
 reports it while its telematics keep publishing, within the service's rate-of-change limit
 (sensors/signals.py, 5 %/s), instead of jumping 70 -> 100 % between two 10 Hz samples."""
@@ -75,6 +78,15 @@ class CarState:
     """Share of the current route driven, 0..1 (for progress displays)."""
 
 
+@dataclass(frozen=True)
+class Arrival:
+    """The car reached a place of the route it was following (a stop, or the destination)."""
+
+    t_s: float
+    place: RoutedPlace
+    destination: bool
+
+
 @dataclass
 class Car:
     lat: float
@@ -83,13 +95,20 @@ class Car:
     level_percent: float
     speeds: SpeedIndex
     heading_deg: float = 0.0
+    dwell_s: float = DWELL_S
+    """Time at each stop: the driver's, from the profile (the planner uses the same figure)."""
     travelled_m: float = 0.0
     line: list[LatLon] = field(default_factory=list)
     cum: list[float] = field(default_factory=list)
     seg_kph: list[float] = field(default_factory=list)
     s_m: float = 0.0
-    stops: list[tuple[float, str, bool]] = field(default_factory=list)
-    """(distance along the line, label, refuels) of the stops still ahead."""
+    stops: list[tuple[float, str, bool, RoutedPlace]] = field(default_factory=list)
+    """(distance along the line, label, refuels, place) of the stops still ahead."""
+    destination: RoutedPlace | None = None
+    clock_s: float = 0.0
+    """Simulated seconds stepped so far (the sum of every step's dt_s)."""
+    arrivals: list[Arrival] = field(default_factory=list)
+    """Every stop and destination reached, at the simulated second the car got there."""
     dwell_left_s: float = 0.0
     arrived: bool = False
     visited: list[str] = field(default_factory=list)
@@ -119,7 +138,9 @@ class Car:
                   for a, b in itertools.pairwise(line)]
         at_limits_s = sum((self.cum[k + 1] - self.cum[k]) / (v / 3.6)
                           for k, v in enumerate(limits))
-        driving_s = route.duration_s - DWELL_S * len(route.stops)
+        # the route's duration includes the planner's dwell at every stop (the profile's, the
+        # car's own), so what is left is the driving the router expects
+        driving_s = route.duration_s - self.dwell_s * len(route.stops)
         factor = at_limits_s / driving_s if driving_s > 0 else MAX_SPEED_FACTOR
         factor = min(MAX_SPEED_FACTOR, max(MIN_SPEED_FACTOR, factor))
         self.seg_kph = [v * factor for v in limits]
@@ -130,7 +151,8 @@ class Car:
             label = p.name or p.saved or str(p.category)
             j = min(range(j, len(line)), key=lambda i: haversine_m((p.lat, p.lon), line[i]))
             refuel = p.category in ("fuel", "ev_charging")
-            self.stops.append((self.cum[j], label, refuel))
+            self.stops.append((self.cum[j], label, refuel, p))
+        self.destination = route.destination
         self.arrived = False
 
     def _segment(self) -> int:
@@ -146,6 +168,7 @@ class Car:
     def step(self, dt_s: float) -> None:
         """Advance dt_s simulated seconds."""
         if not self.line or self.arrived or self.range_m <= 0:
+            self.clock_s += dt_s
             self.speed_kph = 0.0
             return
         while dt_s > 1e-9:
@@ -155,6 +178,7 @@ class Car:
                 if self.filling:
                     self._fill(used)
                 dt_s -= used
+                self.clock_s += used
                 self.speed_kph = 0.0
                 continue
             i = self._segment()
@@ -168,14 +192,19 @@ class Car:
             moved = v_mps * move_t
             self._advance(moved)
             dt_s -= move_t
+            self.clock_s += move_t
             self.speed_kph = v_kph
             if self.stops and self.s_m >= self.stops[0][0] - 0.5:
-                _, label, refuel = self.stops.pop(0)
+                _, label, refuel, place = self.stops.pop(0)
                 self.visited.append(label)
-                self.dwell_left_s = DWELL_S
+                self.arrivals.append(Arrival(self.clock_s, place, False))
+                self.dwell_left_s = self.dwell_s
                 self.filling = refuel
             elif self.s_m >= self.cum[-1] - 0.5:
                 self.arrived = True
+                if self.destination is not None:
+                    self.arrivals.append(Arrival(self.clock_s, self.destination, True))
+                self.clock_s += dt_s  # parked for the rest of the step
                 self.speed_kph = 0.0
                 return
             elif move_t <= 1e-9 and need <= 1e-9:

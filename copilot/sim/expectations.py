@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from pydantic import TypeAdapter, ValidationError
 
+from copilot.sim import eta_check
 from copilot.sim.geo import haversine_m, polyline_distance_m
 from copilot.sim.record import ExpectationResult, RunLog
 from routing.messages import HHMM, Category, Place, Route, Status
@@ -278,6 +279,11 @@ def arrived(want: bool, run: RunLog, ctx: CheckContext) -> Result:
     return did == want, (f"arrived at {run.arrived_s:.0f}s" if did else "did not arrive")
 
 
+def eta_error_max_s(limit: float, run: RunLog, ctx: CheckContext) -> Result:
+    """Every arrival time told (replies and routes) vs the arrival then simulated."""
+    return eta_check.eta_error_max_s(limit, run, ctx.start)
+
+
 EVALUATORS: dict[str, tuple[Callable[[Any, RunLog, CheckContext], Result], Any]] = {
     "route_has": (route_has, list[str]),
     "arrive_before": (arrive_before, HHMM),
@@ -292,6 +298,7 @@ EVALUATORS: dict[str, tuple[Callable[[Any, RunLog, CheckContext], Result], Any]]
     "route_includes": (route_includes, list[str]),
     "destination": (destination, str),
     "arrived": (arrived, bool),
+    "eta_error_max_s": (eta_error_max_s, float),
 }
 
 

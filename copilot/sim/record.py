@@ -14,7 +14,15 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from copilot.messages import Timings
-from routing.messages import Action, Route, ServedBy, SetRoute, Status, Understanding
+from routing.messages import (
+    Action,
+    Route,
+    RoutedPlace,
+    ServedBy,
+    SetRoute,
+    Status,
+    Understanding,
+)
 from sensors.messages import HazardEvent
 
 LinkName = Literal["good", "degraded", "none"]
@@ -67,6 +75,14 @@ class ReplanRecord(_Model):
     stops: list[str]
 
 
+class ArrivalRecord(_Model):
+    """The simulated car reached a place of its route (before dwelling there)."""
+
+    at_s: float
+    place: RoutedPlace
+    destination: bool = False
+
+
 class VerdictRecord(_Model):
     turn: int | None = None
     check: str
@@ -112,6 +128,8 @@ class RunLog(_Model):
     arrived_s: float | None = None
     """Simulated second the car reached the destination of the final route, if it did."""
     stops_visited: list[str] = Field(default_factory=list)
+    arrivals: list[ArrivalRecord] = Field(default_factory=list)
+    """Every stop and destination the car reached, in order, with the simulated second."""
     errors: list[str] = Field(default_factory=list)
     """Problems of the run itself (a part that failed to start, a reply that never came)."""
 
@@ -150,6 +168,7 @@ class Report(_Model):
     service_counters: dict[str, Any] = Field(default_factory=dict)
     """What `copilot serve` counted: messages received, accepted, answered, dropped."""
     stops_visited: list[str] = Field(default_factory=list)
+    arrivals: list[ArrivalRecord] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list)
     samples: list[Sample] = Field(default_factory=list)
 

@@ -43,6 +43,7 @@ def judge(sc: Scenario, map_name: str, run: RunLog, data: MapData, *, sim_s: flo
         final_route=run.final_route(), hazards=run.hazards, replan_log=run.replan_log,
         safety_verdicts=run.safety_verdicts, messages=run.messages,
         service_counters=run.service_counters, stops_visited=run.stops_visited,
+        arrivals=run.arrivals,
         errors=run.errors, samples=run.samples)
 
 

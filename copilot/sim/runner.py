@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
 from copilot.sim.audio import SYNTH_WPM, AudioError, synthesise
 from copilot.sim.bus import Recorder, Role, SimBus
@@ -34,6 +35,7 @@ from copilot.sim.parts import (
     read_audit,
 )
 from copilot.sim.record import (
+    ArrivalRecord,
     HazardRecord,
     LinkName,
     ReplanRecord,
@@ -57,6 +59,7 @@ from copilot.sim.scenario import (
     resolve_path,
 )
 from routing.messages import Route
+from routing.profile import Preferences
 from sensors.messages import HazardEvent
 
 log = logging.getLogger(__name__)
@@ -139,6 +142,15 @@ class Runner:
             body["flight_time"] = p.flight_time
         return body
 
+    def _dwell_s(self) -> float:
+        """The simulated driver spends at each stop what their profile says a stop takes."""
+        try:
+            prefs = Preferences.model_validate(self.scenario.profile.preferences)
+        except ValidationError as e:
+            raise SimulationError(f"{self.path}: profile.preferences: "
+                                  f"{e.errors()[0]['msg']}") from None
+        return prefs.stop_dwell_min * 60.0
+
     def _speech_options(self) -> list[str]:
         """`copilot serve` options for the driver's voice profile, if the scenario names one."""
         which = self.scenario.speech_enrollment
@@ -193,7 +205,8 @@ class Runner:
         self.progress("stage", f"reading {self.map_path.name}")
         data = load_map_data(self.map_path)
         car = Car(lat=sc.start.lat, lon=sc.start.lon, range_m=sc.vehicle.range_km * 1000,
-                  level_percent=sc.vehicle.level_percent, speeds=SpeedIndex(data))
+                  level_percent=sc.vehicle.level_percent, speeds=SpeedIndex(data),
+                  dwell_s=self._dwell_s())
         # Synthesise speech before the clock starts: it is the driver's voice, not our latency.
         audio = {i: self._audio(s) for i, s in enumerate(sc.timeline)
                  if isinstance(s, SayAudio | SaySynth)}
@@ -354,6 +367,8 @@ class Runner:
             time.sleep(max(0.0, TICK_S - (time.monotonic() - now)))
         self._collect(bus, car, pending)
         self.log.stops_visited = list(car.visited)
+        self.log.arrivals = [ArrivalRecord(at_s=round(a.t_s, 2), place=a.place,
+                                           destination=a.destination) for a in car.arrivals]
 
     def _hold(self, step: Any, car: Car) -> bool:
         """A `when_moving` turn waits while the car is stopped on its way (at a stop, at the
