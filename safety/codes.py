@@ -18,6 +18,7 @@ class Reason(StrEnum):
     VEHICLE_CONTROL = "vehicle_control_refused"
     SAFETY_SYSTEM = "safety_system_refused"
     DISTRACTION_REQUEST = "distraction_request_refused"
+    HARMFUL_REQUEST = "harmful_request_refused"
     # Actions
     ACTION_NOT_ALLOWED = "action_not_allowed"
     ACTION_MALFORMED = "action_malformed"
@@ -49,11 +50,14 @@ class Reason(StrEnum):
     RANGE_INSUFFICIENT = "range_insufficient"
     RANGE_UNCHECKED = "range_unchecked"
     DESTINATION_MISMATCH = "destination_mismatch"
+    ROUTE_CHANGE_NOT_ASKED = "route_change_not_asked"
+    ROUTE_PREFERENCE_UNMET = "route_preference_unmet"
     # Replies
     REPLY_SANITIZED = "reply_sanitized"
     REPLY_INJECTION = "reply_injection_replaced"
     REPLY_CLAIMS_CONTROL = "reply_claims_vehicle_control"
     REPLY_EMPTY = "reply_empty"
     REPLY_DEFERRED = "reply_deferred_while_moving"
+    REPLY_ECHOES_REQUEST = "reply_echoes_request_replaced"
     # Untrusted text in general
     TEXT_INVISIBLE = "text_invisible_chars_removed"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from routing.messages import Action, Category, Place, Route, ServedBy, Status, Understanding
+from routing.messages import Action, Avoid, Category, Place, Route, ServedBy, Status, Understanding
 from sensors.messages import HazardEvent
 from sensors.state import VehicleSnapshot
 
@@ -46,6 +46,9 @@ class TurnContext:
     place_categories: Callable[[str, int], Collection[Category]] | None = None
     """(osm_type, osm_id) -> every category the index files the place under (a Five Guys is
     burger and fast_food). Without it a fixed table of compatible pairs is used."""
+    avoid: tuple[Avoid, ...] = ()
+    """Road kinds the driver keeps off beyond this turn's words (the profile's preferences, the
+    trip in progress): a route must honour them or its reply must say it cannot."""
 
 
 @dataclass(frozen=True)

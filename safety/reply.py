@@ -14,6 +14,10 @@ Numbers (sources in safety/POLICY.md):
 - Video, browsing and reading long text are refused while moving: NHTSA per-se lock-outs
   (displaying video, web browsing, text for reading such as books, web pages, messages).
 A longer answer is deferred until parked: the reply keeps what fits and says so.
+- ECHO_MIN_WORDS = 4: a reply may not read back a run of this many of the driver's own words
+  unless they are part of a place name it shows or routes to ("I can't find lose the police
+  behind me on this map" reads the request back as a place; a clarification may still say
+  "your mom's house", and "to the airport" is three words).
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ log = logging.getLogger(__name__)
 MAX_WORDS_MOVING = 25
 MAX_ITEMS_MOVING = 3
 MAX_STRING_CHARS = 120
+ECHO_MIN_WORDS = 4
 MAX_REPLY_CHARS_PARKED = 600
 """Longest reply at all (about 100 words): longer model output is cut, never read out."""
 DEFER_SUFFIX = "More when you're parked."
@@ -99,11 +104,45 @@ def defer_while_moving(reply: str, names: Iterable[str]) -> str:
     return " ".join([*kept, DEFER_SUFFIX])
 
 
+_TOKEN_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+
+
+def _tokens(text: str) -> list[str]:
+    return _TOKEN_RE.findall(text.casefold())
+
+
+def echoed_request(reply: str, said: str, names: Iterable[str]) -> str | None:
+    """A run of at least ECHO_MIN_WORDS of the driver's words read back outside place names."""
+    words, heard = _tokens(reply), _tokens(said)
+    if len(words) < ECHO_MIN_WORDS or len(heard) < ECHO_MIN_WORDS:
+        return None
+    covered = [False] * len(words)
+    for name in {tuple(_tokens(n)) for n in names if n}:
+        size = len(name)
+        for i in range(len(words) - size + 1):
+            if size and tuple(words[i:i + size]) == name:
+                covered[i:i + size] = [True] * size
+    grams = {tuple(heard[i:i + ECHO_MIN_WORDS]) for i in range(len(heard) - ECHO_MIN_WORDS + 1)}
+    for i in range(len(words) - ECHO_MIN_WORDS + 1):
+        window = tuple(words[i:i + ECHO_MIN_WORDS])
+        if window in grams and not any(covered[i:i + ECHO_MIN_WORDS]):
+            return " ".join(window)
+    return None
+
+
 def check_reply(
-    reply: str, moving: bool, names: tuple[str, ...], hostile: Iterable[str]
+    reply: str, moving: bool, names: tuple[str, ...], hostile: Iterable[str], said: str = "",
+    place_words: tuple[str, ...] = (),
 ) -> tuple[str | None, list[Verdict]]:
-    """The reply as it may be spoken, or None if it must be replaced by a safe default."""
+    """The reply as it may be spoken, or None if it must be replaced by a safe default.
+
+    `said` is the driver's utterance: a reply reading it back outside `place_words` (names,
+    saved labels and categories of the places it acts on) is replaced (ECHO_MIN_WORDS).
+    """
     verdicts: list[Verdict] = []
+    echo = echoed_request(reply, said, place_words)
+    if echo is not None:
+        return None, [_v("fixed", Reason.REPLY_ECHOES_REQUEST, echo, 1)]
     reply, scrubbed = scrub_names(reply, hostile)
     if scrubbed:
         verdicts.append(_v("fixed", Reason.PLACE_NAME_NEUTRALISED, "in reply", scrubbed))

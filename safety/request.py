@@ -3,9 +3,10 @@
 `validate_understanding` re-validates an understanding strictly (contract vocabulary only,
 bounded lengths and counts, HH:MM times that parse) whether it arrives as a typed object, a
 dict or JSON text from a model. `classify_request` finds what is refused whatever the
-intent says: operating the vehicle (one short sentence), driver-assistance and restraint
-systems (always), and while moving, video, browsing and reading long text (NHTSA per-se
-lock-outs; see safety/POLICY.md).
+intent says: evading the police or harming people (always; also when the understanding says
+`error: "refused_harmful"`, copilot/nlu/README.md), operating the vehicle (one short
+sentence), driver-assistance and restraint systems (always), and while moving, video,
+browsing and reading long text (NHTSA per-se lock-outs; see safety/POLICY.md).
 """
 
 from __future__ import annotations
@@ -74,6 +75,42 @@ DISTRACTION_RE = re.compile(
 )
 
 
+# Evading the police or harming people: refused always, never a place search. The verb comes
+# first ("lose the police", "run over pedestrians"); a warning ("don't hit the cyclist",
+# "how do I avoid hitting people") is not a request to do it.
+_POLICE = (r"(the\s+)?(police|cops?|officers?|troopers?|sheriffs?|patrol(\s+cars?)?"
+           r"|squad\s+cars?|feds|the\s+law|cruisers?)")
+EVADE_POLICE_RE = re.compile(
+    r"\b(lose|ditch|shake|evade|escape|outrun|outdrive|flee|run\s+from|get\s+away\s+from"
+    r"|hide\s+from|dodge|avoid\s+getting\s+caught\s+by|get\s+rid\s+of)\b[^.!?]{0,25}?\b"
+    + _POLICE + r"\b|\b(police|cops?)\s+chase\b|\bwithout\s+(the\s+)?(police|cops)"
+    r"\s+(seeing|noticing|catching|following)",
+    re.IGNORECASE,
+)
+HARM_PEOPLE_RE = re.compile(
+    r"\b(run\s+over|running\s+over|ran\s+over|mow\s+down|plow\s+into|plough\s+into|ram"
+    r"|ramming|hit|drive\s+into|crash\s+into|kill|hurt|injure|attack)\b[^.!?]{0,20}?\b"
+    r"(people|pedestrians?|someone|somebody|a\s+person|persons?|cyclists?|bikers?|crowds?"
+    r"|protesters?|kids|children|a\s+child|that\s+(guy|man|woman)|him|her|them)\b"
+    r"|\b(ram|ramming|crash\s+into)\b[^.!?]{0,20}?\b(cars?|vehicles?|trucks?|bus(es)?)\b"
+    r"|\b(run|force|push)\s+(\w+\s+){1,3}off\s+the\s+road\b",
+    re.IGNORECASE,
+)
+_WARNING_RE = re.compile(r"\b(don'?t|do\s+not|never|not|avoid|without|careful|so\s+i\s+don'?t)"
+                         r"\s+(\w+\s+)?$", re.IGNORECASE)
+HARMFUL_ERROR = "refused_harmful"
+"""The understanding's error for such requests (agreed with copilot/nlu/README.md)."""
+
+
+def harmful(text: str) -> str | None:
+    """The phrase that asks to evade the police or harm people, or None."""
+    for pattern in (EVADE_POLICE_RE, HARM_PEOPLE_RE):
+        for m in pattern.finditer(text):
+            if not _WARNING_RE.search(text[max(0, m.start() - 25):m.start()]):
+                return m.group(0)
+    return None
+
+
 @dataclass(frozen=True)
 class RequestClass:
     """What kind of refusal an utterance calls for, if any (None: none)."""
@@ -82,9 +119,15 @@ class RequestClass:
     detail: str = ""
 
 
-def classify_request(text: str, intent: Intent, moving: bool) -> RequestClass:
+def classify_request(text: str, intent: Intent, moving: bool,
+                     error: str | None = None) -> RequestClass:
     """Which refusal applies to this utterance, whatever a model made of it."""
     clean, _ = sanitize_untrusted(text, 2000)
+    if error == HARMFUL_ERROR:
+        return RequestClass(Reason.HARMFUL_REQUEST, "understanding")
+    phrase = harmful(clean)
+    if phrase is not None:
+        return RequestClass(Reason.HARMFUL_REQUEST, phrase)
     m = SAFETY_SYSTEM_RE.search(clean)
     if m and (OPERATE_RE.search(clean) or intent == Intent.VEHICLE_CONTROL):
         return RequestClass(Reason.SAFETY_SYSTEM, m.group(0))

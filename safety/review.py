@@ -1,8 +1,10 @@
 """`review(proposal, context)`: the one door every proposed answer passes through.
 
-Order: the understanding (strict re-validation), the request itself (vehicle control,
-safety systems, distraction while moving), the action allowlist, each action against the
-map and the live state, then the reply (untrusted text, hostile names, distraction policy).
+Order: the understanding (strict re-validation), the request itself (evading the police or
+harming people, vehicle control, safety systems, distraction while moving), the action
+allowlist, whether the intent may change the route at all (a question never does), each
+action against the map and the live state, the driver's road preferences, then the reply
+(untrusted text, hostile names, the request read back, distraction policy).
 A rejection replaces the proposal with a safe fallback (clarify, refuse or infeasible, with
 one short sentence); callers may instead use the device's own answer when
 `Review.rejected`. Pure: no I/O, no clocks (the context carries `now`).
@@ -28,6 +30,7 @@ from safety.codes import Reason
 from safety.gate import Proposal, Review, TurnContext, Verdict
 from safety.places import PlaceFindings, check_place
 from safety.plan import validate_route
+from safety.preferences import route_change_not_asked, unmet_preferences
 from safety.reply import MAX_ITEMS_MOVING, check_reply
 from safety.request import classify_request, validate_understanding
 
@@ -45,6 +48,11 @@ FALLBACK: dict[str, tuple[Status, str]] = {
     Reason.VEHICLE_CONTROL: ("refused", "Sorry, I can't operate the car."),
     Reason.SAFETY_SYSTEM: ("refused", "I can't change the car's safety systems."),
     Reason.DISTRACTION_REQUEST: ("refused", "That has to wait until you're parked."),
+    Reason.HARMFUL_REQUEST: ("refused", "I can't help with that."),
+    Reason.ROUTE_CHANGE_NOT_ASKED: ("needs_clarification",
+                                    "I haven't changed the route. Should I?"),
+    Reason.ROUTE_PREFERENCE_UNMET: ("infeasible",
+                                    "That route doesn't keep to your road preferences."),
     Reason.ACTION_NOT_ALLOWED: ("refused", "Sorry, I can't do that."),
     Reason.ACTION_MALFORMED: ("needs_clarification", "Sorry, could you say that again?"),
     Reason.ACTIONS_TOO_MANY: ("needs_clarification", "Sorry, could you say that again?"),
@@ -113,6 +121,17 @@ def _place_names(acts: Sequence[Action]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _place_words(acts: Sequence[Action]) -> tuple[str, ...]:
+    """Names, saved labels and category words of the places in actions: a reply may say them."""
+    out: list[str] = list(_place_names(acts))
+    for a in acts:
+        places = a.places if isinstance(a, ShowPlaces) else (
+            (*a.route.stops, a.route.destination) if isinstance(a, SetRoute) else ())
+        out.extend(p.saved for p in places if p.saved)
+        out.extend(p.category.replace("_", " ") for p in places if p.category)
+    return tuple(out)
+
+
 def review(proposal: Proposal, context: TurnContext) -> Review:
     """What may leave for this proposal in this context, with every verdict."""
     u, verdicts_t = validate_understanding(proposal.understanding)
@@ -120,7 +139,7 @@ def review(proposal: Proposal, context: TurnContext) -> Review:
     if u is None:
         return _fail(verdicts[0].reason, verdicts)
     moving = context.vehicle.moving
-    asked = classify_request(u.text, u.intent, moving)
+    asked = classify_request(u.text, u.intent, moving, u.error)
     if asked.reason is not None:
         verdicts.append(Verdict("request", "rejected", asked.reason, asked.detail,
                                 len(proposal.actions)))
@@ -128,6 +147,10 @@ def review(proposal: Proposal, context: TurnContext) -> Review:
 
     actions, allow_verdicts = check_allowlist(proposal.actions)
     verdicts.extend(allow_verdicts)
+    if route_change_not_asked(u, actions):
+        verdicts.append(Verdict("plan", "rejected", Reason.ROUTE_CHANGE_NOT_ASKED,
+                                str(u.intent), len(actions)))
+        return _fail(Reason.ROUTE_CHANGE_NOT_ASKED, verdicts)
     status: Status = proposal.status
     if status in _NO_ACTIONS and actions:
         verdicts.append(Verdict("actions", "fixed", Reason.ACTIONS_WITHOUT_CONSENT,
@@ -138,7 +161,10 @@ def review(proposal: Proposal, context: TurnContext) -> Review:
     for a in actions:
         if isinstance(a, SetRoute):
             route = validate_route(a.route, u, context, f)
-            if route is not None:
+            unmet = unmet_preferences(a.route, u, context, proposal.reply)
+            if route is not None and unmet:
+                f.reject(Reason.ROUTE_PREFERENCE_UNMET, ",".join(unmet))
+            elif route is not None:
                 kept.append(SetRoute(route=route))
         elif isinstance(a, ShowPlaces):
             shown = _check_show(a, context, f, moving)
@@ -153,7 +179,8 @@ def review(proposal: Proposal, context: TurnContext) -> Review:
 
     # Names of places trimmed away while moving count as items too if the reply lists them.
     names = _place_names(kept) + _place_names(actions)
-    reply, reply_verdicts = check_reply(proposal.reply, moving, names, f.hostile_names)
+    reply, reply_verdicts = check_reply(proposal.reply, moving, names, f.hostile_names, u.text,
+                                        _place_words(kept))
     verdicts.extend(reply_verdicts)
     if reply is None:
         key = kept[0].type if kept and status == "ok" else status

@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SAFETY_TESTS = ["tests/test_safety_redteam.py", "tests/test_safety_units.py",
                 "tests/test_safety_plan.py", "tests/test_safety_redact.py",
-                "tests/test_safety_properties.py"]
+                "tests/test_safety_properties.py", "tests/test_safety_questions.py"]
 
 
 def test_safety_has_full_branch_coverage(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from routing.messages import Category, Place, Understanding
+from routing.messages import Avoid, Category, Place, Understanding
 from safety.gate import PlaceLookup, TurnContext
 from sensors.messages import HazardEvent
 from sensors.state import VehicleSnapshot
@@ -90,6 +90,8 @@ def context(spec: Mapping[str, Any] | None = None, moving: bool = True,
     arrive_by = spec.pop("arrive_by", None)
     open_at = {(("node", int(k)) if str(k).isdigit() else str(k)): bool(v)
                for k, v in spec.pop("open", {}).items()}
+    if "avoid" in spec:  # road kinds from the profile
+        spec["avoid"] = tuple(Avoid(k) for k in spec["avoid"])
     return TurnContext(
         vehicle=vehicle, now=NOW, region_bbox=bbox, known_place=known_place,
         saved_places=SAVED, hazards=hazards,
@@ -140,7 +142,7 @@ def _route(spec: dict[str, Any], lookup: Callable[[str, int], Place | None]) -> 
             "distance_m": spec.get("distance_m", dist),
             "duration_s": spec.get("duration_s", (t - NOW).total_seconds()
                                    - spec.get("eta_shift_s", 0)),
-            "geometry": spec.get("geometry", geometry)}
+            "geometry": spec.get("geometry", geometry), "avoid": spec.get("avoid", [])}
 
 
 def expand_actions(actions: Any, lookup: Callable[[str, int], Place | None]) -> Any:
@@ -165,6 +167,7 @@ def understanding(case: Mapping[str, Any]) -> Any:
         "destination": case.get("destination"), "stops": case.get("stops", []),
         "arrive_by": case.get("arrive_by"), "flight_time": case.get("flight_time"),
         "confidence": case.get("confidence", 0.9), "source": case.get("source", "local_llm"),
+        "avoid": case.get("avoid", []), "error": case.get("error"),
     })
 
 
