@@ -304,8 +304,10 @@ def _proper_names(text: str, tokens: list[str], blocked: set[int]) -> list[Menti
     return out
 
 
-def parse(text: str) -> RuleParse:
-    """Parse one sanitised utterance with the rules (never raises on str input)."""
+def parse(text: str, intent: str | None = None) -> RuleParse:
+    """Parse one sanitised utterance with the rules (never raises on str input). A given
+    `intent` (the learned model's) replaces the rules' own choice, so places are split into
+    destination and stops for that intent."""
     tokens, corrected = apply_corrections(normalise(text))
     times = find_times(tokens)
     time_idx = {k for t in times for k in range(t.start, t.end)}
@@ -326,7 +328,8 @@ def parse(text: str) -> RuleParse:
     hits = _cue_hits(plain, skeleton)
     live = [m for m in mentions if not m.excluded]
     roles = _roles(tokens, live, time_idx, attached)
-    intent, confidence = _decide_intent(hits, live, roles, plain)
+    rule_intent, confidence = _decide_intent(hits, live, roles, plain)
+    intent = intent or rule_intent
     if intent == "ask_vehicle":
         keep = [not (m.category in ("fuel", "ev_charging") and set(
             tokens[m.start:m.end]) & _VEHICLE_STATE_WORDS) for m in live]

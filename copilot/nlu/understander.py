@@ -1,10 +1,16 @@
-"""The Understander: sanitise, parse with the rules, ask the local LLM only when unsure.
+"""The Understander: sanitise, the learned model decides the intent, the rules find places.
 
-Merge rule: the rules answer when their confidence reaches `LLM_THRESHOLD`. Otherwise the
-LLM scores the intent labels (and, if no place was found, the category labels) by
-likelihood; its answer replaces the rules' intent only when it is surer than the rules were,
-and `source` says which path decided. Low confidence is passed on, never hidden: the dialog
-turns it into `needs_clarification`.
+Order of work for one utterance (see README.md beside this file for what each part adds):
+1. `text.sanitise`: bad input gets its error code (empty, not_text, no_words, not_english
+   stop here; too_long and control_chars are cleaned and still understood).
+2. The rules (`rules.parse`) find places, times, drink orders and write the skeleton.
+3. The learned model (`model.infer`) scores the labels from words, characters and the
+   skeleton. Its label decides (`source: "model"`); the rules split the places into
+   destination and stops for that intent. refused_harmful and unsupported_service come out
+   as out_of_scope with that `error` and no places.
+4. `avoid` comes from the route-preference rules (`avoid.py`).
+5. The local LLM is asked only in `mode="model+llm"` and only when the model is unsure.
+If the weights cannot be loaded, the rules answer alone (`source: "rules"`), as before.
 """
 
 from __future__ import annotations
@@ -14,6 +20,8 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from copilot.nlu.avoid import avoid_in
+from copilot.nlu.model.features import rules_view
 from copilot.nlu.places import Mention
 from copilot.nlu.rules import RuleParse, parse
 from copilot.nlu.text import sanitise
@@ -31,12 +39,19 @@ from routing.messages import (
 
 if TYPE_CHECKING:
     from copilot.nlu.llm import LabelScorer
+    from copilot.nlu.model.infer import IntentModel, Prediction
 
 log = logging.getLogger(__name__)
 
 LLM_THRESHOLD = 0.6
 """Rules at or above this confidence answer alone (no model is loaded)."""
 BAD_INPUT_CONFIDENCE = 0.2
+MODEL_UNSURE = 0.5
+"""In model+llm mode the LLM's intent votes are mixed in below this model probability."""
+LLM_SHARE = 0.5
+"""Weight of the LLM's intent distribution in that mixture."""
+EXTRA_LABELS = ("refused_harmful", "unsupported_service")
+MODES = ("rules", "model", "model+llm", "rules+llm")
 
 
 def _stop(m: Mention, order: Order | None) -> StopRequest:
@@ -62,17 +77,29 @@ def to_understanding(text: str, p: RuleParse, error: str | None) -> Understandin
     confidence = p.confidence if error is None else min(p.confidence, BAD_INPUT_CONFIDENCE)
     return Understanding(text=text, intent=Intent(p.intent), destination=_destination(
         p.destination), stops=stops, arrive_by=p.arrive_by, flight_time=p.flight_time,
-        confidence=max(0.0, min(1.0, confidence)), source="rules", error=error)
+        avoid=avoid_in(p.tokens), confidence=max(0.0, min(1.0, confidence)), source="rules",
+        error=error)
 
 
 class Understander:
-    """Text -> `Understanding`. Never raises for any str; loads the LLM lazily, once."""
+    """Text -> `Understanding`. Never raises for any str; loads models lazily, once.
 
-    def __init__(self, llm_model: Path | None = None, use_llm: bool = True) -> None:
+    `mode`: "model" (default: the learned model, rules for places), "model+llm" (the LLM's
+    votes where the model is unsure), "rules" (rules alone), "rules+llm" (the previous path:
+    rules, the LLM where the rules are unsure). `use_llm=False` turns the LLM modes off."""
+
+    def __init__(self, llm_model: Path | None = None, use_llm: bool = True,
+                 mode: str = "model", weights: Path | None = None) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
         self.llm_model = llm_model
-        self.use_llm = use_llm
+        self.use_llm = use_llm and mode.endswith("+llm")
+        self.mode = mode
+        self.weights = weights
         self._scorer: LabelScorer | None = None
         self._llm_failed = False
+        self._model: IntentModel | None = None
+        self._model_failed = mode.startswith("rules")
         self._lock = threading.Lock()
 
     def understand(self, text: str) -> Understanding:
@@ -91,15 +118,70 @@ class Understander:
             return Understanding(text=clean.text, intent=Intent.OUT_OF_SCOPE,
                                  confidence=0.0 if clean.error != "not_english" else 0.1,
                                  error=clean.error)
+        if clean.language == "ko":              # Korean has its own parser, same output
+            from copilot.nlu.ko import parse_korean
+
+            return parse_korean(clean.text, clean.error)
         p = parse(clean.text)
-        result = to_understanding(clean.text, p, clean.error)
-        if p.confidence >= LLM_THRESHOLD or not self.use_llm or clean.error:
+        model = self._intent_model()
+        if model is None:
+            return self._rules_path(clean.text, p, clean.error)
+        pred = model.predict(clean.text, rules_view(p.skeleton, p.intent, p.confidence))
+        label, prob = pred.label, pred.probability
+        if self.use_llm and prob < MODEL_UNSURE and not clean.error:
+            label, prob = self._second_opinion(clean.text, pred)
+        return self._from_label(clean.text, p, label, prob, clean.error)
+
+    def _from_label(self, text: str, p: RuleParse, label: str, prob: float,
+                    error: str | None) -> Understanding:
+        refused = label in EXTRA_LABELS
+        intent = "out_of_scope" if refused else label
+        agree = intent == p.intent
+        if not agree:
+            p = parse(text, intent)              # the places split for the model's intent
+        result = to_understanding(text, p, error)
+        confidence = max(prob, p.confidence) if agree else prob
+        if intent == "navigate" and result.destination is None and not result.stops:
+            confidence = min(confidence, 0.55)   # "take me there": where to is unknown
+        if error is not None:
+            confidence = min(confidence, BAD_INPUT_CONFIDENCE)
+        update: dict[str, object] = {"source": "model",
+                                     "confidence": round(max(0.0, min(1.0, confidence)), 3)}
+        if refused:
+            update.update(destination=None, stops=(), avoid=(), error=error or label)
+        return result.model_copy(update=update)
+
+    def _rules_path(self, text: str, p: RuleParse, error: str | None) -> Understanding:
+        result = to_understanding(text, p, error)
+        if p.confidence >= LLM_THRESHOLD or not self.use_llm or error:
             return result
         scorer = self._llm()
         if scorer is None:
             return result
         from copilot.nlu.llm import merge_with_llm
         return merge_with_llm(result, p, scorer)
+
+    def _second_opinion(self, text: str, pred: Prediction) -> tuple[str, float]:
+        """Mix the LLM's nearest-template intent votes into an unsure model's scores."""
+        scorer = self._llm()
+        if scorer is None:
+            return pred.label, pred.probability
+        votes = scorer.intent(text)
+        mixed = {k: (1 - LLM_SHARE) * v + LLM_SHARE * votes.get(k, 0.0)
+                 for k, v in pred.scores.items()}
+        best = max(mixed, key=lambda k: mixed[k])
+        return best, mixed[best]
+
+    def _intent_model(self) -> IntentModel | None:
+        with self._lock:
+            if self._model is None and not self._model_failed:
+                try:
+                    from copilot.nlu.model.infer import IntentModel
+                    self._model = IntentModel(self.weights)
+                except Exception as exc:      # no weights, no numpy: the rules answer alone
+                    log.warning("understanding model unavailable (%s); rules only", exc)
+                    self._model_failed = True
+            return self._model
 
     def _llm(self) -> LabelScorer | None:
         with self._lock:

@@ -1,0 +1,59 @@
+"""Route preferences said in a turn: which road kinds to avoid (highways, tolls, ferries,
+unpaved), from normalised tokens.
+
+A preference needs an avoiding word before the road kind ("avoid", "no", "without", "stay
+off", "don't take") or a fixed phrase ("toll-free", "back roads"); the road kind alone
+("take the highway") is not a preference. Said with "not avoid"/"okay to take" it is not
+one either.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from routing.messages import Avoid
+
+log = logging.getLogger(__name__)
+
+_KINDS: tuple[tuple[Avoid, str], ...] = (
+    (Avoid.HIGHWAYS, r"(the )?(high ?ways?|freeways?|interstates?|motorways?|expressways?|"
+                     r"turnpikes?|i-?\d+|major roads|the big roads)"),
+    (Avoid.TOLLS, r"(the )?(tolls?|toll roads?|toll bridges?|toll booths?|tollways?|"
+                  r"paid roads|turnpike tolls)"),
+    (Avoid.FERRIES, r"(the )?(ferry|ferries|boat|ferry crossings?)"),
+    (Avoid.UNPAVED, r"(the )?(unpaved|dirt|gravel|unsealed) ?(roads?|tracks?|paths?)?"),
+)
+_BEFORE = (r"(avoid|avoiding|avoids|without|no|skip|skipping|stay off|staying off|keep off|"
+           r"keep me off|keep us off|not on|not via|not through|don't take|do not take|"
+           r"don't use|do not use|dodge|dodging|bypass|bypassing|steer clear of|minus|"
+           r"not the|anything but|other than|instead of|off|hate|rather not take|"
+           r"don't want|do not want|don't go on|stay away from)( any| all| all the| the)?")
+_FIXED = ((Avoid.TOLLS, r"toll ?free|no-toll|tollfree|free roads?"),
+          (Avoid.HIGHWAYS, r"back ?roads|side streets|local roads|surface streets|"
+                           r"country roads"))
+_NOT_A_PREFERENCE = re.compile(r"\b(don't|do not|no need to|not) (avoid|skip)\b|"
+                               r"\b(fine|okay|ok|happy) (to take|with|taking)\b")
+
+
+def _compile() -> tuple[tuple[Avoid, re.Pattern[str]], ...]:
+    out = [(kind, re.compile(rf"\b{_BEFORE} {pat}\b")) for kind, pat in _KINDS]
+    out += [(kind, re.compile(rf"\b({pat})\b")) for kind, pat in _FIXED]
+    return tuple(out)
+
+
+_PATTERNS = _compile()
+
+
+def avoid_in(tokens: list[str]) -> tuple[Avoid, ...]:
+    """The road kinds to avoid, in a fixed order (the contract's vocabulary order)."""
+    plain = " ".join(t for t in tokens if t != ",")
+    if _NOT_A_PREFERENCE.search(plain):
+        return ()
+    found = {kind for kind, p in _PATTERNS if p.search(plain)}
+    # "no highways or tolls", "avoid tolls and ferries": a list continues its verb.
+    for kind, pat in _KINDS:
+        if kind not in found and found and re.search(rf"\b(and|or|nor) {pat}\b", plain) and \
+                re.search(rf"\b{_BEFORE} .*\b(and|or|nor) {pat}\b", plain):
+            found.add(kind)
+    return tuple(k for k in Avoid if k in found)

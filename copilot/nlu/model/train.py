@@ -1,0 +1,104 @@
+"""Train the intent model from the repository's corpus and write the shipped weights.
+
+    python -m copilot.nlu.model.train                 # -> copilot/nlu/model/data/intent.npz
+    python -m copilot.nlu.model.train --extra ko.tsv  # more labelled files join the corpus
+    python -m copilot.nlu.model.train --export ../shared/nlu-public   # refresh public.tsv
+
+Multinomial logistic regression (lbfgs, fixed seed, rows in a fixed order), so the same data
+gives the same weights, bit for bit at float16, on any machine with the same libraries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import logging
+import sys
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from copilot.nlu.model.corpus import DATA, LABELS, Row, export, training_rows
+from copilot.nlu.model.features import Featuriser, FeatureSpec, rules_view
+from copilot.nlu.rules import parse
+
+log = logging.getLogger(__name__)
+
+WEIGHTS = DATA / "intent.npz"
+C = 8.0
+"""Inverse L2 strength; chosen on eval/understand_heldout*.jsonl (never trained on)."""
+MAX_ITER = 300
+SOURCE_WEIGHT = {"understand.jsonl": 4.0, "templates": 3.0, "seeds": 2.0}
+
+
+def skeleton(text: str) -> str:
+    """The rules' view of an utterance (see `features.rules_view`)."""
+    p = parse(text)
+    return rules_view(p.skeleton, p.intent, p.confidence)
+
+
+def fit(rows: list[Row], spec: FeatureSpec | None = None, c: float = C) -> dict[str, np.ndarray]:
+    """Weights (as arrays to save) for `rows`."""
+    feats = Featuriser(spec)
+    x = feats.transform([r.text for r in rows], [skeleton(r.text) for r in rows])
+    labels = [lab for lab in LABELS if any(r.label == lab for r in rows)]
+    index = {lab: k for k, lab in enumerate(labels)}
+    y = np.array([index[r.label] for r in rows])
+    model = LogisticRegression(C=c, max_iter=MAX_ITER, random_state=0)
+    model.fit(x, y, sample_weight=row_weights(rows, labels))
+    coef = model.coef_.astype(np.float16)
+    return {"coef": coef, "intercept": model.intercept_.astype(np.float32),
+            "labels": np.array(labels), "n_features": np.array(feats.spec.n_features),
+            "data_sha": np.array(corpus_sha(rows))}
+
+
+def row_weights(rows: list[Row], labels: list[str]) -> np.ndarray:
+    """Each label weighs the same in total (the small intents such as cancel count as much
+    as the public sets' big out_of_scope share); within a label, in-car rows (our set,
+    templates, seeds) weigh more than the public ones, which speak to other assistants."""
+    w = np.array([SOURCE_WEIGHT.get(r.source.split(":")[0], 1.0) for r in rows])
+    y = [r.label for r in rows]
+    for lab in labels:
+        idx = [k for k, v in enumerate(y) if v == lab]
+        w[idx] *= len(rows) / (len(labels) * w[idx].sum())
+    return w
+
+
+def corpus_sha(rows: Iterable[Row]) -> str:
+    h = hashlib.sha256()
+    for r in rows:
+        h.update(f"{r.text}\t{r.label}\n".encode())
+    return h.hexdigest()[:16]
+
+
+def save(weights: dict[str, np.ndarray], path: Path = WEIGHTS) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(path, **weights)    # type: ignore[arg-type]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--extra", type=Path, action="append", default=[],
+                    help="more labelled files (TSV text<TAB>label or JSONL text/intent)")
+    ap.add_argument("--out", type=Path, default=WEIGHTS)
+    ap.add_argument("--export", type=Path, default=None, metavar="NLU_PUBLIC_DIR",
+                    help="first rewrite data/public.tsv from ../shared/nlu-public")
+    ap.add_argument("-C", type=float, default=C)
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if args.export is not None:
+        log.info("public rows: %s", export(args.export))
+    t0 = time.perf_counter()
+    rows = training_rows(args.extra)
+    weights = fit(rows, c=args.C)
+    save(weights, args.out)
+    log.info("trained on %d rows (corpus %s) in %.1f s -> %s", len(rows),
+             weights["data_sha"], time.perf_counter() - t0, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
