@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from copilot.nlu.ko.script import is_korean
 from routing.messages import MAX_TEXT_CHARS
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
@@ -42,6 +43,8 @@ class Sanitised:
     """What `Understanding.text` carries: bounded, printable."""
     error: str | None
     """Short code of what was wrong: empty, too_long, control_chars, not_english, no_words."""
+    language: str = "en"
+    """The turn's language from its script: "ko" for Hangul (see copilot.nlu.ko.script)."""
 
 
 def _latin_share(text: str) -> float:
@@ -71,7 +74,9 @@ def sanitise(raw: object) -> Sanitised:
         return Sanitised("", error or "empty")
     if not any(c.isalnum() for c in text):
         return Sanitised(text, error or "no_words")
-    if _latin_share(text) < 0.5:
+    if is_korean(text):
+        return Sanitised(text, error, language="ko")
+    if _latin_share(text) < 0.5:           # a language the copilot does not understand
         return Sanitised(text, error or "not_english")
     return Sanitised(text, error)
 
