@@ -67,6 +67,32 @@ def test_a_parallel_street_or_a_point_short_of_the_stop_is_not_the_stop() -> Non
     assert [s.name for s in tp.remaining().stops] == ["Pharmacy", "Cafe"]  # type: ignore[union-attr]
 
 
+def test_a_stop_is_reached_on_getting_there_not_on_coming_close() -> None:
+    # The demo's error: 68 m short of Wendy's, still rolling, the stop was dropped from the
+    # trip and the ETA left out its dwell. Reached: level with it, or standing near it.
+    cafe_lat = 40.290
+    short = cafe_lat - 0.6 * REACHED_RADIUS_M / 111_000  # ~45 m short, inside the radius
+    tp = TripProgress()
+    tp.set(_route())
+    assert tp.update(40.285, LON0, 50.0) == []
+    assert tp.update(short, LON0, 30.0) == []  # rolling towards it
+    assert [s.name for s in tp.remaining().stops][-1] == "Cafe"  # type: ignore[union-attr]
+    assert [s.name for s in tp.update(short, LON0, 0.0)] == ["Cafe"]  # pulled in, short of it
+    # passing it at speed also counts (the car will not turn back for it)
+    tp.set(_route())
+    tp.update(cafe_lat - 0.001, LON0, 50.0)
+    assert [s.name for s in tp.update(cafe_lat + 0.00005, LON0, 50.0)] == ["Cafe"]
+
+
+def test_standing_near_a_stop_before_driving_is_not_arriving_there() -> None:
+    tp = TripProgress()
+    tp.set(_route())
+    short = 40.290 - 0.6 * REACHED_RADIUS_M / 111_000
+    assert tp.update(short, LON0, 0.0) == []  # the trip was set here: nothing driven yet
+    assert tp.update(short, LON0, 0.0) == []
+    assert [s.name for s in tp.update(40.290, LON0, 8.0)] == ["Cafe"]
+
+
 def test_a_new_trip_starts_with_nothing_reached() -> None:
     tp = TripProgress()
     tp.set(_route())

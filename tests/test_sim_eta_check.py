@@ -103,3 +103,25 @@ def test_nothing_told_or_nothing_reached_does_not_hold() -> None:
                                            (True, False)])
 def test_the_limit_is_a_number_of_seconds(value: object, ok: bool) -> None:
     assert (check_spec({"eta_error_max_s": value}) is None) == ok
+
+
+def test_the_simulated_clock_stretching_the_routes_wait_is_not_the_copilots_error() -> None:
+    # 2 s to answer at speedup 60: the car left on the route 120 s of simulated time late,
+    # 118 s more than it would have really; an ETA question later gets no such allowance.
+    first = _turn(0, "Your dry cleaner; at the airport 3:25 pm.", actions=[ROUTE])
+    first.reply_latency_ms = 2000.0
+    late = RunLog(turns=[first, _turn(900, "You'll reach the airport at 3:25 pm.")],
+                  arrivals=[ArrivalRecord(at_s=850 + 120, place=CLEANER),
+                            ArrivalRecord(at_s=1520 + 120, place=AIRPORT, destination=True)])
+    fast = CheckContext(start=T0, known_place=lambda t, i: None, speedup=60)
+    r = evaluate([{"eta_error_max_s": 120}], late, fast)[0]
+    assert not r.held  # the question at 900 s was told 3:25 pm: 140 s early
+    assert "worst +140 s" in r.detail and "at 900s" in r.detail
+    late.turns[1].reply = "You'll reach the airport at 3:27 pm."
+    r = evaluate([{"eta_error_max_s": 120}], late, fast)[0]
+    assert r.held, r.detail
+    # the worst is now the first reply's 3:25 pm: +140 s raw, +22 s without the stretch
+    assert "worst +22 s" in r.detail
+    assert "(+140 s raw, 118 s of it the reply's wait stretched 60x" in r.detail
+    # at speedup 1 the same log has nothing to take off
+    assert not evaluate([{"eta_error_max_s": 120}], late, CTX)[0].held

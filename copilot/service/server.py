@@ -36,7 +36,7 @@ from sensors import topics
 from sensors.ingest import SensorIngest
 from sensors.mqtt import BrokerAddress, MqttSession
 from sensors.plausibility import DropCounter, DropReason
-from sensors.state import LAT, LON
+from sensors.state import LAT, LON, SPEED
 from sensors.store import SignalStore
 
 log = logging.getLogger(__name__)
@@ -178,7 +178,12 @@ class CopilotService:
         so that a stop is not missed between two turns)."""
         lat, lon = self.store.get(LAT), self.store.get(LON)
         if isinstance(lat, int | float) and isinstance(lon, int | float):
-            self.progress.update(float(lat), float(lon))
+            self.progress.update(float(lat), float(lon), self._speed_kph())
+
+    def _speed_kph(self) -> float | None:
+        """The fresh speed, for telling a car that stopped at a stop from one passing near."""
+        v = self.store.get(SPEED)
+        return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
 
     # network thread -----------------------------------------------------------------------
     def _on_message(self, topic: str, payload: bytes, msg: mqtt.MQTTMessage) -> bool:
@@ -280,7 +285,8 @@ class CopilotService:
                 return error_result("", "no_speech", "I didn't catch that. Please say it again.")
         state = self._state_for_turn()
         if isinstance(state.get(LAT), int | float) and isinstance(state.get(LON), int | float):
-            self.progress.update(float(state[LAT]), float(state[LON]))  # where the turn starts
+            self.progress.update(float(state[LAT]), float(state[LON]),  # where the turn starts
+                                 self._speed_kph())
         turn = AskTurn(text=text, at=self.now_local(), state=state, trip=self.trip)
         result = self.answer(turn)
         self._follow_trip(result)

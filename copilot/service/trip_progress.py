@@ -2,10 +2,14 @@
 
 The service holds the trip it last set; a turn while driving ("also add a pharmacy") is
 planned against it, and must not send the car back through stops it has passed. The live
-position (the signal store) marks a stop reached once the car comes within REACHED_RADIUS_M
+position (the signal store) marks a stop reached once the car is within REACHED_RADIUS_M
 of it, measured both to the place itself and to the point of the route that serves it (a
 fuel station's map point can sit 100 m off the road, behind the pumps; the car only passes
-the kerb). The dialog then gets only the remaining stops as the turn's `trip`.
+the kerb), AND has got there: it has come level with that point of the route, or has
+stopped near it after driving. Coming close is not enough: a car 70 m short of a stop, still
+rolling towards it, has its dwell there ahead, and an ETA that dropped the stop then was
+five minutes early (the demo's "3:20 pm" for a 3:25 arrival). The dialog gets only the
+remaining stops as the turn's `trip`.
 """
 
 from __future__ import annotations
@@ -24,6 +28,10 @@ REACHED_RADIUS_M = 75.0
 travel between two position samples (at 10 Hz, 3 m at 100 km/h; the simulator's 30x warp
 makes that ~80 m, but a car stops at a stop); smaller than the spacing of two distinct stops
 in practice (two shops on the same corner are within it, and both are then 'reached')."""
+LEVEL_M = 10.0
+"""The car is level with a stop's point of the route within this distance (GPS error)."""
+STOPPED_KPH = 3.0
+"""Below this the car is standing (at a stop: the driver has pulled in)."""
 
 
 class TripProgress:
@@ -37,6 +45,8 @@ class TripProgress:
         self._progress: RouteProgress | None = None
         self._stop_along_m: list[float] = []
         self._reached: list[bool] = []
+        self._moved = False
+        """The car has driven since the trip was set (standing at the start is no arrival)."""
 
     def set(self, route: Route | None) -> None:
         """A new trip (or none): nothing of it is reached yet."""
@@ -51,6 +61,7 @@ class TripProgress:
             self._route, self._progress = route, progress
             self._stop_along_m = along
             self._reached = [False] * (len(route.stops) if route else 0)
+            self._moved = False
 
     @property
     def route(self) -> Route | None:
@@ -58,11 +69,15 @@ class TripProgress:
         with self._lock:
             return self._route
 
-    def update(self, lat: float, lon: float) -> list[RoutedPlace]:
-        """The car is here: the stops this position reaches for the first time."""
+    def update(self, lat: float, lon: float,
+               speed_kph: float | None = None) -> list[RoutedPlace]:
+        """The car is here (at this speed, if known): the stops it reaches for the first time."""
         with self._lock:
+            if speed_kph is not None and speed_kph >= STOPPED_KPH:
+                self._moved = True
             route, progress, along = self._route, self._progress, self._stop_along_m
             todo = [i for i, r in enumerate(self._reached) if not r]
+            standing = speed_kph is not None and speed_kph < STOPPED_KPH and self._moved
         if route is None or not todo:
             return []
         car = (lat, lon)
@@ -70,15 +85,18 @@ class TripProgress:
         newly: list[int] = []
         for i in todo:
             stop = route.stops[i]
-            if haversine_m(car, (stop.lat, stop.lon)) <= self.radius_m:
-                newly.append(i)
-                continue
+            near_place = haversine_m(car, (stop.lat, stop.lon)) <= self.radius_m
             if progress is None or not along:
+                if near_place:  # no line to measure along: near is all there is
+                    newly.append(i)
                 continue
             if car_along is None:
                 car_along, car_off = progress.locate(car)
-            if car_off is not None and car_off <= self.radius_m and \
-                    abs(car_along - along[i]) <= self.radius_m:
+            near_line = car_off is not None and car_off <= self.radius_m and \
+                abs(car_along - along[i]) <= self.radius_m
+            if not (near_place or near_line):
+                continue
+            if car_along >= along[i] - LEVEL_M or standing:
                 newly.append(i)
         if not newly:
             return []

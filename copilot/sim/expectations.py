@@ -46,6 +46,8 @@ class CheckContext:
     known_place: KnownPlace
     saved: Mapping[str, tuple[float, float, Category | None]] = field(default_factory=dict)
     """Profile label -> (lat, lon, category)."""
+    speedup: float = 1.0
+    """Simulated seconds per wall second of the run."""
 
 
 Result = tuple[bool, str]
@@ -281,7 +283,7 @@ def arrived(want: bool, run: RunLog, ctx: CheckContext) -> Result:
 
 def eta_error_max_s(limit: float, run: RunLog, ctx: CheckContext) -> Result:
     """Every arrival time told (replies and routes) vs the arrival then simulated."""
-    return eta_check.eta_error_max_s(limit, run, ctx.start)
+    return eta_check.eta_error_max_s(limit, run, ctx.start, ctx.speedup)
 
 
 EVALUATORS: dict[str, tuple[Callable[[Any, RunLog, CheckContext], Result], Any]] = {

@@ -30,7 +30,8 @@ def judge(sc: Scenario, map_name: str, run: RunLog, data: MapData, *, sim_s: flo
     """Evaluate every expectation of the scenario on the run and build the report."""
     ctx = CheckContext(
         start=sc.start.time, known_place=data.known_place,
-        saved={k: (v.lat, v.lon, v.category) for k, v in sc.profile.saved.items()})
+        saved={k: (v.lat, v.lon, v.category) for k, v in sc.profile.saved.items()},
+        speedup=sc.speedup)
     results = evaluate(list(sc.expect), run, ctx)
     return Report(
         scenario=sc.name, passed=bool(results) and all(r.held for r in results),
