@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
-from datetime import datetime
 
+from copilot.dialog import preferences
+from copilot.dialog.answer import Answer, Turn
+from copilot.dialog.cannot import NO_PRICES, asks_price
+from copilot.dialog.questions import asks_open_now, drive_question, open_now
 from copilot.dialog.replies import NOUN, clock, dest_word, minutes, place_name, route_reply
 from copilot.dialog.resolve import (
     Clarify,
@@ -23,7 +25,6 @@ from copilot.dialog.resolve import (
 )
 from routing.candidates import find_candidates
 from routing.messages import (
-    Action,
     CancelRoute,
     Category,
     CategoryRef,
@@ -32,42 +33,14 @@ from routing.messages import (
     Route,
     SetRoute,
     ShowPlaces,
-    Status,
     StopRequest,
-    Understanding,
 )
 from routing.opening import open_state
 from routing.pack import RegionPack
 from routing.places import MapPlace
-from routing.profile import Profile
-from routing.router import Avoid, LatLon
 from routing.trip import StopSpec, TripPlan, TripRequest, plan_trip, route_in_order
-from sensors.state import VehicleSnapshot
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Answer:
-    status: Status
-    reply: str
-    actions: tuple[Action, ...] = ()
-    deadline: Deadline | None = None
-    reroute_duration_s: float | None = None
-    open_at_arrival: dict[tuple[str, int] | str, bool] = field(default_factory=dict)
-    why: str | None = None
-
-
-@dataclass(frozen=True)
-class Turn:
-    u: Understanding
-    now: datetime
-    vehicle: VehicleSnapshot
-    origin: LatLon
-    trip: Route | None
-    pack: RegionPack
-    profile: Profile
-    avoid: tuple[Avoid, ...]
 
 
 def _route_answer(t: Turn, plan: TripPlan, dl: Deadline | None, asked: Category | None,
@@ -82,6 +55,9 @@ def _route_answer(t: Turn, plan: TripPlan, dl: Deadline | None, asked: Category 
         if state is not None and p.osm_type and p.osm_id is not None:
             opens[(p.osm_type, p.osm_id)] = state
     reply = route_reply(plan, dest, dl.said if dl and not dl.is_flight else dl.at if dl else None)
+    reply = preferences.mention(reply, plan, t.u.avoid)
+    if asks_price(t.u.text) and plan.stops:
+        reply = f"{NO_PRICES} {reply}"
     return Answer("ok", reply, (SetRoute(route=plan.to_route()),), dl, plan.duration_s, opens,
                   why)
 
@@ -242,11 +218,15 @@ def find_place(t: Turn) -> Answer:
     dest_pt = None
     if t.trip is not None:
         dest_pt = (t.trip.destination.lat, t.trip.destination.lon)
+    wants_open = asks_open_now(u.text)
     cands = find_candidates(t.pack.places, t.pack.router, cat, t.origin, dest_pt, t.now,
-                            avoid_brands=t.profile.preferences.avoid_brands, keep=3,
-                            avoid=t.avoid, prefer_name=name)
+                            avoid_brands=t.profile.preferences.avoid_brands,
+                            keep=10 if wants_open else 3, avoid=t.avoid, prefer_name=name)
+    if wants_open:
+        return open_now(t, cat, cands)
     shown = ", ".join(f"{place_name(c.place)} ({minutes(c.to_s)})" for c in cands)
-    return Answer("ok", f"Nearest {NOUN.get(cat, cat.value)}: {shown}.",
+    lead = f"{NO_PRICES} " if asks_price(u.text) else ""
+    return Answer("ok", f"{lead}Nearest {NOUN.get(cat, cat.value)}: {shown}.",
                   (ShowPlaces(places=tuple(c.place.place for c in cands)),), why="found")
 
 
@@ -254,13 +234,13 @@ def ask_eta(t: Turn) -> Answer:
     dl = deadline(t.now, t.u.arrive_by, t.u.flight_time, t.profile)
     if t.trip is None:
         if t.u.destination is None:
-            return Answer("ok", "There's no active route; where would you like to go?",
-                          why="no_trip")
+            ask = "Where to? I'll work out when to leave." if dl is not None else \
+                "There's no active route; where would you like to go?"
+            return Answer("ok", ask, why="no_trip")
         dest = destination(t.pack, t.profile, t.u.destination, t.origin, t.now, t.avoid)
-        stops: list[tuple[MapPlace, StopSpec]] = []
-    else:
-        dest = _trip_dest(t, t.trip)
-        stops = [(trip_place(t.pack, s), StopSpec(label=s.name or "stop")) for s in t.trip.stops]
+        return drive_question(t, dest, dl)
+    dest = _trip_dest(t, t.trip)
+    stops = [(trip_place(t.pack, s), StopSpec(label=s.name or "stop")) for s in t.trip.stops]
     plan = route_in_order(t.origin, t.now, stops, dest, t.pack.router, t.profile.preferences,
                           t.avoid, dl.at if dl else None)
     word = dest_word(dest, dest.place.category)

@@ -21,7 +21,7 @@ from routing.messages import StopRequest as StopAsk
 from routing.pack import RegionPack
 from routing.places import MapPlace
 from routing.profile import Profile
-from routing.router import Avoid, LatLon
+from routing.router import Keep, LatLon
 from routing.trip import StopSpec
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,9 @@ def named_place(pack: RegionPack, name: str, near: LatLon,
             str(m.place.osm_type), int(m.place.osm_id or 0))]
         found = same or found
     if not found:
-        raise NoCandidatesError("name", f"I can't find {name} on this map.")
+        # Never read the driver's words back as a place name (issue 13: "I can't find lose
+        # the police behind me on this map").
+        raise NoCandidatesError("name", "I can't find that place on this map.")
     best = min(found, key=lambda m: (m.place.lat - near[0]) ** 2 + (m.place.lon - near[1]) ** 2)
     if category is not None:
         best = MapPlace(best.place.model_copy(update={"category": category}), best.brand,
@@ -95,7 +97,7 @@ def named_place(pack: RegionPack, name: str, near: LatLon,
 
 
 def destination(pack: RegionPack, profile: Profile, ref: Destination, origin: LatLon,
-                depart: datetime, avoid: tuple[Avoid, ...]) -> MapPlace:
+                depart: datetime, avoid: tuple[Keep, ...]) -> MapPlace:
     if isinstance(ref, SavedRef):
         return saved_place(pack, profile, ref.saved)
     if isinstance(ref, NameRef):

@@ -19,7 +19,10 @@ from collections.abc import Callable
 from typing import Any
 
 from copilot.audit import AuditLog
-from copilot.dialog.intents import HANDLERS, Answer, Turn
+from copilot.dialog.answer import Answer, Turn
+from copilot.dialog.cannot import REFUSED_HARMFUL, UNSUPPORTED_SERVICE, cannot_do
+from copilot.dialog.intents import HANDLERS
+from copilot.dialog.preferences import road_kinds
 from copilot.dialog.replies import PLACE_NOUN
 from copilot.dialog.resolve import Clarify
 from copilot.messages import AskResult, AskTurn, Timings
@@ -168,11 +171,15 @@ class Copilot:
             arrive_by=ans.deadline.at if ans.deadline else None,
             range_reserve_m=self.profile.preferences.range_reserve_km * 1000.0,
             reroute_duration_s=ans.reroute_duration_s, open_at_arrival=ans.open_at_arrival,
-            trip=turn.trip,
+            trip=turn.trip, avoid=self.profile.preferences.avoid,
         )
 
     def _propose(self, u: Understanding, turn: AskTurn, vehicle: VehicleSnapshot,
                  hazards: tuple[HazardEvent, ...]) -> Answer:
+        if u.error == REFUSED_HARMFUL:  # evading the police, harming people (nlu/README.md)
+            return Answer("refused", "I can't help with that.", why=f"nlu:{u.error}")
+        if u.error == UNSUPPORTED_SERVICE:  # tickets, taxis, bookings: said, never routed
+            return Answer("infeasible", cannot_do(u.text), why=f"nlu:{u.error}")
         if u.error or (u.intent == Intent.OUT_OF_SCOPE):
             return Answer("not_understood", "Sorry, I can help with routes, stops and the car's "
                           "range.", why=f"nlu:{u.error or 'out_of_scope'}")
@@ -191,7 +198,8 @@ class Copilot:
                 self.pack.check_inside(pos[0], pos[1], "the car")
             turn_ = Turn(u=u, now=turn.at, vehicle=vehicle, origin=pos or (0.0, 0.0),
                          trip=turn.trip, pack=self.pack, profile=self.profile,
-                         avoid=tuple(Avoid(h.lat, h.lon, h.radius_m) for h in hazards))
+                         avoid=(*(Avoid(h.lat, h.lon, h.radius_m) for h in hazards),
+                                *road_kinds(u, self.profile, turn.trip)))
             if u.confidence < LOW_CONFIDENCE and u.intent == Intent.NAVIGATE \
                     and u.destination is None and not u.stops:
                 raise Clarify("Sorry, where would you like to go?")
