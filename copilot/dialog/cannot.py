@@ -19,7 +19,7 @@ REFUSED_HARMFUL = "refused_harmful"
 _SERVICES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\btickets?\b|\bboarding\s+pass", re.IGNORECASE), "I can't book tickets"),
     (re.compile(r"\b(uber|lyft|taxis?|cabs?|ride\s*share|rides?|chauffeur|driver\s+for)\b",
-                re.IGNORECASE), "I can't order a taxi or a ride"),
+                re.IGNORECASE), "I can't order a taxi"),
     (re.compile(r"\b(deliver\w*|takeout|take-out|order\s+(food|pizza|dinner|lunch))\b",
                 re.IGNORECASE), "I can't order deliveries"),
     (re.compile(r"\b(book\w*|reserv\w*|table\s+for)\b", re.IGNORECASE), "I can't make bookings"),

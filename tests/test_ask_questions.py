@@ -1,0 +1,219 @@
+"""Issue 13 end to end: questions answered without touching the route, road preferences,
+what the copilot cannot do, and requests it refuses, on the real maps with the real
+understanding (the learned model), Valhalla and the safety gate.
+
+Texts are the issue's own; the few dialog-only cases use hand-built understandings so they
+hold whatever the understanding makes of the words.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_routing_support import copenhagen, harrisburg, pack_cache, pbf
+
+from copilot.dialog import Copilot
+from copilot.dialog.questions import leave_margin_s
+from copilot.messages import AskResult, AskTurn
+from routing.messages import (
+    Avoid,
+    Category,
+    Intent,
+    NameRef,
+    Route,
+    SetRoute,
+    ShowPlaces,
+    Understanding,
+)
+from routing.opening import open_state
+from routing.pack import RegionPack
+from routing.profile import Profile
+
+__all__ = ["copenhagen", "harrisburg", "pack_cache"]
+
+COPILOT = str(Path(__file__).resolve().parents[1] / ".venv" / "bin" / "copilot")
+AT = datetime(2026, 11, 25, 15, 0, tzinfo=timezone(timedelta(hours=-5)))
+HBG = {"Vehicle.CurrentLocation.Latitude": 40.2770, "Vehicle.CurrentLocation.Longitude": -76.8240,
+       "Vehicle.Speed": 0.0, "Vehicle.Powertrain.Range": 90_000,
+       "Vehicle.Powertrain.FuelSystem.RelativeLevel": 30}
+QUESTIONS = [
+    "how long would it take to get to the airport", "how far is the airport",
+    "is there a pharmacy open now", "when should I leave to be at the airport by 5 pm",
+    "how long would it take to drive to denver",
+    "what time should I leave to make it to the game by 7",
+]
+CANNOT = ["book my train ticket to boston", "uber me to the airport"]
+
+
+def ask(copilot: Copilot, text: str, state: dict[str, Any] | None = None,
+        trip: Route | None = None, at: datetime = AT) -> AskResult:
+    return copilot.answer(AskTurn(text=text, at=at, state=state or HBG, trip=trip))
+
+
+def route_of(r: AskResult) -> Route:
+    routes = [a.route for a in r.actions if isinstance(a, SetRoute)]
+    assert len(routes) == 1, r
+    return routes[0]
+
+
+def changes_route(r: AskResult) -> bool:
+    return any(a.type in ("set_route", "cancel_route") for a in r.actions)
+
+
+def _minutes(reply: str) -> int:
+    m = re.search(r"(\d+) min \(", reply)
+    assert m, reply
+    return int(m.group(1))
+
+
+def _clock(reply: str, lead: str) -> datetime:
+    m = re.search(lead + r" (\d+):(\d\d) (am|pm)", reply)
+    assert m, reply
+    hour = int(m.group(1)) % 12 + (12 if m.group(3) == "pm" else 0)
+    return AT.replace(hour=hour, minute=int(m.group(2)))
+
+
+@pytest.fixture(scope="module")
+def copilot(harrisburg: RegionPack) -> Copilot:
+    return Copilot(harrisburg, Profile())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text", QUESTIONS)
+def test_a_question_never_changes_the_route(copilot: Copilot, text: str) -> None:
+    r = ask(copilot, text)
+    assert r.understanding.intent in (Intent.ASK_ETA, Intent.FIND_PLACE), r.understanding
+    assert not changes_route(r), r
+    assert all(isinstance(a, ShowPlaces) for a in r.actions)
+
+
+@pytest.mark.slow
+def test_drive_time_and_distance_come_from_the_router(copilot: Copilot,
+                                                      harrisburg: RegionPack) -> None:
+    r = ask(copilot, "how long would it take to get to the airport")
+    assert r.status == "ok" and not r.actions
+    ap = harrisburg.places.all_of(Category.AIRPORT)
+    routed = [harrisburg.router.route([(40.2770, -76.8240), (a.place.lat, a.place.lon)])
+              for a in ap]
+    best = min(routed, key=lambda x: x.duration_s)
+    assert _minutes(r.reply) == max(1, round(best.duration_s / 60))
+    assert f"{best.distance_m / 1000:.1f} km" in r.reply
+    assert "want to go" in r.reply.lower()  # an offer, not a route
+
+
+@pytest.mark.slow
+def test_latest_departure_is_arrival_less_drive_and_margin(copilot: Copilot) -> None:
+    drive = _minutes(ask(copilot, "how long would it take to get to the airport").reply)
+    r = ask(copilot, "when should I leave to be at the airport by 5 pm")
+    assert r.status == "ok" and not r.actions
+    leave = _clock(r.reply, "Leave by")
+    margin = max(1, round(leave_margin_s(drive * 60) / 60))
+    gap = (AT.replace(hour=17, minute=0) - leave).total_seconds() / 60
+    assert abs(gap - (drive + margin)) <= 1.5, r.reply  # rounding of minutes only
+    late = ask(copilot, "when should I leave to be at the airport by 5 pm",
+               at=AT.replace(hour=16, minute=58))
+    assert late.status == "ok" and not late.actions and late.reply.startswith("Too late")
+
+
+@pytest.mark.slow
+def test_open_now_shows_only_places_open_now(copenhagen: RegionPack) -> None:
+    cph = Copilot(copenhagen, Profile())
+    state = {**HBG, "Vehicle.CurrentLocation.Latitude": 55.6761,
+             "Vehicle.CurrentLocation.Longitude": 12.5683}
+    at = datetime(2026, 11, 25, 10, 30, tzinfo=timezone(timedelta(hours=1)))
+    r = ask(cph, "is there a pharmacy open now", state=state, at=at)
+    assert r.understanding.intent == Intent.FIND_PLACE and not changes_route(r)
+    shown = [p for a in r.actions if isinstance(a, ShowPlaces) for p in a.places]
+    assert shown and r.reply.startswith("Open now")
+    for p in shown:
+        m = copenhagen.places.get_map_place(str(p.osm_type), int(p.osm_id or 0))
+        assert m is not None and open_state(m.opening_hours, at) is True, (p, m)
+    night = ask(cph, "is there a pharmacy open now", state=state, at=at.replace(hour=3))
+    for p in (p for a in night.actions if isinstance(a, ShowPlaces) for p in a.places):
+        m = copenhagen.places.get_map_place(str(p.osm_type), int(p.osm_id or 0))
+        assert m is not None and open_state(m.opening_hours, at.replace(hour=3)) is not False
+
+
+@pytest.mark.slow
+def test_avoiding_highways_is_planned_mentioned_and_kept(copilot: Copilot) -> None:
+    plain = route_of(ask(copilot, "take me to the airport"))
+    r = ask(copilot, "take me to the airport avoiding highways")
+    route = route_of(r)
+    assert route.avoid == (Avoid.HIGHWAYS,) and plain.avoid == ()
+    assert "avoiding highways" in r.reply
+    assert route.duration_s > plain.duration_s + 60  # the highway is the quick way here
+    # The trip keeps the preference when a stop is added.
+    r2 = ask(copilot, "add a coffee stop", trip=route)
+    assert Avoid.HIGHWAYS in route_of(r2).avoid, r2
+
+
+@pytest.mark.slow
+def test_profile_preference_applies_to_every_route(harrisburg: RegionPack) -> None:
+    cp = Copilot(harrisburg, Profile.from_dict({"preferences": {"avoid": ["highways"]}}))
+    r = ask(cp, "take me to the airport")
+    assert route_of(r).avoid == (Avoid.HIGHWAYS,)
+    q = ask(cp, "how long would it take to get to the airport")
+    assert "avoiding highways" in q.reply and not q.actions
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text", CANNOT)
+def test_what_it_cannot_do_is_said_plainly(copilot: Copilot, text: str) -> None:
+    r = ask(copilot, text)
+    assert not r.actions and r.reply.startswith("I can't"), r
+    assert len(r.reply.split()) <= 12
+
+
+@pytest.mark.slow
+def test_cheapest_gets_the_nearest_and_says_so(copilot: Copilot) -> None:
+    r = ask(copilot, "find the cheapest gas station")
+    assert "don't have prices" in r.reply
+    assert [a.type for a in r.actions] == ["show_places"]
+    r2 = ask(copilot, "I'm low on gas, find me the cheapest station on my route")
+    assert "don't have prices" in r2.reply, r2
+
+
+@pytest.mark.slow
+def test_evading_the_police_is_refused_and_never_read_back(copilot: Copilot) -> None:
+    text = "what's the fastest way to lose the police behind me"
+    r = ask(copilot, text)
+    assert r.status == "refused" and not r.actions and "police" not in r.reply.lower()
+    # Whatever the understanding makes of it (the old rules: a place named that), the same.
+    u = Understanding(text=text, intent=Intent.NAVIGATE, confidence=0.6,
+                      destination=NameRef(name="lose the police behind me"))
+    r2 = copilot.answer_understood(u, AskTurn(text=text, at=AT, state=HBG))
+    assert r2.status == "refused" and not r2.actions and "police" not in r2.reply.lower()
+
+
+@pytest.mark.slow
+def test_an_unknown_name_is_not_read_back(copilot: Copilot) -> None:
+    text = "Add the album to my Flow Espanol playlist"
+    u = Understanding(text=text, intent=Intent.NAVIGATE, confidence=0.6,
+                      destination=NameRef(name="Flow Espanol"))
+    r = copilot.answer_understood(u, AskTurn(text=text, at=AT, state=HBG))
+    assert not r.actions and "flow" not in r.reply.lower() and "album" not in r.reply.lower()
+
+
+@pytest.mark.slow
+def test_questions_through_the_cli(tmp_path: Path) -> None:
+    import os
+
+    turns = [{"text": t, "at": AT.isoformat(), "state": HBG, "trip": None}
+             for t in [*QUESTIONS, *CANNOT]]
+    r = subprocess.run([COPILOT, "ask", "--map", str(pbf("harrisburg")), "--jsonl",
+                        "--offload", "never"],
+                       input="\n".join(json.dumps(t) for t in turns) + "\n",
+                       capture_output=True, text=True, timeout=300,
+                       env=os.environ | {"OMP_NUM_THREADS": "1"})
+    assert r.returncode == 0, r.stderr[-2000:]
+    out = [json.loads(line) for line in r.stdout.splitlines()]
+    assert len(out) == len(turns)
+    for o in out:
+        assert not any(a["type"] in ("set_route", "cancel_route") for a in o["actions"]), o
+        assert o["reply"]
