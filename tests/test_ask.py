@@ -206,9 +206,9 @@ def test_trip_edits_against_the_given_trip(copilot: Copilot) -> None:
     assert [s.category for s in trip3.stops] == [Category.COFFEE]
     assert removed.reply.startswith("Dropped")
     eta = copilot.answer_understood(u(Intent.ASK_ETA, flight_time="17:30"), turn(trip=trip3))
-    assert eta.status == "ok" and "ahead of your 5:30 pm flight" in eta.reply
-    # The time ahead is measured from the arrival to the flight itself (not the buffer).
-    m = re.search(r"at (\d+):(\d\d) pm.*That's (?:(\d+) h)? ?(?:(\d+) min)? ahead", eta.reply)
+    assert eta.status == "ok" and "before your 5:30 pm flight" in eta.reply
+    # The time before is measured from the arrival to the flight itself (not the buffer).
+    m = re.search(r"at (\d+):(\d\d) pm.*That's (?:(\d+) h)? ?(?:(\d+) min)? before", eta.reply)
     assert m, eta.reply
     arrive_min = (int(m[1]) + 12) * 60 + int(m[2])
     ahead_min = int(m[3] or 0) * 60 + int(m[4] or 0)

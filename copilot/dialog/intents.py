@@ -13,7 +13,15 @@ from copilot.dialog import preferences
 from copilot.dialog.answer import Answer, Turn
 from copilot.dialog.cannot import NO_PRICES, asks_price
 from copilot.dialog.questions import asks_open_now, drive_question, open_now
-from copilot.dialog.replies import NOUN, clock, dest_word, minutes, place_name, route_reply
+from copilot.dialog.replies import (
+    NOUN,
+    against_deadline,
+    clock,
+    dest_word,
+    minutes,
+    place_name,
+    route_reply,
+)
 from copilot.dialog.resolve import (
     Clarify,
     Deadline,
@@ -54,7 +62,8 @@ def _route_answer(t: Turn, plan: TripPlan, dl: Deadline | None, asked: Category 
         p = s.place.place
         if state is not None and p.osm_type and p.osm_id is not None:
             opens[(p.osm_type, p.osm_id)] = state
-    reply = route_reply(plan, dest, dl.said if dl and not dl.is_flight else dl.at if dl else None)
+    reply = route_reply(plan, dest, dl.at if dl else None, dl.said if dl else None,
+                        bool(dl and dl.is_flight))
     reply = preferences.mention(reply, plan, t.u.avoid)
     if asks_price(t.u.text) and plan.stops:
         reply = f"{NO_PRICES} {reply}"
@@ -245,17 +254,8 @@ def ask_eta(t: Turn) -> Answer:
                           t.avoid, dl.at if dl else None)
     word = dest_word(dest, dest.place.category)
     text = f"You'll reach {word} at {clock(plan.arrival)}, in {minutes(plan.duration_s)}."
-    if dl is not None:
-        what = f"your {clock(dl.said)} flight" if dl.is_flight else clock(dl.said)
-        # Measured against what the driver said (the flight time), not the airport buffer,
-        # so "ahead of your 5:30 pm flight" means exactly that.
-        before = (dl.said - plan.arrival).total_seconds()
-        if plan.arrival <= dl.at:
-            text += f" That's {minutes(before)} ahead of {what}."
-        elif before >= 0:  # a flight: before take-off but inside the airport buffer
-            text += f" That's only {minutes(before)} ahead of {what}, less than your buffer."
-        else:
-            text += f" That's {minutes(-before)} late for {what}."
+    if dl is not None:  # the same measure as the route's reply; the margin said there once
+        text += " " + against_deadline(plan.arrival, dl.said, dl.at, dl.is_flight, margin=False)
     return Answer("ok", text, why="eta")
 
 

@@ -60,8 +60,12 @@ def drive_question(t: Turn, dest: MapPlace, dl: Deadline | None) -> Answer:
     margin = leave_margin_s(plan.duration_s)
     leave = dl.at - timedelta(seconds=plan.duration_s + margin)
     if leave > t.now + timedelta(minutes=1):
-        text = (f"Leave by {clock(leave)}: it's {drive} to {word}, with {minutes(margin)} "
-                f"to spare for {what}. Want to go?")
+        # "spare" keeps one meaning, the time before what the driver said: for a flight,
+        # the arrival then is the margin plus the airport buffer before take-off
+        there = dl.at - timedelta(seconds=margin)
+        spare = (f"there {minutes((dl.said - there).total_seconds())} before {what}"
+                 if dl.is_flight else f"with {minutes(margin)} to spare for {what}")
+        text = f"Leave by {clock(leave)}: it's {drive} to {word}, {spare}. Want to go?"
         return Answer("ok", text, why="leave_by")
     if plan.arrival <= dl.at:
         return Answer("ok", f"Leave now: it's {drive} to {word}, there at "
