@@ -19,6 +19,7 @@ import pytest
 from test_routing_support import copenhagen, harrisburg, pack_cache, pbf
 
 from copilot.dialog import Copilot
+from copilot.dialog.preferences import mention
 from copilot.dialog.questions import leave_margin_s
 from copilot.messages import AskResult, AskTurn
 from routing.messages import (
@@ -34,6 +35,8 @@ from routing.messages import (
 from routing.opening import open_state
 from routing.pack import RegionPack
 from routing.profile import Profile
+from routing.trip import TripPlan
+from safety import preferences as safety_preferences
 
 __all__ = ["copenhagen", "harrisburg", "pack_cache"]
 
@@ -151,6 +154,11 @@ def test_avoiding_highways_is_planned_mentioned_and_kept(copilot: Copilot) -> No
     # The trip keeps the preference when a stop is added.
     r2 = ask(copilot, "add a coffee stop", trip=route)
     assert Avoid.HIGHWAYS in route_of(r2).avoid, r2
+    # ... and when re-routed to the same destination, but not for a new one.
+    again = ask(copilot, "Yes, find another way to the airport.", trip=route)
+    assert route_of(again).avoid == (Avoid.HIGHWAYS,), again
+    home = ask(copilot, "take me to the hospital", trip=route)
+    assert route_of(home).avoid == (), home
 
 
 @pytest.mark.slow
@@ -217,3 +225,25 @@ def test_questions_through_the_cli(tmp_path: Path) -> None:
     for o in out:
         assert not any(a["type"] in ("set_route", "cancel_route") for a in o["actions"]), o
         assert o["reply"]
+
+
+def _plan(avoid: tuple[Avoid, ...], unmet: tuple[Avoid, ...]) -> TripPlan:
+    return TripPlan(stops=(), destination=None, arrival=AT, distance_m=1.0, duration_s=1.0,
+                    geometry=(), exact=True, avoid=avoid, avoid_unmet=unmet)
+
+
+def test_reply_names_kept_preferences_and_owns_up_to_the_rest_first() -> None:
+    reply = "Heading to the airport; there at 3:11 pm. That leaves 9 min to spare."
+    kept = mention(reply, _plan((Avoid.HIGHWAYS, Avoid.TOLLS), ()), (Avoid.HIGHWAYS,))
+    assert kept.startswith("Heading to the airport; there at 3:11 pm, avoiding highways.")
+    assert "tolls" not in kept  # the profile's, kept quietly
+    both = mention(reply, _plan((), (Avoid.FERRIES, Avoid.UNPAVED)), ())
+    assert both.startswith("There's no way without ferries and unpaved roads here. ")
+    for kind in (Avoid.FERRIES, Avoid.UNPAVED):  # what the safety gate looks for
+        assert safety_preferences.mentions(both, kind)
+    assert mention(reply, _plan((), ()), (Avoid.HIGHWAYS,)) == reply
+
+
+def test_leave_margin_is_five_minutes_or_fifteen_percent() -> None:
+    assert leave_margin_s(10 * 60) == 5 * 60
+    assert leave_margin_s(60 * 60) == 9 * 60

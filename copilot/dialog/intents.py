@@ -130,7 +130,7 @@ def add_stop(t: Turn) -> Answer:
     dest = t.trip.destination
     # "a pharmacy before the airport" parses the airport as a stop too: the destination is
     # already on the route, so it is not added again (once as a stop, once as destination)
-    asks = tuple(a for a in asks if not _names_place(a, dest, t.pack))
+    asks = tuple(a for a in asks if not names_place(a, dest, t.pack))
     if not asks:
         word = dest_word(trip_place(t.pack, dest), dest.category)
         raise Clarify(f"{word[:1].upper()}{word[1:]} is already the destination. "
@@ -152,7 +152,7 @@ def _same_place(a: Place, b: Place) -> bool:
     return abs(a.lat - b.lat) < 1e-5 and abs(a.lon - b.lon) < 1e-5  # ~1 m
 
 
-def _names_place(ask: StopRequest, place: Place, pack: RegionPack) -> bool:
+def names_place(ask: StopRequest, place: Place, pack: RegionPack) -> bool:
     """Whether a requested stop refers to `place` (the trip's destination) rather than a new one."""
     if ask.saved:
         return ask.saved == place.saved

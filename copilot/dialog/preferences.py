@@ -1,8 +1,8 @@
 """Road preferences in the dialog: which kinds a turn's route keeps off, and how to say so.
 
 A turn keeps off what was said in it (`Understanding.avoid`), what the profile always avoids
-(`preferences.avoid`) and, when it edits or asks about the trip in progress, what that trip
-already avoids (`Route.avoid`). The reply names what was said this turn ("..., avoiding
+(`preferences.avoid`) and, when it edits, asks about or re-routes the trip in progress, what
+that trip already avoids (`Route.avoid`). The reply names what was said this turn ("..., avoiding
 highways") and owns up to every kind the road network gave no way around, which the safety
 gate checks (safety/preferences.py).
 """
@@ -25,10 +25,14 @@ WORDS: dict[RoadKind, str] = {RoadKind.HIGHWAYS: "highways", RoadKind.TOLLS: "to
 _FIRST_SENTENCE_END = re.compile(r"[.!?](\s|$)")
 
 
-def road_kinds(u: Understanding, profile: Profile, trip: Route | None) -> tuple[RoadKind, ...]:
-    """Every road kind this turn's routes keep off, in contract order."""
+def road_kinds(u: Understanding, profile: Profile, trip: Route | None,
+               same_destination: bool = False) -> tuple[RoadKind, ...]:
+    """Every road kind this turn's routes keep off, in contract order.
+
+    The trip in progress keeps its preferences for edits, questions and a new way to the same
+    destination ("find another way to the airport"); a new destination is a new trip."""
     kinds = set(u.avoid) | set(profile.preferences.avoid)
-    if trip is not None and u.intent != Intent.NAVIGATE:  # a new destination is a new trip
+    if trip is not None and (u.intent != Intent.NAVIGATE or same_destination):
         kinds |= set(trip.avoid)
     return tuple(k for k in ROAD_ORDER if k in kinds)
 

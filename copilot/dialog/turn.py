@@ -21,7 +21,7 @@ from typing import Any
 from copilot.audit import AuditLog
 from copilot.dialog.answer import Answer, Turn
 from copilot.dialog.cannot import REFUSED_HARMFUL, UNSUPPORTED_SERVICE, cannot_do
-from copilot.dialog.intents import HANDLERS
+from copilot.dialog.intents import HANDLERS, names_place
 from copilot.dialog.preferences import road_kinds
 from copilot.dialog.replies import PLACE_NOUN
 from copilot.dialog.resolve import Clarify
@@ -34,11 +34,20 @@ from routing.errors import (
     UnknownSavedPlaceError,
     UnreachableError,
 )
-from routing.messages import Category, Intent, Place, SetRoute, Understanding
+from routing.messages import (
+    Category,
+    Intent,
+    Place,
+    Route,
+    SetRoute,
+    StopRequest,
+    Understanding,
+)
 from routing.pack import RegionPack
 from routing.profile import Profile
 from routing.router import Avoid
 from safety.gate import Proposal, TurnContext
+from safety.text import word_count
 from sensors.messages import HazardEvent
 from sensors.state import VehicleSnapshot
 
@@ -64,12 +73,12 @@ MAX_WORDS_MOVING = 25
 
 def fit_reply(reply: str, moving: bool) -> str:
     """While moving, keep whole sentences that fit the word limit (the first one at least)."""
-    if not moving or len(reply.split()) <= MAX_WORDS_MOVING:
+    if not moving or word_count(reply) <= MAX_WORDS_MOVING:
         return reply
     sentences = re.findall(r"[^.!?]+[.!?]*", reply)
     kept = sentences[0].strip()
     for s in sentences[1:]:
-        if len((kept + " " + s.strip()).split()) > MAX_WORDS_MOVING:
+        if word_count(kept + " " + s.strip()) > MAX_WORDS_MOVING:
             break
         kept = kept + " " + s.strip()
     return kept
@@ -96,6 +105,13 @@ class Copilot:
         u: Understanding = self._understander.understand(text)
         return u
 
+    def _korean_name(self, place: Place) -> str | None:
+        """The map's `name:ko` of a place, if the region pack has one."""
+        if place.osm_type is None or place.osm_id is None:
+            return None
+        lookup = getattr(self.pack.places, "name_in", None)
+        return lookup(place.osm_type, place.osm_id, "ko") if lookup is not None else None
+
     def answer(self, turn: AskTurn, hazards: tuple[HazardEvent, ...] = ()) -> AskResult:
         t0 = time.perf_counter()
         u = self._understand(turn.text)
@@ -113,6 +129,10 @@ class Copilot:
         except Exception:  # the last line of defence: a short apology, never a traceback
             log.exception("planning failed for %r", turn.text[:80])
             ans = Answer("infeasible", "Sorry, I couldn't plan that.", why="internal_error")
+        if u.language == "ko":   # the same answer, worded in the turn's language
+            from copilot.dialog.replies_ko import korean_reply
+
+            ans.reply = korean_reply(ans, u, self._korean_name)
         ans.reply = fit_reply(ans.reply, vehicle.moving)
         plan_ms = _ms(t_plan)
         ctx = self._context(vehicle, turn, hazards, ans)
@@ -130,8 +150,13 @@ class Copilot:
             why = next(v.reason for v in verdict.verdicts if v.outcome == "rejected")
             why = f"safety:{why}"
         val_ms = _ms(t_val)
+        reply = verdict.reply
+        if u.language == "ko":   # the safety layer's own fixed replies, in Korean too
+            from copilot.dialog.replies_ko import korean_fallback
+
+            reply = korean_fallback(reply)
         result = AskResult(
-            understanding=u, status=verdict.status, reply=verdict.reply,
+            understanding=u, status=verdict.status, reply=reply,
             actions=verdict.actions, served_by="device",
             timings_ms=Timings(understand=understand_ms, plan=plan_ms, validate=val_ms,
                                total=_ms(t_start)),
@@ -174,6 +199,13 @@ class Copilot:
             trip=turn.trip, avoid=self.profile.preferences.avoid,
         )
 
+    def _same_destination(self, u: Understanding, trip: Route | None) -> bool:
+        """Does a navigate turn head for the trip's own destination (a new way there)?"""
+        if trip is None or u.destination is None:
+            return trip is not None
+        return names_place(StopRequest(**u.destination.model_dump()), trip.destination,
+                           self.pack)
+
     def _propose(self, u: Understanding, turn: AskTurn, vehicle: VehicleSnapshot,
                  hazards: tuple[HazardEvent, ...]) -> Answer:
         if u.error == REFUSED_HARMFUL:  # evading the police, harming people (nlu/README.md)
@@ -199,7 +231,8 @@ class Copilot:
             turn_ = Turn(u=u, now=turn.at, vehicle=vehicle, origin=pos or (0.0, 0.0),
                          trip=turn.trip, pack=self.pack, profile=self.profile,
                          avoid=(*(Avoid(h.lat, h.lon, h.radius_m) for h in hazards),
-                                *road_kinds(u, self.profile, turn.trip)))
+                                *road_kinds(u, self.profile, turn.trip,
+                                            self._same_destination(u, turn.trip))))
             if u.confidence < LOW_CONFIDENCE and u.intent == Intent.NAVIGATE \
                     and u.destination is None and not u.stops:
                 raise Clarify("Sorry, where would you like to go?")
