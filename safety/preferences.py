@@ -28,12 +28,13 @@ ROUTE_INTENTS: frozenset[Intent] = frozenset(
 TRIP_INTENTS: frozenset[Intent] = frozenset({Intent.ADD_STOP, Intent.REMOVE_STOP})
 """Edits of the trip in progress, which keep its preferences."""
 _MENTION: dict[Avoid, re.Pattern[str]] = {
-    Avoid.HIGHWAYS: re.compile(r"\b(highways?|motorways?|freeways?|interstates?|expressways?)\b",
-                               re.IGNORECASE),
-    Avoid.TOLLS: re.compile(r"\btoll", re.IGNORECASE),
-    Avoid.FERRIES: re.compile(r"\bferr(y|ies)\b", re.IGNORECASE),
-    Avoid.UNPAVED: re.compile(r"\b(unpaved|dirt|gravel)\b", re.IGNORECASE),
+    Avoid.HIGHWAYS: re.compile(r"\b(highways?|motorways?|freeways?|interstates?|expressways?)\b"
+                               r"|고속도로", re.IGNORECASE),
+    Avoid.TOLLS: re.compile(r"\btoll|유료도로|통행료", re.IGNORECASE),
+    Avoid.FERRIES: re.compile(r"\bferr(y|ies)\b|페리", re.IGNORECASE),
+    Avoid.UNPAVED: re.compile(r"\b(unpaved|dirt|gravel)\b|비포장", re.IGNORECASE),
 }
+"""How a reply names each road kind, in English or Korean (replies are in the turn's language)."""
 
 
 def changes_route(actions: tuple[Action, ...]) -> bool:

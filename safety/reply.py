@@ -32,6 +32,7 @@ from safety.request import SAFETY_SYSTEM_RE, VEHICLE_CONTROL_RE
 from safety.text import (
     FLAG_INSTRUCTION,
     commands_car,
+    is_korean,
     sanitize_untrusted,
     steers_model,
     word_count,
@@ -46,6 +47,7 @@ ECHO_MIN_WORDS = 4
 MAX_REPLY_CHARS_PARKED = 600
 """Longest reply at all (about 100 words): longer model output is cut, never read out."""
 DEFER_SUFFIX = "More when you're parked."
+DEFER_SUFFIX_KO = "나머지는 정차하면 알려 드릴게요."
 CHECK = "reply"
 
 _SENTENCE_RE = re.compile(r"[^.!?]+[.!?]*")
@@ -65,8 +67,18 @@ def _v(outcome: Outcome, reason: Reason, detail: str = "", count: int = 0) -> Ve
     return Verdict(CHECK, outcome, reason, detail[:200], count)
 
 
+# Korean: a part of the car and a past or promised operation ("창문을 열었어요", "켤게요").
+_CLAIM_KO_RE = re.compile(
+    r"(창문|문|도어|잠금|트렁크|선루프|에어컨|히터|시트|와이퍼|라이트|시동|엔진|브레이크|"
+    r"차선\s*유지|크루즈)\S*\s*(\S+\s*)?(열었|닫았|켰|껐|잠갔|잠궜|풀었|해제했|작동시켰|"
+    r"열게요|닫을게요|켤게요|끌게요|잠글게요|해제할게요|열어\s*드릴게요|켜\s*드릴게요)")
+_NEGATION_KO_RE = re.compile(r"수\s*없|못\s*해|못\s*합|안\s*돼|할\s*수는\s*없")
+
+
 def claims_vehicle_control(reply: str) -> bool:
     """Does the reply say the car was (or will be) operated? The copilot never does that."""
+    if _CLAIM_KO_RE.search(reply):
+        return _NEGATION_KO_RE.search(reply) is None
     if _NEGATION_RE.search(reply):
         return False
     part = (SAFETY_SYSTEM_RE.search(reply) or VEHICLE_CONTROL_RE.search(reply)
@@ -94,14 +106,15 @@ def scrub_names(reply: str, hostile: Iterable[str]) -> tuple[str, int]:
 
 def defer_while_moving(reply: str, names: Iterable[str]) -> str:
     """The leading sentences that fit the moving limits, plus a note that more waits."""
-    budget = MAX_WORDS_MOVING - word_count(DEFER_SUFFIX)
+    suffix = DEFER_SUFFIX_KO if is_korean(reply) else DEFER_SUFFIX
+    budget = MAX_WORDS_MOVING - word_count(suffix)
     kept: list[str] = []
     for sentence in (s.strip() for s in _SENTENCE_RE.findall(reply)):
         candidate = " ".join([*kept, sentence])
         if word_count(candidate) > budget or items_named(candidate, names) > MAX_ITEMS_MOVING:
             break
         kept.append(sentence)
-    return " ".join([*kept, DEFER_SUFFIX])
+    return " ".join([*kept, suffix])
 
 
 _TOKEN_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)?")

@@ -12,6 +12,7 @@ name is never echoed: callers drop or neutralise it and count it.
 from __future__ import annotations
 
 import logging
+import math
 import re
 import unicodedata
 
@@ -128,5 +129,34 @@ def carries_instructions(text: str) -> bool:
     return steers_model(text) or commands_car(text)
 
 
+HANGUL_SYLLABLES_PER_WORD = 1.5
+"""A Korean word (eojeol) weighs its syllables / 1.5 English words: what takes as long to say
+(espeak-ng at one rate: 0.36 s per English word, 0.23 s per Korean syllable; POLICY.md)."""
+
+
+def _is_hangul_syllable(ch: str) -> bool:
+    return "\uac00" <= ch <= "\ud7a3"
+
+
+KOREAN_SHARE = 0.3
+"""A text is Korean when at least this share of its letters are Hangul syllables."""
+
+
+def is_korean(text: str) -> bool:
+    """Is this (a reply) Korean? By script: Hangul syllables among its letters."""
+    letters = [ch for ch in text if ch.isalpha()]
+    hangul = sum(1 for ch in letters if _is_hangul_syllable(ch))
+    return bool(letters) and hangul / len(letters) >= KOREAN_SHARE
+
+
 def word_count(text: str) -> int:
-    return len(text.split())
+    """Words as heard: space-separated words; a Korean one counts as long as it is to say."""
+    total = 0.0
+    for token in text.split():
+        syllables = sum(1 for ch in token if _is_hangul_syllable(ch))
+        if syllables:
+            digits = sum(1 for ch in token if ch.isdigit())   # "4시": digits are said too
+            total += max(1.0, (syllables + digits) / HANGUL_SYLLABLES_PER_WORD)
+        else:
+            total += 1.0
+    return math.ceil(total - 1e-9)

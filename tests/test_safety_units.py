@@ -368,3 +368,44 @@ def test_positions_on_the_planet_include_the_poles_and_the_antimeridian() -> Non
     for lat, lon in ((90.01, 0.0), (-90.01, 0.0), (0.0, 180.01), (0.0, -180.01), (None, 0.0),
                      (0.0, None), (float("nan"), 0.0)):
         assert geo.position(lat, lon) is None
+
+
+# -- Korean replies (issue 14): word limits count what takes as long to say -----------------
+
+def test_korean_words_weigh_their_syllables() -> None:
+    assert text.word_count("Heading home; there at 4:12 pm.") == 6      # English: words
+    assert text.word_count("공항") == 2                 # 2 syllables / 1.5, rounded up
+    assert text.word_count("집") == 1                   # a one-syllable word is still a word
+    assert text.word_count("오후 4시 12분") == 5         # digits are said: 4시 = 2, 12분 = 3
+    assert text.word_count("Starbucks(커피) 들러서") == 4
+    # 25 word-equivalents of Korean take about as long to say as 25 English words.
+    reply = ("파이브 가이즈(햄버거), 스타벅스(커피), 단골 세탁소 들러서 "
+             "공항에 오후 4시 12분 도착해요.")
+    assert 20 <= text.word_count(reply) <= 25
+
+
+def test_korean_is_told_by_script() -> None:
+    assert text.is_korean("공항에 오후 4시 도착해요.")
+    assert text.is_korean("Five Guys(햄버거) 들러서 공항에 도착해요.")
+    assert not text.is_korean("Heading to the airport.")
+    assert not text.is_korean("12:30 !")
+
+
+def test_korean_reply_deferred_with_a_korean_note() -> None:
+    from safety.reply import DEFER_SUFFIX_KO, check_reply
+    long_ko = ("파이브 가이즈에서 햄버거를 사고 스타벅스에서 커피를 산 다음 "
+               "단골 세탁소에서 옷을 찾고 공항에 오후 네 시 십이 분에 도착해요. "
+               "비행기 시간까지 이십삼 분 여유가 있어요.")
+    out, verdicts = check_reply(long_ko, True, (), ())
+    assert out is not None and out.endswith(DEFER_SUFFIX_KO)
+    assert text.word_count(out) <= 25
+    assert any(v.reason == Reason.REPLY_DEFERRED for v in verdicts)
+
+
+def test_korean_claims_to_operate_the_car_are_caught() -> None:
+    from safety.reply import claims_vehicle_control
+    assert claims_vehicle_control("창문을 열었어요.")
+    assert claims_vehicle_control("에어컨 켤게요.")
+    assert not claims_vehicle_control("죄송해요, 창문을 열 수 없어요. 창문은 직접 열어 주세요.")
+    assert not claims_vehicle_control("공항에 오후 4시 도착해요.")
+    assert not claims_vehicle_control("창문을 열었냐고요? 아니요, 제가 열 수 없어요.")
