@@ -122,6 +122,14 @@ class PlaceIndex:
             " WHERE c.category = ?", (category.value,))
         return [self._row(r, category) for r in rows]
 
+    def frequent_names(self, limit: int = 20) -> list[str]:
+        """Brand (else place) names, most frequent in the region first: the speech
+        recogniser's prompt names what the driver is likely to say."""
+        rows = self._q(
+            "SELECT COALESCE(brand, name) AS n, COUNT(*) AS k FROM places"
+            " WHERE n IS NOT NULL AND n != '' GROUP BY n ORDER BY k DESC, n LIMIT ?", (limit,))
+        return [str(r[0]) for r in rows]
+
     def search_name(self, text: str, limit: int = 10) -> list[MapPlace]:
         """Full-text search over names and brands (FTS5), best match first."""
         words = [w for w in re.findall(r"\w+", text.lower()) if len(w) > 1]

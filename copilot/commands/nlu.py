@@ -354,13 +354,18 @@ def bench_understand(data: str | None, llm_runs: int) -> None:
     click.echo(run_understand_bench(Path(data) if data else None, llm_runs))
 
 
-@bench_group.command(name="listen", help="Medians: speech real-time factor and final latency.")
-@click.option("--data", type=click.Path(exists=True, dir_okay=False), default=None)
-@click.option("--engine", type=click.Choice(["vosk", "pocketsphinx"]), default="pocketsphinx")
+@bench_group.command(name="listen", help="Medians on real voices: real-time factor, end of "
+                     "speech to result; resident memory with every model loaded.")
+@click.option("--data", type=click.Path(exists=True), default=None,
+              help="A speech set directory (default ../shared/speech-dev) or a manifest.")
+@click.option("--engine", type=click.Choice(ENGINE_CHOICES), default="auto", show_default=True)
 @click.option("--model", "model_dir", type=click.Path(), default=None)
 @click.option("--limit", type=int, default=20)
 def bench_listen(data: str | None, engine: str, model_dir: str | None, limit: int) -> None:
-    from copilot.nlu.bench import run_listen_bench
+    from copilot.speech.bench import run_listen_bench
 
-    click.echo(run_listen_bench(Path(data) if data else None, engine,
-                                Path(model_dir) if model_dir else None, limit))
+    try:
+        click.echo(run_listen_bench(Path(data) if data else None, engine,
+                                    Path(model_dir) if model_dir else None, limit))
+    except (ValueError, FileNotFoundError, ImportError) as exc:
+        fail(str(exc))

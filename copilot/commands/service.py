@@ -49,8 +49,10 @@ def _parse_start(value: str | None) -> datetime | None:
 @click.option("--link", type=click.Choice(["good", "degraded", "none"]), default=None,
               help="Fix the link quality (default: follow vehicle/VIN/events/link).")
 @click.option("--privacy", type=click.Choice(["standard", "strict"]), default="standard")
-@click.option("--speech-engine", type=click.Choice(["pocketsphinx", "vosk"]),
-              default="pocketsphinx", help="Recogniser for spoken requests.")
+@click.option("--speech-engine", type=click.Choice(["auto", "whisper", "vosk", "pocketsphinx"]),
+              default="auto", show_default=True,
+              help="Recogniser for spoken requests (auto: whisper for English, pocketsphinx "
+                   "when it is missing or with --speech-adapt).")
 @click.option("--speech-model", type=click.Path(), default=None, help="Recogniser model dir.")
 @click.option("--speech-adapt", type=click.Path(file_okay=False), default=None,
               help="The driver's voice profile from `copilot listen enroll` (pocketsphinx).")
@@ -123,10 +125,15 @@ def serve(broker: str, vin: str, username: str | None, password: str | None,
 
     monitor = ProactiveMonitor(pipe.find_places, pipe.open_at, speak_aloud=speak_proactive) \
         if proactive else None
+    try:
+        transcriber = make_transcriber(
+            speech_engine, Path(speech_model) if speech_model else None,
+            Path(speech_adapt) if speech_adapt else None, saved_labels=pipe.saved_labels,
+            place_names=pipe.place_names)
+    except (FileNotFoundError, ImportError, ValueError) as e:
+        fail(f"--speech-engine {speech_engine}: recogniser unavailable: {e}")
     svc = CopilotService(address, vin, pipe.answer,
-                         transcribe=make_transcriber(
-                             speech_engine, Path(speech_model) if speech_model else None,
-                             Path(speech_adapt) if speech_adapt else None),
+                         transcribe=transcriber,
                          speak=synthesize_wav, proactive=monitor, store=store,
                          now_local=now_local, client_id=client_id, on_link=pipe.set_link,
                          answered_path=Path(state_dir) / f"answered-{vin}.jsonl"
@@ -140,6 +147,11 @@ def serve(broker: str, vin: str, username: str | None, password: str | None,
         svc.start(timeout_s=None)
     except ConnectionError as e:
         fail(str(e))
+    if start is not None:
+        # the simulated day starts when the service is online, as the simulator's does:
+        # loading the models must not advance it (at --time-warp 60, 4 s of loading put
+        # every time told 4 simulated minutes ahead of the car)
+        t0 = time.monotonic()
     click.echo(f"copilot serve: online for {vin}", err=True)
     try:
         while not stop.wait(1.0):

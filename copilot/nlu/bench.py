@@ -3,7 +3,7 @@
 - rule path per utterance (warm), target < 5 ms
 - LLM path per utterance (models loaded), target < 1.5 s
 - `copilot understand --jsonl` on 100 lines including start-up, target < 10 s
-- speech: real-time factor (< 0.3) and final result after end of speech (< 300 ms)
+(The speech benchmark, `copilot bench listen`, lives in `copilot.speech.bench`.)
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_TEXT = ROOT / "eval" / "understand.jsonl"
-DEFAULT_SPEECH = ROOT / "eval" / "listen.jsonl"
 
 
 def _texts(data: Path | None) -> list[str]:
@@ -90,25 +89,3 @@ def run_understand_bench(data: Path | None, llm_runs: int) -> str:
         lines.append(f"LLM path: unavailable ({exc})")
     return "\n".join(lines)
 
-
-def run_listen_bench(data: Path | None, engine: str, model_dir: Path | None, limit: int) -> str:
-    from copilot.nlu.speechset import default_cache, synthesise
-    from copilot.speech import transcribe
-
-    cases = [json.loads(x) for x in (data or DEFAULT_SPEECH).read_text().splitlines()
-             if x.strip()]
-    clean = [c for c in cases if c.get("noise_snr_db") is None][:limit]
-    wavs = [synthesise(c, default_cache()).read_bytes() for c in clean]
-    t0 = time.perf_counter()
-    transcribe(wavs[0], engine=engine, model_dir=model_dir)        # loads the model
-    load_s = time.perf_counter() - t0
-    rtf: list[float] = []
-    lat: list[float] = []
-    for w in wavs:
-        t = transcribe(w, engine=engine, model_dir=model_dir)
-        rtf.append(t.decode_ms / 1000 / t.audio_s)
-        lat.append(t.final_latency_ms)
-    return (f"{engine}: real-time factor median {statistics.median(rtf):.3f} "
-            f"(max {max(rtf):.3f}); final result {statistics.median(lat):.0f} ms after end of "
-            f"speech (median, max {max(lat):.0f} ms); {len(wavs)} utterances; first call "
-            f"incl. model load {load_s:.2f} s")

@@ -1,5 +1,6 @@
 """Wires the real parts behind `copilot serve`: region pack, profile, Copilot, hybrid offload,
-speech in (vosk/pocketsphinx) and the proactive monitor's map look-ups.
+speech in (Whisper for English by default; vosk, pocketsphinx) and the proactive monitor's
+map look-ups.
 
 Kept apart from the transport (server.py) so the transport can be tested with any
 `Callable[[AskTurn], AskResult]`; everything heavy is imported inside the functions.
@@ -40,6 +41,10 @@ class Pipeline:
     open_at: OpenCheck | None = None
     set_link: Callable[[str | None], None] | None = None
     """Live link quality for the hybrid policy (from `vehicle/VIN/events/link`)."""
+    saved_labels: tuple[str, ...] = ()
+    """The driver's saved places, for the recogniser's prompt."""
+    place_names: tuple[str, ...] = ()
+    """The region pack's most frequent brand/place names, for the recogniser's prompt."""
 
 
 def build_pipeline(map_path: Path | None, profile_path: Path | None,
@@ -83,19 +88,35 @@ def build_pipeline(map_path: Path | None, profile_path: Path | None,
         if hook is not None and link is None:  # an explicit --link wins over the modem
             hook.set_link(quality)
 
-    return Pipeline(answer, find_places, open_at, set_link)
+    from copilot.speech.bias import region_names
+
+    return Pipeline(answer, find_places, open_at, set_link, tuple(profile.saved),
+                    tuple(region_names(places)))
 
 
-def make_transcriber(engine: str = "pocketsphinx", model_dir: Path | None = None,
-                     adaptation: Path | None = None) -> Callable[[bytes], str]:
+def make_transcriber(engine: str = "auto", model_dir: Path | None = None,
+                     adaptation: Path | None = None, *, language: str = "en",
+                     saved_labels: Sequence[str] = (),
+                     place_names: Sequence[str] = ()) -> Callable[[bytes], str]:
     """WAV bytes -> transcript text with copilot.speech; unusable audio -> UnusableAudio.
 
-    `adaptation` is the driver's enrollment profile (`copilot listen enroll`), if any."""
+    `engine` "auto" picks by language and what is installed (Whisper for English).
+    `adaptation` is the driver's enrollment profile (`copilot listen enroll`, PocketSphinx).
+    The recogniser is loaded here, once, so the first spoken request does not pay for it;
+    Whisper's prompt names the driver's saved places and the region's frequent brands."""
     from copilot.speech import AudioError, transcribe
+    from copilot.speech.bias import domain_bias
+    from copilot.speech.engines import choose_engine, recogniser
+
+    name = choose_engine(engine, language, model_dir, adaptation)
+    bias = domain_bias(saved_labels, place_names) if name == "whisper" else None
+    recogniser(name, model_dir, True, adaptation, bias=bias)      # load the model now
+    log.info("speech: %s recogniser loaded", name)
 
     def run(wav: bytes) -> str:
         try:
-            t = transcribe(wav, engine=engine, model_dir=model_dir, adaptation=adaptation)
+            t = transcribe(wav, engine=name, model_dir=model_dir, adaptation=adaptation,
+                           language=language, bias=bias)
         except AudioError as e:
             raise UnusableAudio(str(getattr(e, "reason", "bad_audio"))) from e
         return t.text

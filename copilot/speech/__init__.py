@@ -48,7 +48,7 @@ class Transcript:
 def transcribe(wav: bytes, engine: str = "auto", model_dir: Path | None = None,
                grammar: bool | str = True, adaptation: Path | None = None, *,
                language: str = "en", bias: Bias | None = None,
-               vad: str | None = None) -> Transcript:
+               vad: str | None = None, window: str = "fit") -> Transcript:
     """Recognise one utterance. Raises AudioError for audio that is not usable speech.
 
     `engine`: "auto" picks by `language` and what is installed (`engines.choose_engine`).
@@ -58,14 +58,15 @@ def transcribe(wav: bytes, engine: str = "auto", model_dir: Path | None = None,
     this driver and region (default: the vocabulary alone). `adaptation`: a driver's
     enrollment profile (`copilot listen enroll`), PocketSphinx only; a directory that is
     not a profile raises `copilot.speech.profile.EnrollError`. `vad`: "silero" or "energy"
-    (default: Silero for Whisper, the energy gate the others were measured with)."""
+    (default: Silero for Whisper, the energy gate the others were measured with). `window`:
+    Whisper's encoder sees the utterance ("fit") or faster-whisper's padded 30 s ("full")."""
     from copilot.speech.audio import read_wav
     from copilot.speech.engines import choose_engine, recogniser
     from copilot.speech.stream import run_stream
 
     name = choose_engine(engine, language, model_dir, adaptation, grammar)
     pcm = read_wav(wav)
-    rec = recogniser(name, model_dir, grammar, adaptation, bias=bias)
+    rec = recogniser(name, model_dir, grammar, adaptation, bias=bias, window=window)
     return run_stream(rec, pcm, vad=vad or default_vad(name))
 
 

@@ -233,10 +233,11 @@ def choose_engine(engine: str, language: str = "en", model_dir: Path | None = No
     raise ValueError(f"no recogniser for language {language!r} (en, ko); give --model DIR")
 
 
-_cache: dict[tuple[str, str, bool | str, str, str], Recogniser] = {}
+_cache: dict[tuple[str, str, bool | str, str, str, str], Recogniser] = {}
 
 
-def _whisper(model_dir: Path | None, grammar: bool | str, bias: Bias | None) -> Recogniser:
+def _whisper(model_dir: Path | None, grammar: bool | str, bias: Bias | None,
+             window: str) -> Recogniser:
     from copilot.speech.bias import NO_BIAS, domain_bias
     from copilot.speech.whisper import DecodeOptions, WhisperRecogniser
 
@@ -244,19 +245,24 @@ def _whisper(model_dir: Path | None, grammar: bool | str, bias: Bias | None) -> 
         raise ValueError("a strict JSGF grammar is PocketSphinx's; Whisper takes a prompt")
     b = (bias or domain_bias()) if grammar else NO_BIAS
     return WhisperRecogniser(model_dir, DecodeOptions(initial_prompt=b.prompt or None,
-                                                      hotwords=b.hotwords or None))
+                                                      hotwords=b.hotwords or None,
+                                                      window=window))
 
 
 def recogniser(engine: str, model_dir: Path | None, grammar: bool | str = True,
-               adaptation: Path | None = None, *, bias: Bias | None = None) -> Recogniser:
+               adaptation: Path | None = None, *, bias: Bias | None = None,
+               window: str = "fit") -> Recogniser:
     """`grammar`: True for domain biasing (a prompt from the vocabulary for Whisper, a
     bigram LM from the templates for PocketSphinx, a phrase list for vosk), "jsgf" for the
     strict template grammar (PocketSphinx), False for the recogniser's general model.
-    `bias`: Whisper's prompt for this driver and region. `adaptation`: a driver enrollment
-    profile directory (`copilot.speech.adapt`), PocketSphinx only."""
+    `bias`: Whisper's prompt for this driver and region; `window`: Whisper's encoder window
+    ("fit" the utterance or the "full" 30 s). `adaptation`: a driver enrollment profile
+    directory (`copilot.speech.adapt`), PocketSphinx only."""
+    if window not in ("fit", "full"):
+        raise ValueError(f"unknown Whisper window {window!r} (fit, full)")
     key = (engine, str(model_dir), grammar,
            str(adaptation.resolve()) if adaptation is not None else "",
-           repr(bias) if bias is not None else "")
+           repr(bias) if bias is not None else "", window if engine == "whisper" else "")
     with _lock:
         if key not in _cache:
             if engine == "pocketsphinx":
@@ -266,7 +272,7 @@ def recogniser(engine: str, model_dir: Path | None, grammar: bool | str = True,
             elif engine == "vosk":
                 _cache[key] = VoskRecogniser(model_dir, grammar)
             elif engine == "whisper":
-                _cache[key] = _whisper(model_dir, grammar, bias)
+                _cache[key] = _whisper(model_dir, grammar, bias, window)
             else:
                 raise ValueError(f"unknown engine {engine!r}")
         return _cache[key]

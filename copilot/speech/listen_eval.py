@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import resource
 import statistics
 import sys
@@ -51,30 +52,49 @@ class EngineSpec:
     grammar: bool | str = True
     vad: str | None = None
     model_dir: Path | None = None
+    window: str = "fit"
 
     @classmethod
     def parse(cls, text: str, model_dir: Path | None = None) -> EngineSpec:
-        """"whisper", "whisper:nobias", "whisper:energy", "pocketsphinx:nobias", "vosk"."""
+        """"whisper", "whisper:nobias", "whisper:energy", "whisper:full" (30 s window),
+        "pocketsphinx:nobias", "vosk"."""
         name, *mods = text.split(":")
         if name not in ("whisper", "vosk", "pocketsphinx"):
             raise ValueError(f"unknown engine {name!r} in {text!r}")
         grammar: bool | str = True
         vad: str | None = None
+        window = "fit"
         for m in mods:
             if m == "nobias":
                 grammar = False
             elif m in ("silero", "energy"):
                 vad = m
+            elif m in ("fit", "full") and name == "whisper":
+                window = m
             else:
-                raise ValueError(f"unknown modifier {m!r} in {text!r} (nobias, silero, energy)")
-        return cls(text, name, grammar, vad, model_dir)
+                raise ValueError(f"unknown modifier {m!r} in {text!r} "
+                                 "(nobias, silero, energy; whisper: fit, full)")
+        return cls(text, name, grammar, vad, model_dir, window)
 
 
 DEFAULT_ENGINES = ("whisper", "whisper:nobias", "pocketsphinx")
 
 
+_NUMBER_WORDS = {"8": "eight", "12": "twelve", "16": "sixteen", "20": "twenty"}
+
+
+def heard_all_slots(transcript: str, slots: dict[str, str]) -> bool:
+    """The recogniser's share of the work: every labelled slot's words are in the transcript
+    (lower case, punctuation dropped, the benchmark's ounce numbers as words). It separates
+    hearing errors from understanding errors; acceptance is what counts."""
+    words = re.sub(r"[^a-z0-9' ]+", " ", transcript.lower().replace("-", " ")).split()
+    text = " " + " ".join(_NUMBER_WORDS.get(w, w) for w in words) + " "
+    return all(f" {' '.join(v.lower().split())} " in text for v in slots.values())
+
+
 @dataclass
 class Column:
+    heard: dict[str, list[bool]] = field(default_factory=dict)
     scores: dict[str, list[Any]] = field(default_factory=dict)
     after_eos_ms: list[float] = field(default_factory=list)
     rtf: list[float] = field(default_factory=list)
@@ -150,7 +170,7 @@ def evaluate(root: Path, engines: Sequence[EngineSpec], understander: Any,
     for e in engines:                          # load every model before timing anything
         warm = _read_pcm16(items[0][0])
         transcribe(_wav_bytes(warm), engine=e.engine, model_dir=e.model_dir, grammar=e.grammar,
-                   vad=e.vad)
+                   vad=e.vad, window=e.window)
     understander.understand("warm up with a large latte")
     t_start = time.perf_counter()
     for cond in conditions:
@@ -161,7 +181,7 @@ def evaluate(root: Path, engines: Sequence[EngineSpec], understander: Any,
                 col = cols[e.label]
                 try:
                     t = transcribe(data, engine=e.engine, model_dir=e.model_dir,
-                                   grammar=e.grammar, vad=e.vad)
+                                   grammar=e.grammar, vad=e.vad, window=e.window)
                     text = t.text
                 except AudioError as exc:
                     log.warning("%s (%s): %s", wav.name, cond, exc)
@@ -171,6 +191,7 @@ def evaluate(root: Path, engines: Sequence[EngineSpec], understander: Any,
                 understand_ms = (time.perf_counter() - t0) * 1000
                 sc = score(order_of(u), slots)
                 col.scores.setdefault(cond, []).append(sc)
+                col.heard.setdefault(cond, []).append(heard_all_slots(text, slots))
                 if t is not None:
                     col.after_eos_ms.append(t.final_latency_ms + understand_ms)
                     fed_s = t.end_of_speech_s or t.audio_s
@@ -193,9 +214,11 @@ def _report(cols: dict[str, Column], conditions: Sequence[str], n_files: int) ->
         per: dict[str, Any] = {}
         for cond in conditions:
             s = summarise(col.scores.get(cond, []))
+            heard = col.heard.get(cond, [])
             per[cond] = {"accepted": s.accepted, "total": s.total,
                          "acceptance": round(s.acceptance, 4),
-                         "slot_accuracy": round(s.slot_accuracy(), 4)}
+                         "slot_accuracy": round(s.slot_accuracy(), 4),
+                         "heard_all_slots": round(sum(heard) / len(heard), 4) if heard else 0.0}
         accs = [per[c]["acceptance"] for c in conditions]
         out["engines"][label] = {
             "conditions": per,
@@ -230,6 +253,11 @@ def report_text(rep: dict[str, Any], show_misses: int = 10) -> str:
                  "understood order; RTF: median recogniser time / audio fed")
     lines.append(f"peak resident memory {rep['peak_rss_mb']:.0f} MB (this process, every "
                  "engine above and the understanding loaded)")
+    lines.append("slot words heard (every labelled slot's words in the transcript):")
+    for label, e in rep["engines"].items():
+        cells = "".join(f"{100 * e['conditions'][c]['heard_all_slots']:>{width - 1}.1f}%"
+                        for c in conds)
+        lines.append(f"{label:<22}{cells}")
     for label, e in rep["engines"].items():
         if show_misses <= 0 or not e["misses"]:
             continue

@@ -8,6 +8,13 @@ time. A model loads once per process (keyed by path and options) and is shared b
 
 faster-whisper 1.2.1 cannot open files with PyAV 19, so it is always handed decoded float32
 samples (16 kHz mono), never a path.
+
+Whisper's encoder is built for 30 s windows and faster-whisper always pads to one, so a 7 s
+request pays for 30 s. With `window="fit"` the encoder sees only the utterance (rounded up to
+whole seconds, plus a margin of padding) and the decoder is driven directly through
+CTranslate2: the same prompt, greedy search and token suppression as faster-whisper's own
+path, for a fraction of the encoder's time. Which one is the default is decided by the
+acceptance and latency `copilot eval listen` measures for each.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import importlib.util
 import logging
 import math
 import os
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,6 +103,17 @@ class DecodeOptions:
     initial_prompt: str | None = None
     hotwords: str | None = None
     temperature: float = 0.0
+    window: str = "fit"
+    """"fit": encode the utterance only; "full": faster-whisper's padded 30 s window."""
+
+
+FRAMES_PER_S = 100
+FULL_WINDOW_FRAMES = 3000
+FIT_MARGIN_FRAMES = 100
+"""Padding after the audio in "fit" mode: Whisper expects to see the silence after speech."""
+TOKENS_PER_S = 8
+"""Generous speaking rate in tokens; bounds a runaway (looping) decode by the audio's length."""
+_PROMPT_TOKENS = 223
 
 
 class WhisperRecogniser:
@@ -124,6 +143,8 @@ class WhisperRecogniser:
 
     def decode(self, samples: np.ndarray) -> tuple[str, float]:
         """Text and confidence of 16 kHz float32 samples in [-1, 1]."""
+        if self.options.window == "fit":
+            return self._decode_fit(samples)
         opt = self.options
         segments, _info = self._model.transcribe(
             samples, language="en", beam_size=opt.beam_size, temperature=opt.temperature,
@@ -141,3 +162,55 @@ class WhisperRecogniser:
         # exp(mean token log-probability) is the geometric mean token probability.
         confidence = math.exp(sum(logprobs) / len(logprobs))
         return text, float(min(1.0, max(0.0, confidence)))
+
+    def _decode_fit(self, samples: np.ndarray) -> tuple[str, float]:
+        from faster_whisper.audio import pad_or_trim
+        from faster_whisper.tokenizer import Tokenizer
+        from faster_whisper.transcribe import get_suppressed_tokens
+
+        m = self._model
+        opt = self.options
+        feats = m.feature_extractor(samples)
+        n = feats.shape[-1] + FIT_MARGIN_FRAMES
+        frames = min(FULL_WINDOW_FRAMES, -(-n // FRAMES_PER_S) * FRAMES_PER_S)
+        encoded = m.encode(pad_or_trim(feats, frames))
+        tok = Tokenizer(m.hf_tokenizer, m.model.is_multilingual, task="transcribe",
+                        language="en")
+        previous = tok.encode(" " + opt.initial_prompt.strip()) if opt.initial_prompt else []
+        prompt = m.get_prompt(tok, previous[-_PROMPT_TOKENS:], without_timestamps=True,
+                              hotwords=opt.hotwords)
+        max_new = int(TOKENS_PER_S * len(samples) / 16_000) + 10
+        result = m.model.generate(
+            encoded, [prompt], beam_size=opt.beam_size, max_length=len(prompt) + max_new,
+            return_scores=True, return_no_speech_prob=True, suppress_blank=True,
+            suppress_tokens=list(get_suppressed_tokens(tok, (-1,)) or ()))[0]
+        tokens = [t for t in result.sequences_ids[0] if t < tok.eot]
+        text = drop_repeats(tok.decode(tokens).strip())
+        if not text:
+            return "", 0.0
+        avg_logprob = float(result.scores[0]) * len(tokens) / (len(tokens) + 1)
+        return text, float(min(1.0, max(0.0, math.exp(avg_logprob))))
+
+
+def _key(sentence: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9' ]+", " ", sentence.lower()).split())
+
+
+def drop_repeats(text: str) -> str:
+    """Cut a decode where it starts saying an earlier sentence again.
+
+    Without the padded 30 s window Whisper does not always see where the audio ends and may
+    repeat the utterance ("X? X? X? X"): a sentence equal to an earlier one, or a trailing
+    fragment that begins one, ends the text. Real requests do not repeat themselves word for
+    word, so nothing said is lost."""
+    parts = [p for p in re.split(r"(?<=[.?!])\s+", text.strip()) if p]
+    kept: list[str] = []
+    seen: list[str] = []
+    for i, part in enumerate(parts):
+        k = _key(part)
+        last = i == len(parts) - 1 and not part.rstrip().endswith((".", "?", "!"))
+        if k and (k in seen or (last and any(s.startswith(k) for s in seen))):
+            break
+        kept.append(part)
+        seen.append(k)
+    return " ".join(kept)
