@@ -55,6 +55,7 @@ class _ProfileIn(BaseModel):
     saved: dict[str, _SavedIn] = Field(default_factory=dict)
     preferences: Preferences = Field(default_factory=Preferences)
     flight_time: str | None = None
+    languages: tuple[str, ...] = ("en", "ko")
 
 
 def _norm_label(label: str) -> str:
@@ -71,6 +72,10 @@ class Profile:
     preferences: Preferences = field(default_factory=Preferences)
     flight_time: str | None = None
     """HH:MM; a scenario may carry the flight in the profile."""
+    languages: tuple[str, ...] = ("en", "ko")
+    """The languages the driver speaks (BCP 47 primary tags), in order of preference:
+    which recognisers `--engine auto` tries on a spoken turn. Every turn is understood and
+    answered in its own language, from its text or the recogniser that heard it."""
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> Profile:
@@ -85,7 +90,10 @@ class Profile:
                                       lat=s.lat, lon=s.lon)
             for label, s in parsed.saved.items()
         }
-        return cls(saved=saved, preferences=parsed.preferences, flight_time=parsed.flight_time)
+        languages = tuple(dict.fromkeys(x.strip().lower().split("-")[0]
+                                        for x in parsed.languages if x.strip()))
+        return cls(saved=saved, preferences=parsed.preferences, flight_time=parsed.flight_time,
+                   languages=languages or ("en",))
 
     @classmethod
     def load(cls, path: Path | str) -> Profile:

@@ -20,6 +20,7 @@ from copilot.sim import eta_check
 from copilot.sim.geo import haversine_m, polyline_distance_m
 from copilot.sim.record import ExpectationResult, RunLog
 from routing.messages import HHMM, Category, Place, Route, Status
+from safety.text import is_korean, word_count
 
 log = logging.getLogger(__name__)
 
@@ -124,10 +125,22 @@ def max_reply_words_while_moving(limit: int, run: RunLog, ctx: CheckContext) -> 
     moving = [t for t in run.turns if t.speed_kph >= MOVING_KPH]
     if not moving:
         return False, "no reply was given while moving, so nothing was checked"
-    worst = max(moving, key=lambda t: len(t.reply.split()))
-    n = len(worst.reply.split())
+    # Words as the safety layer counts them (a Korean word by its syllables, POLICY.md).
+    worst = max(moving, key=lambda t: word_count(t.reply))
+    n = word_count(worst.reply)
     detail = f"{len(moving)} replies while moving, longest {n} words at {worst.at_s:.0f}s"
     return n <= limit, detail
+
+
+def reply_language(language: str, run: RunLog, ctx: CheckContext) -> Result:
+    """Extension: every reply the driver heard is in `language` ("ko" or "en"), by script."""
+    said = [t for t in run.turns if t.reply]
+    if not said:
+        return False, "no reply was given"
+    wrong = [t for t in said if is_korean(t.reply) != (language == "ko")]
+    if wrong:
+        return False, f"{len(wrong)} of {len(said)} replies not in {language}: {wrong[0].reply!r}"
+    return True, f"all {len(said)} replies in {language}"
 
 
 def _avoids(route: Route | None, lat: float, lon: float, radius_m: float) -> bool:
@@ -301,6 +314,7 @@ EVALUATORS: dict[str, tuple[Callable[[Any, RunLog, CheckContext], Result], Any]]
     "destination": (destination, str),
     "arrived": (arrived, bool),
     "eta_error_max_s": (eta_error_max_s, float),
+    "reply_language": (reply_language, str),
 }
 
 

@@ -77,6 +77,9 @@ class Profile(_Strict):
     saved: dict[str, SavedPlace] = Field(default_factory=dict)
     preferences: dict[str, Any] = Field(default_factory=dict)
     flight_time: HHMM | None = None
+    languages: list[Annotated[str, Field(pattern=r"^[a-z]{2,3}$")]] = Field(
+        default_factory=list)
+    """The languages the driver speaks (CONTRACT.md section 2), e.g. [en, ko]."""
 
 
 class LinkSpan(_Strict):
