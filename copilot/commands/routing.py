@@ -156,3 +156,20 @@ def bench_routing(maps: str, repeat: int) -> None:
 
     ok = run_all(Path(maps), repeat)
     sys.exit(0 if ok else 1)
+
+
+@bench_group.command(name="ask", help="ask device turn p50 (issue 13 turns); questions vs routes.")
+@click.option("--map", "pbf", default="/work/shared/maps/harrisburg.osm.pbf",
+              type=click.Path(), show_default=True, help="Region extract to answer on.")
+@click.option("--set", "sets", multiple=True, type=click.Path(exists=True),
+              help="Evaluation JSONL whose question-labelled lines are answered (repeatable; "
+                   "default: eval/*.jsonl of the checkout).")
+@click.option("--top", type=click.Path(exists=True), default=None,
+              help="TOP's eval .tsv: also count its trip questions that changed the route.")
+@click.option("--repeat", default=15, show_default=True, help="Timed runs per turn.")
+def bench_ask(pbf: str, sets: tuple[str, ...], top: str | None, repeat: int) -> None:
+    from copilot.dialog.bench_ask import run
+
+    chosen = [Path(s) for s in sets] or sorted(
+        (Path(__file__).resolve().parents[2] / "eval").glob("*.jsonl"))
+    sys.exit(0 if run(Path(pbf), chosen, repeat, Path(top) if top else None) else 1)
