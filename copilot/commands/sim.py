@@ -15,6 +15,9 @@ from copilot.commands.common import EXIT_USAGE, fail
 log = logging.getLogger(__name__)
 
 DEMO_SCENARIO = Path(__file__).resolve().parents[1] / "data" / "demo-airport-run.yaml"
+DEMO_SCENARIOS = {"en": DEMO_SCENARIO,
+                  "ko": DEMO_SCENARIO.with_name("demo-airport-run-ko.yaml")}
+"""The demo's airport run in each language the copilot speaks."""
 
 
 @click.group(name="sim", help="Simulated drives: scenarios with expectations.")
@@ -109,11 +112,14 @@ def sim_replay(recording: str, map_path: str, profile: str | None, start_time: s
 @click.command(help="The airport run end to end on the embedded map, live.")
 @click.option("--report", "report_dir", type=click.Path(), default="copilot-demo-report",
               show_default=True)
-def demo(report_dir: str) -> None:
+@click.option("--lang", "language", type=click.Choice(sorted(DEMO_SCENARIOS)), default="en",
+              show_default=True, help="The driver's language: the request and the replies.")
+def demo(report_dir: str, language: str) -> None:
     from copilot.sim.live import LiveDisplay
 
     with LiveDisplay() as live:
-        report = _run(DEMO_SCENARIO, report_dir, _options(None, (), "DEMO0001", "auto"),
+        report = _run(DEMO_SCENARIOS[language], report_dir,
+                      _options(None, (), "DEMO0001", "auto"),
                       live.progress)
         live.finish(report)
     click.echo(f"report: {Path(report_dir).resolve() / 'report.html'}")
