@@ -18,7 +18,7 @@ import threading
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -157,6 +157,10 @@ class SoundIndex:
         key = sounds(" ".join(words))
         if len(key) < MIN_KEY - 2:
             return None
+        return self._best(key, frozenset(fields))
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - one index per process; drivers repeat themselves
+    def _best(self, key: str, fields: frozenset[str]) -> SoundMatch | None:
         best: SoundMatch | None = None
         for e in self.entries:
             if e.field not in fields:

@@ -171,8 +171,9 @@ def _sound_words(parts: list[str], exact: list[OrderWord]) -> list[OrderWord]:
     if not anchors:
         # No sure order word: only a drink, milk or sweetener that sounds almost exactly
         # like one, next to an order detail ("a dark roast capuchino"), starts the search.
-        anchors = [(w.start, w.end) for w in _sound_candidates(parts, exact,
-                                                               list(range(len(parts))))
+        beside = sorted({k for e in exact for k in range(e.start - 2 - SOUND_WINDOW, e.end + 3)
+                         if 0 <= k < len(parts)})
+        anchors = [(w.start, w.end) for w in _sound_candidates(parts, exact, beside)
                    if w.distance <= SURE_SOUND and w.field in _STRONG_SOUND and any(
                        0 <= w.start - e.end <= 2 or 0 <= e.start - w.end <= 2 for e in exact)]
         if not anchors:
