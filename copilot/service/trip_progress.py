@@ -5,11 +5,15 @@ planned against it, and must not send the car back through stops it has passed. 
 position (the signal store) marks a stop reached once the car is within REACHED_RADIUS_M
 of it, measured both to the place itself and to the point of the route that serves it (a
 fuel station's map point can sit 100 m off the road, behind the pumps; the car only passes
-the kerb), AND has got there: it has come level with that point of the route, or has
-stopped near it after driving. Coming close is not enough: a car 70 m short of a stop, still
-rolling towards it, has its dwell there ahead, and an ETA that dropped the stop then was
-five minutes early (the demo's "3:20 pm" for a 3:25 arrival). The dialog gets only the
-remaining stops as the turn's `trip`.
+the kerb), AND has got there: it is level with that point of the route, or it has stopped
+near it after driving. Coming close is not enough: a car 70 m short of a stop, still rolling
+towards it, has its dwell there ahead, and an ETA that dropped the stop then was five
+minutes early (the demo's "3:20 pm" for a 3:25 arrival); nor is standing short of a stop
+when the trip is set. The dialog gets only the remaining stops as the turn's `trip`.
+
+Not known here: how much of the dwell at a reached stop is still to come. A turn while the
+car stands at a stop gets a trip without it, so an ETA then leaves out the rest of that
+dwell (at most the profile's `stop_dwell_min`).
 """
 
 from __future__ import annotations
@@ -73,7 +77,7 @@ class TripProgress:
                speed_kph: float | None = None) -> list[RoutedPlace]:
         """The car is here (at this speed, if known): the stops it reaches for the first time."""
         with self._lock:
-            if speed_kph is not None and speed_kph >= STOPPED_KPH:
+            if speed_kph is None or speed_kph >= STOPPED_KPH:  # unknown speed: as before
                 self._moved = True
             route, progress, along = self._route, self._progress, self._stop_along_m
             todo = [i for i, r in enumerate(self._reached) if not r]

@@ -298,8 +298,11 @@ class Runner:
             now = time.monotonic()
             self.t_s = (now - wall0) * sc.speedup
             car.step(self.t_s - (self.log.samples[-1].t_s if self.log.samples else 0.0))
+            # the car's state of this moment goes out before anything the driver says now, so
+            # a turn is answered from where the car is, not from where it was a tick ago
+            self._publish_state(bus, car)
             while steps and steps[0][1].at_s <= self.t_s:
-                if self._hold(steps[0][1], car):
+                if self._hold(steps[0][1], car, pending):
                     break  # the driver speaks once the car rolls again
                 i, step = steps.pop(0)
                 last_activity_s = self.t_s
@@ -322,7 +325,6 @@ class Runner:
                 if cloud is not None:
                     cloud.set_quality(link)
                 self.progress("link", link)
-            self._publish_state(bus, car)
             st = car.state(self.t_s)
             cc = cloud.counters() if cloud is not None else {}
             self.log.samples.append(Sample(t_s=round(self.t_s, 2), lat=st.lat, lon=st.lon,
@@ -370,12 +372,14 @@ class Runner:
         self.log.arrivals = [ArrivalRecord(at_s=round(a.t_s, 2), place=a.place,
                                            destination=a.destination) for a in car.arrivals]
 
-    def _hold(self, step: Any, car: Car) -> bool:
+    def _hold(self, step: Any, car: Car, pending: dict[str, _Pending]) -> bool:
         """A `when_moving` turn waits while the car is stopped on its way (at a stop, at the
-        start); not when it has nowhere to go, and never more than MAX_HOLD_SIM_S."""
+        start) or the copilot has not answered yet (the route may be in that answer: a slow
+        machine at speedup 60 turns a 5 s answer into 5 simulated minutes); not when it has
+        nowhere to go, and never more than MAX_HOLD_SIM_S."""
         if not getattr(step, "when_moving", False) or car.speed_kph >= 1.0:
             return False
-        can_move = bool(car.line) and not car.arrived
+        can_move = (bool(car.line) and not car.arrived) or bool(pending)
         return can_move and self.t_s < step.at_s + MAX_HOLD_SIM_S
 
     def _say(self, bus: SimBus, car: Car, i: int | str, step: Any, wav: bytes | None,
