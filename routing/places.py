@@ -75,6 +75,16 @@ class PlaceIndex:
         found = self.get_map_place(osm_type, osm_id)
         return found.place if found else None
 
+    def name_in(self, osm_type: str, osm_id: int, lang: str) -> str | None:
+        """The place's `name:<lang>` from the map (e.g. "ko"), or None if it has none."""
+        try:
+            rows = self._q("SELECT n.name FROM places p JOIN place_names n ON n.place_id = p.id"
+                           " WHERE p.osm_type = ? AND p.osm_id = ? AND n.lang = ?",
+                           (osm_type, osm_id, lang))
+        except sqlite3.OperationalError:     # a pack built before names were kept
+            return None
+        return str(rows[0][0]) if rows else None
+
     def get_map_place(self, osm_type: str, osm_id: int) -> MapPlace | None:
         rows = self._q(f"SELECT {_COLS} FROM places p WHERE p.osm_type = ? AND p.osm_id = ?",
                        (osm_type, osm_id))

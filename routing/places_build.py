@@ -49,7 +49,12 @@ CREATE VIRTUAL TABLE places_rtree USING rtree (id, min_lat, max_lat, min_lon, ma
 CREATE VIRTUAL TABLE places_fts USING fts5 (name, brand, content='places', content_rowid='id');
 CREATE TABLE entry_candidates (place_id INTEGER NOT NULL, ord INTEGER NOT NULL,
     lat REAL NOT NULL, lon REAL NOT NULL);
+CREATE TABLE place_names (place_id INTEGER NOT NULL, lang TEXT NOT NULL, name TEXT NOT NULL);
+CREATE INDEX place_names_id ON place_names (place_id, lang);
 """
+NAME_LANGUAGES = ("ko",)
+"""Languages the copilot replies in besides English: their `name:<lang>` tags are kept so a
+reply names a place as the map has it in the driver's language."""
 ENTRY_CANDIDATES = 400
 """Road nodes kept per airport, nearest the anchor first; the pack keeps the first that routes."""
 
@@ -210,6 +215,9 @@ def build_place_index(
              raw.lat, raw.lon, raw.tags.get("opening_hours"), rank, primary.value),
         )
         pid = cur.lastrowid
+        con.executemany("INSERT INTO place_names VALUES (?,?,?)",
+                        [(pid, lang, raw.tags[f"name:{lang}"][:120]) for lang in NAME_LANGUAGES
+                         if raw.tags.get(f"name:{lang}")])
         con.executemany("INSERT INTO entry_candidates VALUES (?,?,?,?)",
                         [(pid, i, e[0], e[1]) for i, e in enumerate(entries)])
         con.execute("INSERT INTO places_rtree VALUES (?,?,?,?,?)", (pid, lat, lat, lon, lon))
