@@ -132,6 +132,15 @@ def _place_words(acts: Sequence[Action]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _asked_words(u: Understanding) -> tuple[str, ...]:
+    """Categories and saved labels the driver asked for: vocabulary, not free text, so a reply
+    may repeat them ("8 min to the train station"). Free-text names are not among them."""
+    refs = [u.destination, *u.stops]
+    cats = [getattr(r, "category", None) for r in refs]
+    labels = [getattr(r, "saved", None) for r in refs]
+    return (*(c.replace("_", " ") for c in cats if c), *(s for s in labels if s))
+
+
 def review(proposal: Proposal, context: TurnContext) -> Review:
     """What may leave for this proposal in this context, with every verdict."""
     u, verdicts_t = validate_understanding(proposal.understanding)
@@ -180,7 +189,7 @@ def review(proposal: Proposal, context: TurnContext) -> Review:
     # Names of places trimmed away while moving count as items too if the reply lists them.
     names = _place_names(kept) + _place_names(actions)
     reply, reply_verdicts = check_reply(proposal.reply, moving, names, f.hostile_names, u.text,
-                                        _place_words(kept))
+                                        _place_words(kept) + _asked_words(u))
     verdicts.extend(reply_verdicts)
     if reply is None:
         key = kept[0].type if kept and status == "ok" else status

@@ -121,3 +121,17 @@ def test_echo_needs_four_of_the_drivers_words_outside_place_words() -> None:
     assert reply.echoed_request("Okay.", said, ()) is None  # too short to echo
     assert reply.echoed_request("Heading to the airport now.", "airport", ()) is None
     assert reply.echoed_request("Heading to the place you said.", said, ("",)) is None
+
+
+def test_a_question_may_repeat_the_category_asked_for_but_not_a_name_not_found() -> None:
+    ctx = world.context(moving=False)
+    said = "how long would it take to get to the train station"
+    u = _u(said, "ask_eta", destination={"category": "train_station"})
+    ok = review(Proposal(u, "ok", "It's 9 min (5.1 km) to the train station; want to go?",
+                         ()), ctx)
+    assert ok.reply.startswith("It's 9 min")
+    said = "how long would it take to get to my favourite old diner downtown"
+    u = _u(said, "ask_eta", destination={"name": "my favourite old diner downtown"})
+    echo = review(Proposal(u, "infeasible", "I can't find my favourite old diner here.", ()),
+                  ctx)
+    assert Reason.REPLY_ECHOES_REQUEST in {v.reason for v in echo.verdicts}
