@@ -43,6 +43,9 @@ class Transcript:
     """Where in the audio the end of speech was detected (None: it ran to the end)."""
     vad: str = "energy"
     """The end-of-speech detector that gated the stream."""
+    final_cpu_ms: float = 0.0
+    """CPU time (all the process's threads) from the end of speech to the final result: the
+    work itself, whatever else the machine is running (wall time is `final_latency_ms`)."""
 
 
 def transcribe(wav: bytes, engine: str = "auto", model_dir: Path | None = None,

@@ -88,6 +88,7 @@ def run_listen_bench(data: Path | None, engine: str, model_dir: Path | None, lim
     rtf: list[float] = []
     after_eos: list[float] = []
     decode_only: list[float] = []
+    cpu: list[float] = []
     audio: list[float] = []
     for w in wavs:
         t = transcribe(w, engine=name, model_dir=model_dir)
@@ -97,6 +98,7 @@ def run_listen_bench(data: Path | None, engine: str, model_dir: Path | None, lim
         fed = t.end_of_speech_s or t.audio_s
         rtf.append(t.decode_ms / 1000 / max(1e-6, fed))
         decode_only.append(t.final_latency_ms)
+        cpu.append(t.final_cpu_ms)
         after_eos.append(t.final_latency_ms + understand_ms)
         audio.append(t.audio_s)
     lines = [f"{name}: {len(wavs)} utterances ({statistics.median(audio):.1f} s median) from "
@@ -105,6 +107,8 @@ def run_listen_bench(data: Path | None, engine: str, model_dir: Path | None, lim
              f"  end of speech -> understood result: median {statistics.median(after_eos):.0f} ms"
              f" (recogniser's part {statistics.median(decode_only):.0f} ms, max "
              f"{max(after_eos):.0f} ms)",
+             f"  recogniser CPU time after end of speech (all threads): median "
+             f"{statistics.median(cpu):.0f} ms",
              f"  first call incl. model load {load_s:.2f} s",
              f"  load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores while measuring"]
     _load_everything(lines)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import re
 import resource
 import statistics
@@ -97,6 +98,7 @@ class Column:
     heard: dict[str, list[bool]] = field(default_factory=dict)
     scores: dict[str, list[Any]] = field(default_factory=dict)
     after_eos_ms: list[float] = field(default_factory=list)
+    final_cpu_ms: list[float] = field(default_factory=list)
     rtf: list[float] = field(default_factory=list)
     misses: list[dict[str, Any]] = field(default_factory=list)
 
@@ -194,6 +196,7 @@ def evaluate(root: Path, engines: Sequence[EngineSpec], understander: Any,
                 col.heard.setdefault(cond, []).append(heard_all_slots(text, slots))
                 if t is not None:
                     col.after_eos_ms.append(t.final_latency_ms + understand_ms)
+                    col.final_cpu_ms.append(t.final_cpu_ms)
                     fed_s = t.end_of_speech_s or t.audio_s
                     col.rtf.append(t.decode_ms / 1000 / max(1e-6, fed_s))
                 if not sc.accepted:
@@ -226,11 +229,15 @@ def _report(cols: dict[str, Column], conditions: Sequence[str], n_files: int) ->
             "worst": round(min(accs), 4) if accs else 0.0,
             "after_end_of_speech_ms_median":
                 round(statistics.median(col.after_eos_ms), 1) if col.after_eos_ms else None,
+            "recogniser_cpu_ms_after_eos_median":
+                round(statistics.median(col.final_cpu_ms), 1) if col.final_cpu_ms else None,
             "rtf_median": round(statistics.median(col.rtf), 4) if col.rtf else None,
             "misses": col.misses,
         }
     # ru_maxrss is in KiB on Linux: the peak of this process with every engine loaded.
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    out["load_average"] = round(os.getloadavg()[0], 2)
+    out["cpus"] = os.cpu_count()
     return out
 
 
@@ -251,6 +258,11 @@ def report_text(rep: dict[str, Any], show_misses: int = 10) -> str:
                      f"{(f'{rtf:.3f}' if rtf is not None else '-'):>8}")
     lines.append("eos->result: median wall ms from the detected end of speech to the "
                  "understood order; RTF: median recogniser time / audio fed")
+    lines.append("recogniser CPU ms after end of speech (all threads; the work, whatever else "
+                 "runs): " + ", ".join(f"{k} {e['recogniser_cpu_ms_after_eos_median']}"
+                                        for k, e in rep["engines"].items()))
+    lines.append(f"load average at the end: {rep.get('load_average', 0):.1f} on "
+                 f"{rep.get('cpus', 0)} cores")
     lines.append(f"peak resident memory {rep['peak_rss_mb']:.0f} MB (this process, every "
                  "engine above and the understanding loaded)")
     lines.append("slot words heard (every labelled slot's words in the transcript):")

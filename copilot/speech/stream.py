@@ -120,9 +120,9 @@ def run_stream(rec: Recogniser, pcm: Pcm, vad: str = "energy") -> Transcript:
         if eos.push(part):
             end_s = (i + len(part)) / TARGET_RATE_HZ
             break
-    t_end = time.perf_counter()
+    t_end, cpu_end = time.perf_counter(), time.process_time()
     text, confidence = rec.finish()
-    t_final = time.perf_counter()
+    t_final, cpu_final = time.perf_counter(), time.process_time()
     if not eos.heard_speech and (vad == "silero" or pcm.rms() < 2 * SILENCE_RMS):
         # Nothing stood out from a quiet line, or Silero heard no voice in the noise: what a
         # recogniser makes of it is invented (Whisper says "Thank you." to cabin rumble).
@@ -132,4 +132,5 @@ def run_stream(rec: Recogniser, pcm: Pcm, vad: str = "energy") -> Transcript:
         log.debug("no end of speech before the end of the audio (%.1f s)", audio_s)
     return Transcript(text=text, confidence=confidence, audio_s=audio_s,
                       decode_ms=(t_final - t0) * 1000, final_latency_ms=(t_final - t_end) * 1000,
-                      engine=rec.name, reason=reason, end_of_speech_s=end_s, vad=vad)
+                      engine=rec.name, reason=reason, end_of_speech_s=end_s, vad=vad,
+                      final_cpu_ms=(cpu_final - cpu_end) * 1000)
