@@ -27,6 +27,10 @@ def heard(text: str) -> Order | None:
            sweetener="brown sugar", sweetener_amount="a lot")),
     ("make me a triple shot iced americano with half and half",
      Order(drink="americano", shots=3, iced=True, milk="half and half")),
+    # details said long before the drink still belong to it
+    ("a light roast triple shot twelve ounce iced latte with oat milk",
+     Order(drink="latte", roast="light roast", shots=3, size="12 ounce", iced=True,
+           milk="oat milk")),
     ("an 8 ounce macchiato with a splash of oat milk and honey",
      Order(drink="macchiato", size="8 ounce", milk="oat milk", milk_amount="a little",
            sweetener="honey")),

@@ -248,11 +248,7 @@ def orders_in(tokens: list[str]) -> list[OrderSpan]:
         measured = amount is not None and amount.end == w.start and w.field in _AMOUNT_FIELD
         start = amount.start if measured and amount is not None else w.start
         gap = start - last_end
-        chained = current is not None and gap <= CHAIN_GAP and w.field not in current.values
         near = any(abs(w.start - d.start) <= 6 for d in drinks)
-        if not (chained or near or w.field not in _WEAK_FIELDS):
-            amount = None
-            continue
         if w.by_sound and current is not None and w.field in current.values:
             amount = None
             continue                           # a guess never overrides what was said
