@@ -82,3 +82,12 @@ def test_sentences_split_where_a_voice_would_pause() -> None:
     first, *rest = sentences("Heading to the airport via the coffee shop on Market Street, "
                              "then the dry cleaner, arriving at five.")
     assert first.endswith(",") and len(first) <= 60 and rest
+
+
+def test_voice_bench_reports_each_engine_or_why_it_could_not() -> None:
+    from copilot.voice.bench import bench_voices
+
+    rows = bench_voices(("espeak",), replies=("Your trip is cancelled. Drive safely.",),
+                        repeats=1)
+    assert rows[0]["engine"] == "espeak-ng:en-us" and rows[0]["replies"] == 1
+    assert rows[0]["first_audio_ms_median"] > 0 and 0 < rows[0]["rtf_median"] < 1
