@@ -36,19 +36,32 @@ def _grammar_option(f):  # type: ignore[no-untyped-def]
 def _llm_option(f):  # type: ignore[no-untyped-def]
     f = click.option("--llm-model", type=click.Path(dir_okay=False), default=None,
                      help="GGUF for the local LLM path (default: packaged Gemma 3 270M).")(f)
-    return click.option("--no-llm", is_flag=True, help="Rules only (never load a model).")(f)
+    return click.option("--no-llm", is_flag=True, help="Never load the local LLM.")(f)
+
+
+UNDERSTAND_MODES = ("model", "model+llm", "rules", "rules+llm")
+
+
+def _mode_option(f):  # type: ignore[no-untyped-def]
+    return click.option(
+        "--mode", type=click.Choice(UNDERSTAND_MODES), default="model",
+        help="model: the learned model with the rules' places (default); model+llm: the "
+             "local LLM's votes where the model is unsure; rules: the rules alone; "
+             "rules+llm: the rules, the LLM where they are unsure.")(f)
 
 
 @click.command(help="Text to a structured request (intent, stops, times).")
 @click.option("--json", "as_json", metavar="TEXT", help="One utterance; one JSON object out.")
 @click.option("--jsonl", is_flag=True, help="One utterance per stdin line; one object per line.")
 @_llm_option
-def understand(as_json: str | None, jsonl: bool, llm_model: str | None, no_llm: bool) -> None:
+@_mode_option
+def understand(as_json: str | None, jsonl: bool, llm_model: str | None, no_llm: bool,
+               mode: str) -> None:
     from copilot.nlu import Understander
 
     if (as_json is None) == (not jsonl):
         fail("give exactly one of --json TEXT or --jsonl (lines on stdin)", 2)
-    u = Understander(Path(llm_model) if llm_model else None, use_llm=not no_llm)
+    u = Understander(Path(llm_model) if llm_model else None, use_llm=not no_llm, mode=mode)
     if as_json is not None:
         click.echo(u.understand(as_json).model_dump_json())
         return
@@ -223,21 +236,42 @@ def eval_group() -> None:
     pass
 
 
-@eval_group.command(name="understand", help="Command acceptance and per-field accuracy on text.")
-@click.argument("data", type=click.Path(exists=True, dir_okay=False))
+@eval_group.command(name="understand", help="Command acceptance and per-field accuracy on text; "
+                    "with --public DIR, the public dev sets side by side per --modes.")
+@click.argument("data", type=click.Path(exists=True, dir_okay=False), required=False)
 @click.option("--misses", "show_misses", type=int, default=40, help="How many misses to print.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--public", "public_dir", type=click.Path(exists=True, file_okay=False),
+              default=None, help="../shared/nlu-public: TOP eval, KVRET dev, held-out Snips "
+              "and SLURP, plus eval/understand*.jsonl, side by side.")
+@click.option("--modes", default="rules,model,model+llm", show_default=True,
+              help="With --public: comma-separated modes to compare.")
+@click.option("--limit", type=int, default=None, help="With --public: rows per set.")
 @_llm_option
-def eval_understand(data: str, show_misses: int, as_json: bool, llm_model: str | None,
-                    no_llm: bool) -> None:
+@_mode_option
+def eval_understand(data: str | None, show_misses: int, as_json: bool, public_dir: str | None,
+                    modes: str, limit: int | None, llm_model: str | None, no_llm: bool,
+                    mode: str) -> None:
     from copilot.nlu import Understander
     from copilot.nlu.evaluate import load_cases, report_text, score
 
+    if public_dir is not None:
+        from copilot.nlu.model import evaluate as public_eval
+
+        chosen = [m.strip() for m in modes.split(",") if m.strip()]
+        bad = [m for m in chosen if m not in UNDERSTAND_MODES]
+        if bad or not chosen:
+            fail(f"--modes: choose from {', '.join(UNDERSTAND_MODES)}", 2)
+        res = public_eval.run(Path(public_dir), chosen, limit=limit)
+        click.echo(json.dumps(res) if as_json else public_eval.report_text(res))
+        return
+    if data is None:
+        fail("give DATA.jsonl or --public DIR", 2)
     try:
         cases = load_cases(Path(data))
     except ValueError as exc:
         fail(str(exc))
-    u = Understander(Path(llm_model) if llm_model else None, use_llm=not no_llm)
+    u = Understander(Path(llm_model) if llm_model else None, use_llm=not no_llm, mode=mode)
     rep = score(cases, [u.understand(c.text) for c in cases])
     click.echo(json.dumps(rep.as_dict()) if as_json else report_text(rep, show_misses))
 

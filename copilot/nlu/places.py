@@ -91,6 +91,8 @@ def _my_saved(tokens: list[str], i: int) -> tuple[int, str] | None:
     """ "my" at tokens[i] followed by a place noun: (tokens used, label)."""
     words: list[str] = []
     best: tuple[int, str] | None = None
+    if tokens[i + 1:i + 2] == ["way"]:
+        return None                                       # "on my way home": not a label
     for j in range(i + 1, min(i + 5, len(tokens))):
         w = tokens[j]
         if w in _BOUNDARY and w not in ("at",):

@@ -40,6 +40,7 @@ from routing.messages import (
 if TYPE_CHECKING:
     from copilot.nlu.llm import LabelScorer
     from copilot.nlu.model.infer import IntentModel, Prediction
+    from copilot.nlu.model.tagger import Tagger
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,8 @@ LLM_SHARE = 0.5
 """Weight of the LLM's intent distribution in that mixture."""
 EXTRA_LABELS = ("refused_harmful", "unsupported_service")
 MODES = ("rules", "model", "model+llm", "rules+llm")
+PLACE_INTENTS = ("navigate", "add_stop", "find_place", "ask_eta")
+"""Intents whose places the tagger may re-assign (a question names the place asked about)."""
 
 
 def _stop(m: Mention, order: Order | None) -> StopRequest:
@@ -100,6 +103,8 @@ class Understander:
         self._llm_failed = False
         self._model: IntentModel | None = None
         self._model_failed = mode.startswith("rules")
+        self._tagger: Tagger | None = None
+        self._tagger_failed = mode.startswith("rules")
         self._lock = threading.Lock()
 
     def understand(self, text: str) -> Understanding:
@@ -139,6 +144,10 @@ class Understander:
         agree = intent == p.intent
         if not agree:
             p = parse(text, intent)              # the places split for the model's intent
+        tagger = self._place_tagger()
+        if tagger is not None and intent in PLACE_INTENTS:
+            from copilot.nlu.model.tagger import apply_spans
+            p = apply_spans(p, tagger.spans(p.tokens, text), text)
         result = to_understanding(text, p, error)
         confidence = max(prob, p.confidence) if agree else prob
         if intent == "navigate" and result.destination is None and not result.stops:
@@ -182,6 +191,17 @@ class Understander:
                     log.warning("understanding model unavailable (%s); rules only", exc)
                     self._model_failed = True
             return self._model
+
+    def _place_tagger(self) -> Tagger | None:
+        with self._lock:
+            if self._tagger is None and not self._tagger_failed:
+                try:
+                    from copilot.nlu.model.tagger import Tagger
+                    self._tagger = Tagger()
+                except Exception as exc:      # no weights: the rules' roles stand
+                    log.warning("place tagger unavailable (%s); rules' roles only", exc)
+                    self._tagger_failed = True
+            return self._tagger
 
     def _llm(self) -> LabelScorer | None:
         with self._lock:

@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import random
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -71,6 +72,7 @@ def export(shared: Path, out: Path = PUBLIC_TSV) -> dict[str, int]:
     rows += [(r.text, r.label, r.source) for r in sorted(snips, key=lambda r: _rank(r.text))
              [:SNIPS_CAP]]
     out.parent.mkdir(parents=True, exist_ok=True)
+    _export_spans(shared / "top_train_compact.tsv", out.parent / "top_spans.tsv")
     with out.open("w", encoding="utf-8") as f:
         for text, label, source in rows:
             f.write(f"{' '.join(text.split())}\t{label}\t{source}\n")
@@ -79,6 +81,21 @@ def export(shared: Path, out: Path = PUBLIC_TSV) -> dict[str, int]:
         counts[label] += 1
     log.info("exported %d public rows to %s", len(rows), out)
     return dict(counts)
+
+
+SPAN_ROWS = 9000
+
+
+def _export_spans(top_train: Path, out: Path) -> None:
+    """TOP training rows whose parse has a place slot (destination, source, waypoint), for
+    the tagger: at most SPAN_ROWS, by hash of the text."""
+    keep = []
+    for line in top_train.read_text(encoding="utf-8").splitlines():
+        utterance, _, parse = line.partition("\t")
+        if re.search(r"\[SL:(DESTINATION|SOURCE|WAYPOINT)", parse):
+            keep.append((utterance, parse))
+    keep = sorted(keep, key=lambda r: _rank(r[0]))[:SPAN_ROWS]
+    out.write_text("".join(f"{u}\t{p}\n" for u, p in keep), encoding="utf-8")
 
 
 def _seed_rows(seed: int) -> list[Row]:

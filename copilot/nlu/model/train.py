@@ -28,6 +28,9 @@ from copilot.nlu.rules import parse
 log = logging.getLogger(__name__)
 
 WEIGHTS = DATA / "intent.npz"
+TAGGER_WEIGHTS = DATA / "tagger.npz"
+TOP_SPANS = DATA / "top_spans.tsv"
+"""TOP training rows with their compact parses (place slots as token spans), exported."""
 C = 8.0
 """Inverse L2 strength; chosen on eval/understand_heldout*.jsonl (never trained on)."""
 MAX_ITER = 300
@@ -67,6 +70,50 @@ def row_weights(rows: list[Row], labels: list[str]) -> np.ndarray:
     return w
 
 
+TAGGER_TOP_ROWS = 9000
+"""TOP rows (with a place slot, by hash) the tagger learns from; more adds little."""
+
+
+def tagger_examples(rows: list[Row], top_train: Path | None) -> list[tuple[list[str], list[str]]]:
+    """BIO examples: TOP's annotated spans (from data/top_spans.tsv) and the rules' spans
+    on our in-car rows (where the rules are right by construction or by test)."""
+    from copilot.nlu.model.tagger import rule_example, top_example
+
+    out: list[tuple[list[str], list[str]]] = []
+    if top_train is not None and top_train.exists():
+        for line in top_train.read_text(encoding="utf-8").splitlines():
+            utterance, _, parse_ = line.partition("\t")
+            ex = top_example(utterance, parse_)
+            if ex is not None:
+                out.append(ex)
+    for r in rows:
+        if r.source.split(":")[0] not in SOURCE_WEIGHT or r.label not in (
+                "navigate", "add_stop", "find_place", "ask_eta", "remove_stop"):
+            continue
+        p = parse(r.text, r.label)
+        d = (p.destination.start, p.destination.end) if p.destination else None
+        out.append(rule_example(p.tokens, d, [(m.start, m.end) for m in p.stops]))
+    return out
+
+
+def fit_tagger(examples: list[tuple[list[str], list[str]]]) -> dict[str, np.ndarray]:
+    from sklearn.feature_extraction import FeatureHasher
+
+    from copilot.nlu.model.tagger import N_FEATURES, TAGS, token_features
+
+    feats: list[list[str]] = []
+    y: list[int] = []
+    for tokens, tags in examples:
+        feats += token_features(tokens, set())
+        y += [TAGS.index(t) for t in tags]
+    x = FeatureHasher(n_features=N_FEATURES, input_type="string",
+                      alternate_sign=False).transform(feats)
+    model = LogisticRegression(C=4.0, max_iter=200, random_state=0)
+    model.fit(x, np.array(y))
+    return {"coef": model.coef_.astype(np.float16), "intercept": model.intercept_.astype(
+        np.float32), "labels": np.array([TAGS[k] for k in model.classes_])}
+
+
 def corpus_sha(rows: Iterable[Row]) -> str:
     h = hashlib.sha256()
     for r in rows:
@@ -87,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--export", type=Path, default=None, metavar="NLU_PUBLIC_DIR",
                     help="first rewrite data/public.tsv from ../shared/nlu-public")
     ap.add_argument("-C", type=float, default=C)
+    ap.add_argument("--no-tagger", action="store_true", help="train the intent model only")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if args.export is not None:
@@ -95,6 +143,12 @@ def main(argv: list[str] | None = None) -> int:
     rows = training_rows(args.extra)
     weights = fit(rows, c=args.C)
     save(weights, args.out)
+    if not args.no_tagger:
+        t1 = time.perf_counter()
+        examples = tagger_examples(rows, TOP_SPANS)
+        save(fit_tagger(examples), TAGGER_WEIGHTS)
+        log.info("tagger: %d utterances in %.1f s -> %s", len(examples),
+                 time.perf_counter() - t1, TAGGER_WEIGHTS)
     log.info("trained on %d rows (corpus %s) in %.1f s -> %s", len(rows),
              weights["data_sha"], time.perf_counter() - t0, args.out)
     return 0

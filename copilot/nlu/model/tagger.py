@@ -1,0 +1,248 @@
+"""A learned token tagger for place spans: destination, stops on the way, and where from.
+
+BIO labels over the rules' tokens (`text.normalise`): B-/I-DEST, B-/I-STOP, B-/I-SRC, O.
+Features per token: the word and its neighbours (+-2), bigrams, suffix, whether it was
+capitalised mid-sentence, and what the rules' lexicon saw there (category phrase, saved
+place, brand, time) -- so the tagger learns roles ("from my house to the YMCA": SRC, DEST)
+and free-text names the lexicon does not know ("how long to drive to Bandon").
+Trained on TOP's training split (SL:DESTINATION / SL:SOURCE / SL:WAYPOINT spans) and on the
+rules' own spans on our templates and set; logistic regression over hashed features.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from copilot.nlu.places import Mention, _original_case, find_mentions
+from copilot.nlu.rules import RuleParse
+from copilot.nlu.text import normalise
+from copilot.nlu.times import find_times
+
+if TYPE_CHECKING:
+    import numpy as np
+
+log = logging.getLogger(__name__)
+
+TAGS = ("O", "B-DEST", "I-DEST", "B-STOP", "I-STOP", "B-SRC", "I-SRC")
+N_FEATURES = 2**17
+DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "data" / "tagger.npz"
+_SLOT_ROLE = {"SL:DESTINATION": "DEST", "SL:SOURCE": "SRC", "SL:WAYPOINT": "STOP",
+              "SL:WAYPOINT_ADDED": "STOP"}
+
+
+@dataclass(frozen=True)
+class Span:
+    role: str
+    """DEST, STOP or SRC."""
+    start: int
+    end: int
+
+
+def capitalised(text: str) -> set[str]:
+    """Lower-cased words written with a capital inside the sentence (names, mostly)."""
+    words = re.findall(r"[\w'&-]+", text)
+    if sum(w[:1].isupper() for w in words) > 0.6 * max(1, len(words)):
+        return set()                                   # ALL CAPS or Title Case Everything
+    return {w.lower() for k, w in enumerate(words) if k > 0 and w[:1].isupper() and w != "I"}
+
+
+def lexicon_marks(tokens: list[str]) -> list[str]:
+    """What the rules' lexicon sees at each token: cat / saved / brand / time / -."""
+    marks = ["-"] * len(tokens)
+    times = find_times(tokens)
+    blocked: set[int] = set()
+    for t in times:
+        for k in range(t.start, t.end):
+            marks[k] = "time"
+            blocked.add(k)
+    for m in find_mentions(tokens, blocked):
+        kind = "saved" if m.saved else "brand" if m.name else "cat"
+        for k in range(m.start, min(m.end, len(tokens))):
+            marks[k] = ("B-" if k == m.start else "I-") + kind
+    return marks
+
+
+def token_features(tokens: list[str], caps: set[str]) -> list[list[str]]:
+    marks = lexicon_marks(tokens)
+    pad = ["<s2>", "<s1>", *tokens, "</s1>", "</s2>"]
+    mpad = ["<s>", "<s>", *marks, "</s>", "</s>"]
+    out: list[list[str]] = []
+    for k, w in enumerate(tokens):
+        i = k + 2
+        f = [f"w={w}", f"w-1={pad[i - 1]}", f"w-2={pad[i - 2]}", f"w+1={pad[i + 1]}",
+             f"w+2={pad[i + 2]}", f"b-={pad[i - 1]}|{w}", f"b+={w}|{pad[i + 1]}",
+             f"b--={pad[i - 2]}|{pad[i - 1]}", f"suf={w[-3:]}", f"m={mpad[i]}",
+             f"m-1={mpad[i - 1]}", f"m+1={mpad[i + 1]}", f"m|w-1={mpad[i]}|{pad[i - 1]}",
+             f"pos={min(k, 6)}", "bias"]
+        if w in caps:
+            f.append("cap")
+            if pad[i - 1] in caps:
+                f.append("cap-1")
+        if w.isdigit():
+            f.append("digit")
+        out.append(f)
+    return out
+
+
+def decode(tags: list[str]) -> list[Span]:
+    """BIO tags -> spans (an I- without its B- starts a span)."""
+    spans: list[Span] = []
+    role: str | None = None
+    start = 0
+    for k, t in enumerate([*tags, "O"]):
+        if t == "O" or t.startswith("B-") or (role is not None and t[2:] != role):
+            if role is not None:
+                spans.append(Span(role, start, k))
+                role = None
+            if t != "O":
+                role, start = t[2:], k
+        elif role is None:
+            role, start = t[2:], k
+    return spans
+
+
+class Tagger:
+    """Loads the weights once; `spans` tags one token list."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        import numpy as np
+        from sklearn.feature_extraction import FeatureHasher
+
+        self.path = path or DEFAULT_WEIGHTS
+        with np.load(self.path, allow_pickle=False) as z:
+            self.coef: np.ndarray = z["coef"].astype(np.float32).T.copy()
+            self.intercept: np.ndarray = z["intercept"].astype(np.float32)
+            self.tags = [str(x) for x in z["labels"]]
+        self.hasher = FeatureHasher(n_features=N_FEATURES, input_type="string",
+                                    alternate_sign=False)
+
+    def spans(self, tokens: list[str], text: str) -> list[Span]:
+        if not tokens:
+            return []
+        x = self.hasher.transform(token_features(tokens, capitalised(text)))
+        logits = (x @ self.coef) + self.intercept
+        return decode([self.tags[int(k)] for k in logits.argmax(axis=1)])
+
+
+def tokens_by_word(words: list[str]) -> tuple[list[str], list[int]]:
+    """Normalise word by word, keeping which word each token came from (for TOP spans)."""
+    tokens: list[str] = []
+    owner: list[int] = []
+    for i, w in enumerate(words):
+        for t in normalise(w) if w not in (",", ".", "?", "!") else [","]:
+            tokens.append(t)
+            owner.append(i)
+    return tokens, owner
+
+
+def top_example(utterance: str, parse: str) -> tuple[list[str], list[str]] | None:
+    """A TOP compact row as (tokens, BIO tags); None when it has no place slot."""
+    words = utterance.split()
+    toks = parse.split()
+    depth = 0
+    slot: str | None = None
+    spans: list[tuple[str, int, int]] = []
+    lo, hi = 10**6, -1
+    k = 0
+    while k < len(toks):
+        t = toks[k]
+        if t.startswith("["):
+            depth += 1
+            if depth == 2 and t[1:] in _SLOT_ROLE:
+                slot, lo, hi = _SLOT_ROLE[t[1:]], 10**6, -1
+        elif t == "]":
+            if depth == 2 and slot is not None:
+                if hi > lo:
+                    spans.append((slot, lo, hi))
+                slot = None
+            depth -= 1
+        elif t.isdigit() and k + 1 < len(toks) and toks[k + 1].isdigit():
+            if slot is not None:
+                lo, hi = min(lo, int(t)), max(hi, int(toks[k + 1]))
+            k += 1
+        k += 1
+    tokens, owner = tokens_by_word(words)
+    if not tokens:
+        return None
+    role: list[str | None] = [None] * len(tokens)
+    span_id = [-1] * len(tokens)
+    for n, (r, s, e) in enumerate(spans):
+        for j, w in enumerate(owner):
+            if s <= w < e and tokens[j] != ",":
+                role[j], span_id[j] = r, n
+    # A partial span inside a lexicon mention ("my" of "my house") takes the whole mention.
+    for m in find_mentions(tokens, set()):
+        inside = range(m.start, min(m.end, len(tokens)))
+        hit = next((j for j in inside if role[j] is not None), None)
+        if hit is not None:
+            for j in inside:
+                role[j], span_id[j] = role[hit], span_id[hit]
+    return tokens, bio(role, span_id)
+
+
+def bio(role: list[str | None], span_id: list[int]) -> list[str]:
+    tags: list[str] = []
+    for j, r in enumerate(role):
+        if r is None:
+            tags.append("O")
+        elif j > 0 and role[j - 1] == r and span_id[j - 1] == span_id[j]:
+            tags.append(f"I-{r}")
+        else:
+            tags.append(f"B-{r}")
+    return tags
+
+
+def rule_example(tokens: list[str], dest: tuple[int, int] | None,
+                 stops: list[tuple[int, int]]) -> tuple[list[str], list[str]]:
+    """Tokens and BIO tags from spans the rules found (templates, our own set)."""
+    role: list[str | None] = [None] * len(tokens)
+    span_id = [-1] * len(tokens)
+    for n, (r, (s, e)) in enumerate([("DEST", d) for d in ([dest] if dest else [])] +
+                                    [("STOP", st) for st in stops]):
+        for j in range(s, min(e, len(tokens))):
+            role[j], span_id[j] = r, n
+    return tokens, bio(role, span_id)
+
+
+_NOT_A_NAME = {"there", "it", "here", "destination", "my destination", "the destination",
+               "way", "route", "trip", "road", "the road", "traffic", "work", "home"}
+
+
+def _overlaps(m: Mention, s: Span) -> bool:
+    return m.start < s.end and s.start < m.end
+
+
+def apply_spans(p: RuleParse, spans: list[Span], text: str) -> RuleParse:
+    """The tagger's roles applied to the rules' places, conservatively: the rules' destination
+    stays unless the tagger calls it the starting point; where the rules found no
+    destination, the tagger's DEST span names it (a lexicon place if one is inside it, else
+    free text in the driver's spelling)."""
+    dest = p.destination
+    stops = list(p.stops)
+    srcs = [s for s in spans if s.role == "SRC"]
+    dests = [s for s in spans if s.role == "DEST"]
+    if dest is not None and any(_overlaps(dest, s) for s in srcs) and not any(
+            _overlaps(dest, s) for s in dests):
+        dest = None                                     # "from my house to ...": not where to
+    if dest is None and dests:
+        span = dests[-1]
+        inside = [m for m in stops if _overlaps(m, span)]
+        if inside and p.intent != "add_stop":
+            dest = inside[-1]
+            stops = [m for m in stops if m is not dest]
+        elif not inside and p.intent in ("navigate", "ask_eta", "find_place"):
+            words = [t for t in p.tokens[span.start:span.end] if t != ","]
+            while words and words[0] in ("the", "a", "an", "to"):
+                words = words[1:]
+            phrase = " ".join(words)
+            if words and phrase not in _NOT_A_NAME and any(c.isalpha() for c in phrase):
+                dest = Mention(span.start, span.end, name=_original_case(words, text))
+    if p.intent in ("ask_eta", "find_place"):
+        stops = [m for m in stops if not any(_overlaps(m, s) for s in srcs)]
+    if dest is p.destination and stops == p.stops:
+        return p
+    return replace(p, destination=dest, stops=stops)
