@@ -152,9 +152,22 @@ def vosk_phrases(model_dir: Path) -> list[str] | None:
         from copilot.nlu.templates import vocabulary
 
         return [*vocabulary(), "[unk]"]
+    if lang == "ko":
+        return korean_phrases(model_dir)
     try:
         data = resources.files("copilot.speech").joinpath("data", f"phrases_{lang}.yaml")
         phrases = yaml.safe_load(data.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
     return [str(p) for p in phrases]
+
+
+def korean_phrases(model_dir: Path) -> list[str]:
+    """The Korean templates' sentences and place words (`copilot.nlu.ko.templates`), each
+    split into the words the vosk model knows; "[unk]" lets other speech through unforced."""
+    from copilot.nlu.ko.templates import phrases
+    from copilot.speech.kaldi_words import model_words, split_phrase
+
+    vocab = model_words(model_dir)
+    out = {p for p in (split_phrase(ph, vocab) for ph in phrases()) if p}
+    return [*sorted(out), "[unk]"]
