@@ -154,3 +154,25 @@ def test_arrivals_are_recorded_at_the_simulated_second_with_the_profiles_dwell(
     assert car.clock_s == pytest.approx(t)
     assert at_end.t_s <= t and at_end.t_s == pytest.approx(driving_s + 90.0, rel=0.05)
     assert 0 < at_stop.t_s < at_end.t_s - 90.0
+
+
+def test_a_new_route_planned_before_the_car_reached_a_stop_does_not_serve_it_twice(
+        road: tuple) -> None:
+    speeds, line = road
+    mid = line[len(line) // 2]
+    fuel = RoutedPlace(name="Sheetz", category="fuel", lat=mid[0], lon=mid[1], eta=T0)
+    car = Car(lat=line[0][0], lon=line[0][1], range_m=50_000, level_percent=50, speeds=speeds,
+              dwell_s=300.0)
+    car.follow(_route(line, fuel))
+    while not car.visited:
+        car.step(1.0)
+    for _ in range(100):  # 100 s into the dwell, the re-plan (from before the pumps) arrives
+        car.step(1.0)
+    car.follow(_route(line, fuel))
+    t = 0.0
+    while not car.arrived and t < 7200:
+        car.step(1.0)
+        t += 1.0
+    assert car.visited == ["Sheetz"] and [a.place.name for a in car.arrivals] == ["Sheetz", "end"]
+    # the rest of the one dwell, then the drive on
+    assert car.arrivals[1].t_s - car.arrivals[0].t_s >= 300.0

@@ -29,12 +29,23 @@ DWELL_S = Preferences().stop_dwell_min * 60.0
 """Simulated time at each stop (order, pay, get back in) when the scenario's profile does not
 say: the profile's default `stop_dwell_min`."""
 FALLBACK_KPH = 40.0
+AT_STOP_M = 100.0
+"""A car this close to the stop it last reached is still there (a new route that was planned
+before it got there lists that stop again: it is not served twice)."""
 FILL_PERCENT_PER_S = 1.2
 """Refuelling pace during the dwell: a pump gives ~40 L/min into a ~55 L tank, ~1.2 % of the
 tank a second, so a 2-minute dwell fills even an empty one. Charging is compressed to the same
 pace (a real charge takes longer than the dwell). The level then rises the way a real car
 reports it while its telematics keep publishing, within the service's rate-of-change limit
 (sensors/signals.py, 5 %/s), instead of jumping 70 -> 100 % between two 10 Hz samples."""
+
+
+def _same_place(a: RoutedPlace, b: RoutedPlace) -> bool:
+    if a.osm_id is not None or b.osm_id is not None:
+        return (a.osm_type, a.osm_id) == (b.osm_type, b.osm_id)
+    if a.saved is not None or b.saved is not None:
+        return a.saved == b.saved
+    return haversine_m((a.lat, a.lon), (b.lat, b.lon)) <= 1.0
 
 
 class SpeedIndex:
@@ -147,13 +158,25 @@ class Car:
         self.s_m = self.cum[i0]
         self.stops = []
         j = i0
+        here = self._serving()
         for p in route.stops:
+            if here is not None and _same_place(p, here):
+                continue  # planned before the car got there: it is there now, not again
             label = p.name or p.saved or str(p.category)
             j = min(range(j, len(line)), key=lambda i: haversine_m((p.lat, p.lon), line[i]))
             refuel = p.category in ("fuel", "ev_charging")
             self.stops.append((self.cum[j], label, refuel, p))
         self.destination = route.destination
         self.arrived = False
+
+    def _serving(self) -> RoutedPlace | None:
+        """The stop the car is at (dwelling, or not yet driven away from)."""
+        if not self.arrivals or self.arrivals[-1].destination:
+            return None
+        last = self.arrivals[-1].place
+        if self.dwell_left_s > 0 or haversine_m(self.position, (last.lat, last.lon)) <= AT_STOP_M:
+            return last
+        return None
 
     def _segment(self) -> int:
         lo, hi = 0, len(self.cum) - 1
