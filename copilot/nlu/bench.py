@@ -56,6 +56,7 @@ def run_understand_bench(data: Path | None, llm_runs: int) -> str:
 
     texts = _texts(data)
     lines: list[str] = []
+    failed: list[tuple[str, str]] = []  # (part, reason): reported after the rest, then exit 1
     # Side by side, same utterances, warm: rules alone, the learned model (default), and
     # the model with the LLM's second opinion where it is unsure (target p50 <= 30 ms).
     for mode, runs in (("rules", 3), ("model", 3), ("model+llm", 1)):
@@ -63,6 +64,7 @@ def run_understand_bench(data: Path | None, llm_runs: int) -> str:
             per = _per_utterance(Understander(mode=mode), texts, runs)
         except Exception as exc:          # report, do not hide: the LLM may be missing
             lines.append(f"{mode}: unavailable ({exc})")
+            failed.append((f"{mode} path", f"{type(exc).__name__}: {exc}"))
             continue
         lines.append(f"{mode} path: median {statistics.median(per):.2f} ms per utterance "
                      f"(p95 {sorted(per)[int(0.95 * len(per))]:.2f} ms, {len(texts)} "
@@ -80,6 +82,7 @@ def run_understand_bench(data: Path | None, llm_runs: int) -> str:
         walls.append(time.perf_counter() - t0)
         if r.returncode != 0 or len(r.stdout.splitlines()) != 100:
             lines.append(f"understand --jsonl FAILED: {r.stderr.strip()[:200]}")
+            failed.append(("understand --jsonl", f"exit {r.returncode}: {r.stderr.strip()[:200]}"))
             break
     lines.append("understand --jsonl, 100 lines incl. start-up: median "
                  f"{statistics.median(walls):.2f} s, {sources.count('local_llm')} answered by "
@@ -106,6 +109,9 @@ def run_understand_bench(data: Path | None, llm_runs: int) -> str:
                      f"{statistics.median(llm_ms):.0f} ms"
                      f" per utterance over {len(llm_ms)}; model load {load_s:.1f} s (once)")
     except Exception as exc:  # a part that could not run fails the benchmark (after the rest)
-        raise PartFailed("LLM path", f"{type(exc).__name__}: {exc}", "\n".join(lines)) from exc
+        failed.append(("LLM path", f"{type(exc).__name__}: {exc}"))
+    if failed:
+        raise PartFailed(", ".join(p for p, _ in failed), "; ".join(r for _, r in failed),
+                         "\n".join(lines))
     return "\n".join(lines)
 
