@@ -55,7 +55,7 @@ class _ProfileIn(BaseModel):
     saved: dict[str, _SavedIn] = Field(default_factory=dict)
     preferences: Preferences = Field(default_factory=Preferences)
     flight_time: str | None = None
-    languages: tuple[str, ...] = ("en", "ko")
+    languages: tuple[str, ...] = ("en",)
 
 
 def _norm_label(label: str) -> str:
@@ -72,10 +72,10 @@ class Profile:
     preferences: Preferences = field(default_factory=Preferences)
     flight_time: str | None = None
     """HH:MM; a scenario may carry the flight in the profile."""
-    languages: tuple[str, ...] = ("en", "ko")
-    """The languages the driver speaks (BCP 47 primary tags), in order of preference:
-    which recognisers `--engine auto` tries on a spoken turn. Every turn is understood and
-    answered in its own language, from its text or the recogniser that heard it."""
+    languages: tuple[str, ...] = ("en",)
+    """The languages the driver speaks (BCP 47 primary tags), most used first: which
+    recognisers `--engine auto` tries on a spoken turn (`copilot.speech.language`). Text
+    turns are understood and answered in their own language whatever this says."""
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> Profile:

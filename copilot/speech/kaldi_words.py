@@ -87,7 +87,9 @@ def split_word(word: str, vocab: frozenset[str]) -> list[str] | None:
             if piece in vocab:
                 cand = [*prefix, piece]
                 current = best[j]
-                if current is None or len(cand) < len(current):
+                # Fewest pieces; on a tie the longer first piece ("햄버거 랑", not "햄버 거랑").
+                if current is None or (len(cand), [-len(x) for x in cand]) < (
+                        len(current), [-len(x) for x in current]):
                     best[j] = cand
     return best[n]
 
