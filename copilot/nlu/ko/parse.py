@@ -72,7 +72,8 @@ class KoMention:
         return e.saved is not None or e.category in _DEST_LIKE
 
 
-def _exact(c: str, blocked: set[int], lex: KoLexicon) -> list[tuple[int, int, Entry]]:
+def _exact(c: str, blocked: set[int], starts: set[int],
+           lex: KoLexicon) -> list[tuple[int, int, Entry]]:
     out: list[tuple[int, int, Entry]] = []
     i = 0
     while i < len(c):
@@ -80,6 +81,8 @@ def _exact(c: str, blocked: set[int], lex: KoLexicon) -> list[tuple[int, int, En
         if i not in blocked:
             for n in range(min(lex.longest, len(c) - i), 0, -1):
                 e = lex.places.get(c[i:i + n])
+                if e is not None and n == 1 and e.saved and i not in starts:
+                    continue        # "꽃집", "떡집": a shop; "집" alone is home
                 if e is not None and not any(k in blocked for k in range(i, i + n)):
                     hit = (i, i + n, e)
                     break
@@ -95,7 +98,7 @@ def _mentions(c: str, blocked: set[int], word_starts: set[int],
               lex: KoLexicon) -> list[KoMention]:
     """Exact phrases first; then typos, only at the start of a written word and only
     where no exact phrase (or non-place word) lies."""
-    spans = _exact(c, blocked, lex)
+    spans = _exact(c, blocked, word_starts, lex)
     taken = blocked | {k for s, e, _ in spans for k in range(s, e)}
     for i in sorted(word_starts):
         if i in taken:
