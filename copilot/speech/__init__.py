@@ -51,7 +51,7 @@ class Transcript:
 def transcribe(wav: bytes, engine: str = "auto", model_dir: Path | None = None,
                grammar: bool | str = True, adaptation: Path | None = None, *,
                language: str = "en", bias: Bias | None = None,
-               vad: str | None = None, window: str = "fit") -> Transcript:
+               vad: str | None = None, window: str = "fit", beam: int = 5) -> Transcript:
     """Recognise one utterance. Raises AudioError for audio that is not usable speech.
 
     `engine`: "auto" picks by `language` and what is installed (`engines.choose_engine`).
@@ -62,14 +62,16 @@ def transcribe(wav: bytes, engine: str = "auto", model_dir: Path | None = None,
     enrollment profile (`copilot listen enroll`), PocketSphinx only; a directory that is
     not a profile raises `copilot.speech.profile.EnrollError`. `vad`: "silero" or "energy"
     (default: Silero for Whisper, the energy gate the others were measured with). `window`:
-    Whisper's encoder sees the utterance ("fit") or faster-whisper's padded 30 s ("full")."""
+    Whisper's encoder sees the utterance ("fit") or faster-whisper's padded 30 s ("full");
+    `beam`: Whisper's beam width (1: greedy)."""
     from copilot.speech.audio import read_wav
     from copilot.speech.engines import choose_engine, recogniser
     from copilot.speech.stream import run_stream
 
     name = choose_engine(engine, language, model_dir, adaptation, grammar)
     pcm = read_wav(wav)
-    rec = recogniser(name, model_dir, grammar, adaptation, bias=bias, window=window)
+    rec = recogniser(name, model_dir, grammar, adaptation, bias=bias, window=window,
+                     beam=beam)
     return run_stream(rec, pcm, vad=vad or default_vad(name))
 
 

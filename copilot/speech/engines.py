@@ -237,7 +237,7 @@ _cache: dict[tuple[str, str, bool | str, str, str, str], Recogniser] = {}
 
 
 def _whisper(model_dir: Path | None, grammar: bool | str, bias: Bias | None,
-             window: str) -> Recogniser:
+             window: str, beam: int) -> Recogniser:
     from copilot.speech.bias import NO_BIAS, domain_bias
     from copilot.speech.whisper import DecodeOptions, WhisperRecogniser
 
@@ -246,12 +246,12 @@ def _whisper(model_dir: Path | None, grammar: bool | str, bias: Bias | None,
     b = (bias or domain_bias()) if grammar else NO_BIAS
     return WhisperRecogniser(model_dir, DecodeOptions(initial_prompt=b.prompt or None,
                                                       hotwords=b.hotwords or None,
-                                                      window=window))
+                                                      window=window, beam_size=beam))
 
 
 def recogniser(engine: str, model_dir: Path | None, grammar: bool | str = True,
                adaptation: Path | None = None, *, bias: Bias | None = None,
-               window: str = "fit") -> Recogniser:
+               window: str = "fit", beam: int = 5) -> Recogniser:
     """`grammar`: True for domain biasing (a prompt from the vocabulary for Whisper, a
     bigram LM from the templates for PocketSphinx, a phrase list for vosk), "jsgf" for the
     strict template grammar (PocketSphinx), False for the recogniser's general model.
@@ -262,7 +262,8 @@ def recogniser(engine: str, model_dir: Path | None, grammar: bool | str = True,
         raise ValueError(f"unknown Whisper window {window!r} (fit, full)")
     key = (engine, str(model_dir), grammar,
            str(adaptation.resolve()) if adaptation is not None else "",
-           repr(bias) if bias is not None else "", window if engine == "whisper" else "")
+           repr(bias) if bias is not None else "",
+           f"{window}/{beam}" if engine == "whisper" else "")
     with _lock:
         if key not in _cache:
             if engine == "pocketsphinx":
@@ -272,7 +273,7 @@ def recogniser(engine: str, model_dir: Path | None, grammar: bool | str = True,
             elif engine == "vosk":
                 _cache[key] = VoskRecogniser(model_dir, grammar)
             elif engine == "whisper":
-                _cache[key] = _whisper(model_dir, grammar, bias, window)
+                _cache[key] = _whisper(model_dir, grammar, bias, window, beam)
             else:
                 raise ValueError(f"unknown engine {engine!r}")
         return _cache[key]

@@ -54,6 +54,7 @@ class EngineSpec:
     vad: str | None = None
     model_dir: Path | None = None
     window: str = "fit"
+    beam: int = 5
 
     @classmethod
     def parse(cls, text: str, model_dir: Path | None = None) -> EngineSpec:
@@ -65,6 +66,7 @@ class EngineSpec:
         grammar: bool | str = True
         vad: str | None = None
         window = "fit"
+        beam = 5
         for m in mods:
             if m == "nobias":
                 grammar = False
@@ -72,10 +74,12 @@ class EngineSpec:
                 vad = m
             elif m in ("fit", "full") and name == "whisper":
                 window = m
+            elif m.startswith("beam") and m[4:].isdigit() and name == "whisper":
+                beam = int(m[4:])
             else:
                 raise ValueError(f"unknown modifier {m!r} in {text!r} "
-                                 "(nobias, silero, energy; whisper: fit, full)")
-        return cls(text, name, grammar, vad, model_dir, window)
+                                 "(nobias, silero, energy; whisper: fit, full, beamN)")
+        return cls(text, name, grammar, vad, model_dir, window, beam)
 
 
 DEFAULT_ENGINES = ("whisper", "whisper:nobias", "pocketsphinx")
@@ -101,6 +105,7 @@ class Column:
     final_cpu_ms: list[float] = field(default_factory=list)
     rtf: list[float] = field(default_factory=list)
     misses: list[dict[str, Any]] = field(default_factory=list)
+    transcripts: list[dict[str, str]] = field(default_factory=list)
 
 
 def _read_pcm16(path: Path) -> np.ndarray:
@@ -172,7 +177,7 @@ def evaluate(root: Path, engines: Sequence[EngineSpec], understander: Any,
     for e in engines:                          # load every model before timing anything
         warm = _read_pcm16(items[0][0])
         transcribe(_wav_bytes(warm), engine=e.engine, model_dir=e.model_dir, grammar=e.grammar,
-                   vad=e.vad, window=e.window)
+                   vad=e.vad, window=e.window, beam=e.beam)
     understander.understand("warm up with a large latte")
     t_start = time.perf_counter()
     for cond in conditions:
@@ -183,7 +188,7 @@ def evaluate(root: Path, engines: Sequence[EngineSpec], understander: Any,
                 col = cols[e.label]
                 try:
                     t = transcribe(data, engine=e.engine, model_dir=e.model_dir,
-                                   grammar=e.grammar, vad=e.vad, window=e.window)
+                                   grammar=e.grammar, vad=e.vad, window=e.window, beam=e.beam)
                     text = t.text
                 except AudioError as exc:
                     log.warning("%s (%s): %s", wav.name, cond, exc)
@@ -194,6 +199,7 @@ def evaluate(root: Path, engines: Sequence[EngineSpec], understander: Any,
                 sc = score(order_of(u), slots)
                 col.scores.setdefault(cond, []).append(sc)
                 col.heard.setdefault(cond, []).append(heard_all_slots(text, slots))
+                col.transcripts.append({"file": wav.name, "condition": cond, "transcript": text})
                 if t is not None:
                     col.after_eos_ms.append(t.final_latency_ms + understand_ms)
                     col.final_cpu_ms.append(t.final_cpu_ms)
@@ -233,6 +239,7 @@ def _report(cols: dict[str, Column], conditions: Sequence[str], n_files: int) ->
                 round(statistics.median(col.final_cpu_ms), 1) if col.final_cpu_ms else None,
             "rtf_median": round(statistics.median(col.rtf), 4) if col.rtf else None,
             "misses": col.misses,
+            "transcripts": col.transcripts,
         }
     # ru_maxrss is in KiB on Linux: the peak of this process with every engine loaded.
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

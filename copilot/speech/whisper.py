@@ -96,10 +96,12 @@ def load_model(path: Path, compute_type: str = "int8", threads: int | None = Non
 
 @dataclass(frozen=True)
 class DecodeOptions:
-    """How an utterance is decoded. Greedy decoding at temperature 0 without fallback keeps
-    the time after the end of speech short and even (measured in `copilot eval listen`)."""
+    """How an utterance is decoded. Temperature 0 without fallback keeps the time after the
+    end of speech even; a beam of 5 hears more in noise than greedy search (on the first 40
+    real voices with kitchen noise at 6 dB, every slot heard in 50% against 35%, quiet equal
+    at 90%) for about 50% more decoder time (`copilot eval listen --engine whisper:beam1`)."""
 
-    beam_size: int = 1
+    beam_size: int = 5
     initial_prompt: str | None = None
     hotwords: str | None = None
     temperature: float = 0.0
@@ -196,6 +198,23 @@ def _key(sentence: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9' ]+", " ", sentence.lower()).split())
 
 
+_LOOP_MIN_WORDS = 2
+_LOOP_TIMES = 3
+
+
+def _cut_phrase_loop(text: str) -> str:
+    """"a cold brew with a cold brew with a cold brew with" -> "a cold brew with": a run of
+    words said three times in a row is a decoding loop, kept once."""
+    words = text.split()
+    keys = [_key(w) for w in words]
+    for i in range(len(words)):
+        for n in range(_LOOP_MIN_WORDS, (len(words) - i) // _LOOP_TIMES + 1):
+            unit = keys[i:i + n]
+            if all(keys[i + k * n:i + (k + 1) * n] == unit for k in range(1, _LOOP_TIMES)):
+                return " ".join(words[:i + n])
+    return text
+
+
 def drop_repeats(text: str) -> str:
     """Cut a decode where it starts saying an earlier sentence again.
 
@@ -203,7 +222,7 @@ def drop_repeats(text: str) -> str:
     repeat the utterance ("X? X? X? X"): a sentence equal to an earlier one, or a trailing
     fragment that begins one, ends the text. Real requests do not repeat themselves word for
     word, so nothing said is lost."""
-    parts = [p for p in re.split(r"(?<=[.?!])\s+", text.strip()) if p]
+    parts = [p for p in re.split(r"(?<=[.?!])\s+", _cut_phrase_loop(text.strip())) if p]
     kept: list[str] = []
     seen: list[str] = []
     for i, part in enumerate(parts):
