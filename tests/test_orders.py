@@ -63,6 +63,11 @@ def test_no_order_is_invented(text: str) -> None:
     assert heard(text) is None
 
 
+def test_a_word_heard_right_is_not_re_heard_as_another_drink() -> None:
+    assert heard("bring me your cappuccino with honey") == Order(drink="cappuccino",
+                                                                 sweetener="honey")
+
+
 def test_an_order_inside_a_trip_request_joins_its_coffee_stop() -> None:
     u = RULES.understand("take me to the airport, and get me a large oat latte on the way")
     assert u.intent == "navigate" and u.destination is not None

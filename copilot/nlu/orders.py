@@ -142,8 +142,8 @@ def _sound_candidates(parts: list[str], exact: list[OrderWord],
                       starts: list[int]) -> list[_Heard]:
     """Every stretch starting at `starts` that sounds like an order phrase."""
     # Exact words a stretch may take in: single words that are often the sure half of a
-    # misheard pair: a weak detail ("dark rose", "medium row") or a word of the same field
-    # ("soil milk"). Anything longer stays as said.
+    # misheard pair: a weak detail ("dark rose", "medium row") or the head word of the
+    # phrase heard ("soil milk"). Anything longer stays as said.
     single = {w.start: w for w in exact if w.end - w.start == 1}
     fixed = {k for w in exact if w.end - w.start > 1 for k in range(w.start, w.end)}
     blocked = _place_words()
@@ -159,8 +159,10 @@ def _sound_candidates(parts: list[str], exact: list[OrderWord],
             if any(k in fixed for k in span) or len(inside) == n or set(window) & blocked:
                 continue
             m = index.best(window, _SOUND_FIELDS)
-            if m is not None and all(w.field in _WEAK_FIELDS or w.field == m.field
-                                     for w in inside):
+            # A sure word inside stays what it is: "soil milk" may become soy MILK, but
+            # "your cappuccino" does not become a frappuccino.
+            if m is not None and all(w.field in _WEAK_FIELDS or (
+                    w.field == m.field and parts[w.start] in m.phrase) for w in inside):
                 out.append(_Heard(i, i + n, m.field, m.value, m.distance))
     return out
 
