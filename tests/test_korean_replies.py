@@ -108,3 +108,15 @@ def test_places_keep_their_korean_names(tmp_path: Path) -> None:
 
     assert place_word(cafe, name_of) == "스타벅스"
     assert place_word(pharmacy, name_of) == "Main Pharmacy"
+
+
+def test_korean_replies_are_spoken_with_the_korean_voice() -> None:
+    from copilot.service.speech_out import synthesize_wav
+    from copilot.voice import default_speaker
+
+    chunks = list(default_speaker().chunks("공항에 오후 3시 25분 도착해요.", "ko"))
+    assert chunks and all(c.engine == "espeak-ng:ko" for c in chunks)
+    text = "공항에 오후 3시 25분 도착해요."
+    wav = synthesize_wav(text)                                 # language read from the script
+    assert wav.startswith(b"RIFF") and len(wav) > 20_000
+    assert wav == synthesize_wav(text, language="ko")
