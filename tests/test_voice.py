@@ -91,3 +91,17 @@ def test_voice_bench_reports_each_engine_or_why_it_could_not() -> None:
                         repeats=1)
     assert rows[0]["engine"] == "espeak-ng:en-us" and rows[0]["replies"] == 1
     assert rows[0]["first_audio_ms_median"] > 0 and 0 < rows[0]["rtf_median"] < 1
+
+
+def test_a_reply_can_be_published_one_sentence_at_a_time() -> None:
+    import base64
+
+    from copilot.service.speech_out import SpokenReply, spoken_parts
+
+    parts = list(spoken_parts("r1", REPLY))
+    assert [p.part for p in parts] == list(range(len(sentences(REPLY))))
+    assert [p.last for p in parts] == [False] * (len(parts) - 1) + [True]
+    assert all(p.id == "r1" and SpokenReply.model_validate_json(p.model_dump_json()) == p
+               for p in parts)
+    x, rate = _audio(base64.b64decode(parts[0].audio_wav_b64))
+    assert 0.5 < len(x) / rate < 8
