@@ -6,7 +6,7 @@ when a drink or an order-only detail (size, milk, shots, ...) is said near a cof
 Words are matched exactly first (longest phrase wins, hyphenated words split: "light-roast",
 "12-ounce"). Then, only in an utterance that is plainly ordering (an exact drink, shot,
 milk, sweetener or ounce size), the stretches left over are matched by how they sound
-(`order_sounds`): a recogniser that writes "dark rose", "cap you know" or "Americana" still
+(`order_sounds`): a recogniser that writes "dark rose", "soil milk" or "Americana" still
 yields the order. An amount ("a little bit of", "lots of") counts only right before the milk
 or sweetener it measures.
 """
@@ -26,7 +26,7 @@ from routing.messages import Order
 log = logging.getLogger(__name__)
 
 # Fields whose words also occur outside orders ("it's cold", "a big hotel"): they only
-# count next to a drink.
+# count in a stretch of order details that reaches a drink, and never start a sound search.
 _WEAK_FIELDS = {"size", "iced", "roast"}
 _FIELD_ORDER = ("drink", "shots", "size", "iced", "flavor", "milk", "sweetener", "roast",
                 "amount")
