@@ -127,7 +127,7 @@ def test_times(text: str, arrive: str | None, flight: str | None) -> None:
     ("   \t  ", "empty"),
     ("x" * 10_000, "too_long"),
     ("take me\x00 home\x1b[31m", "control_chars"),
-    ("공항으로 가 주세요", "not_english"),
+    ("空港に行ってください", "not_english"),             # Korean has its own parser now
     ("отвези меня в аэропорт", "not_english"),
     ("?!?! ... ###", "no_words"),
 ])
@@ -157,10 +157,10 @@ def test_cli_json_is_exactly_the_contract_shape() -> None:
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     obj = json.loads(r.stdout)
-    assert {"text", "intent", "destination", "stops", "arrive_by", "flight_time", "confidence",
-            "source"} <= set(obj)
+    assert {"text", "intent", "destination", "stops", "arrive_by", "flight_time", "avoid",
+            "language", "confidence", "source"} <= set(obj)
     assert obj["destination"] == {"saved": "home"} and obj["arrive_by"] == "17:00"
-    assert obj["source"] == "rules"
+    assert obj["source"] == "model"
 
 
 def test_cli_jsonl_answers_every_line_including_bad_ones() -> None:

@@ -33,7 +33,7 @@ PUBLIC_TSV = DATA / "public.tsv"
 SEEDS = DATA / "seeds.yaml"
 ROOT = HERE.parents[2]
 OWN_SET = ROOT / "eval" / "understand.jsonl"
-LABELS = tuple(i.value for i in Intent) + ("refused_harmful", "unsupported_service")
+LABELS = (*(i.value for i in Intent), "refused_harmful", "unsupported_service")
 
 TEMPLATE_SAMPLES = 300
 """Sentences sampled per intent from data/intents.yaml."""
@@ -61,7 +61,8 @@ def export(shared: Path, out: Path = PUBLIC_TSV) -> dict[str, int]:
     held-out fifth, Snips train minus its held-out fifth) as one small TSV."""
     by_top: dict[str, list[Labelled]] = defaultdict(list)
     for r in read_top(shared / "top_train_compact.tsv", compact=True):
-        by_top[f"{r.source}:{r.place_kind}"].append(r)
+        if r.label in LABELS:                 # "unsupported" exists in TOP's eval split only
+            by_top[f"{r.source}:{r.place_kind}"].append(r)
     rows: list[tuple[str, str, str]] = []
     for key in sorted(by_top):
         kept = sorted(by_top[key], key=lambda r: _rank(r.text))[:TOP_CAP]

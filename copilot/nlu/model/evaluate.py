@@ -56,6 +56,9 @@ def place_kind(u: Understanding) -> str | None:
 class SetScore:
     n: int = 0
     intent_right: int = 0
+    unsupported_n: int = 0
+    unsupported_still: int = 0
+    """TOP's "unsupported" rows: how many left the car alone."""
     kind_n: int = 0
     kind_right: int = 0
     moved: int = 0
@@ -64,7 +67,10 @@ class SetScore:
     misses: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"n": self.n, "intent": self.intent_right / self.n if self.n else None,
+        mapped = self.n - self.unsupported_n
+        return {"n": self.n, "intent": self.intent_right / mapped if mapped else None,
+                "unsupported_n": self.unsupported_n,
+                "unsupported_still": self.unsupported_still,
                 "place_kind": self.kind_right / self.kind_n if self.kind_n else None,
                 "place_kind_n": self.kind_n, "moved": self.moved,
                 "questions_moved": self.questions_moved,
@@ -73,8 +79,8 @@ class SetScore:
 
 
 def _intent_ok(gold: str, got: Understanding, set_name: str) -> bool:
-    if set_name == "kvret":
-        return got.intent.value in ("navigate", "find_place")   # a place asked for
+    if set_name == "kvret":                    # a place asked for: going there or looking
+        return got.intent.value in ("navigate", "find_place", "add_stop")
     if gold in ("refused_harmful", "unsupported_service"):
         return got.intent.value == "out_of_scope"
     return got.intent.value == gold
@@ -88,6 +94,10 @@ def score_public(rows: list[Labelled], understand: Callable[[str], Understanding
         got = understand(r.text)
         s.ms.append(1000 * (time.perf_counter() - t0))
         s.n += 1
+        if r.label == "unsupported":
+            s.unsupported_n += 1
+            s.unsupported_still += got.intent.value not in MOVES
+            continue
         ok = _intent_ok(r.label, got, set_name)
         s.intent_right += ok
         if not ok:
@@ -157,16 +167,21 @@ def report_text(res: dict[str, dict[str, Any]]) -> str:
         lines.append(f"{name}:")
         for mode, d in per.items():
             parts = [f"n={d['n']}"]
+            if d.get("unsupported_n"):
+                parts = [f"n={d['n'] - d['unsupported_n']} mapped"]
             for k in ("acceptance", "intent", "place_kind"):
                 if d.get(k) is not None:
                     parts.append(f"{k} {100 * d[k]:.1f}%")
-            if "place_kind_n" in d and d["place_kind_n"]:
+            if d.get("place_kind_n"):
                 parts[-1] += f" (of {d['place_kind_n']})"
             if d.get("moved"):
                 parts.append(f"moved the car {d['moved']} ({100 * d['moved'] / d['n']:.1f}%)")
             elif "moved" in d and name.startswith(("snips", "slurp")):
                 parts.append("moved the car 0")
             parts.append(f"questions->route {d['questions_moved']}")
+            if d.get("unsupported_n"):
+                parts.append(f"unsupported left the car alone {d['unsupported_still']}/"
+                             f"{d['unsupported_n']}")
             if d.get("median_ms") is not None:
                 parts.append(f"median {d['median_ms']:.2f} ms")
             lines.append(f"  {mode:<10} " + ", ".join(parts))

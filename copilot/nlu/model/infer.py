@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from copilot.nlu.model.features import Featuriser, FeatureSpec
+from copilot.nlu.model.features import FeatureSpec, Featuriser
 
 log = logging.getLogger(__name__)
 

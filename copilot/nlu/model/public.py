@@ -8,7 +8,10 @@ Mapping (TOP): GET_DIRECTIONS -> navigate; GET_ESTIMATED_DURATION / _ARRIVAL / _
 GET_DISTANCE, GET_INFO_ROUTE, GET_INFO_TRAFFIC, GET_INFO_ROAD_CONDITION -> ask_eta (trip
 questions: answered, never a route change); UPDATE_DIRECTIONS -> navigate (PATH_AVOID gives
 `avoid`); GET_LOCATION at the top -> find_place; GET_EVENT*, UNSUPPORTED*, UNINTELLIGIBLE ->
-out_of_scope; COMBINE is skipped (two requests in one). Place kind of SL:DESTINATION:
+out_of_scope; UNSUPPORTED* (only in the eval split: requests TOP's schema cannot express,
+such as "should I leave early to beat traffic" or "nearby bakeries please") -> "unsupported",
+scored as right when the answer does not move the car, and reported apart; COMBINE is
+skipped (two requests in one). Place kind of SL:DESTINATION:
 GET_LOCATION_HOME/WORK/SCHOOL -> saved; CATEGORY_LOCATION -> our category when the lexicon
 names it, else name; anything else (POINT_ON_MAP, events, addresses) -> name.
 SLURP: transport_taxi, transport_ticket, takeaway_order -> unsupported_service;
@@ -40,8 +43,8 @@ _TOP_INTENTS = {
     "GET_ESTIMATED_DEPARTURE": "ask_eta", "GET_DISTANCE": "ask_eta",
     "GET_INFO_ROUTE": "ask_eta", "GET_INFO_TRAFFIC": "ask_eta",
     "GET_INFO_ROAD_CONDITION": "ask_eta", "GET_LOCATION": "find_place",
-    "UNSUPPORTED_NAVIGATION": "out_of_scope", "UNSUPPORTED": "out_of_scope",
-    "UNSUPPORTED_EVENT": "out_of_scope", "UNINTELLIGIBLE": "out_of_scope",
+    "UNSUPPORTED_NAVIGATION": "unsupported", "UNSUPPORTED": "unsupported",
+    "UNSUPPORTED_EVENT": "unsupported", "UNINTELLIGIBLE": "out_of_scope",
 }
 _SAVED_INTENTS = {"GET_LOCATION_HOME": "home", "GET_LOCATION_WORK": "work",
                   "GET_LOCATION_SCHOOL": "school"}
@@ -145,9 +148,9 @@ def _place_kind(dest: Node | None) -> str | None:
             return "saved"
     cat = dest.find("SL:CATEGORY_LOCATION")
     if cat is not None and dest.find("SL:POINT_ON_MAP") is None:
-        c = category_of(cat.text())
-        if c is not None:
-            return f"category:{c}"
+        found = category_of(cat.text())
+        if found is not None:
+            return f"category:{found}"
     return "name"
 
 
@@ -160,7 +163,8 @@ def _top_row(text: str, tree: Node, source: str) -> Labelled | None:
         return None
     avoid_node = tree.find("SL:PATH_AVOID")
     avoid = avoid_of(avoid_node.text()) if avoid_node is not None else ()
-    kind = _place_kind(tree.find("SL:DESTINATION")) if intent != "out_of_scope" else None
+    kind = _place_kind(tree.find("SL:DESTINATION")) if intent not in (
+        "out_of_scope", "unsupported") else None
     return Labelled(text, intent, kind, avoid, f"{source}:{top}")
 
 

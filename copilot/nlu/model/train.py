@@ -22,7 +22,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from copilot.nlu.model.corpus import DATA, LABELS, Row, export, training_rows
-from copilot.nlu.model.features import Featuriser, FeatureSpec, rules_view
+from copilot.nlu.model.features import FeatureSpec, Featuriser, rules_view
 from copilot.nlu.rules import parse
 
 log = logging.getLogger(__name__)
