@@ -44,13 +44,15 @@ class SpokenReply(BaseModel):
 
 
 def spoken_parts(rid: str | None, text: str, *, proactive: bool = False,
-                 language: str = "en", speaker: Speaker | None = None) -> Iterator[SpokenReply]:
+                 language: str | None = None,
+                 speaker: Speaker | None = None) -> Iterator[SpokenReply]:
     """The reply as one message per sentence, each yielded as soon as it is synthesised, so a
-    cabin player can start on the first while the rest is rendered."""
+    cabin player can start on the first while the rest is rendered. `language` as for
+    `synthesize_wav`."""
     spk = speaker or default_speaker()
     try:
         pending: SpokenChunk | None = None
-        for chunk in spk.chunks(text, language):
+        for chunk in spk.chunks(text, language or _language_of(text)):
             if pending is not None:
                 yield _part(rid, pending, proactive, last=False)
             pending = chunk
@@ -59,6 +61,12 @@ def spoken_parts(rid: str | None, text: str, *, proactive: bool = False,
     if pending is None:
         raise SpeechOutError("nothing to say: the reply has no words")
     yield _part(rid, pending, proactive, last=True)
+
+
+def _language_of(text: str) -> str:
+    from safety.text import is_korean
+
+    return "ko" if is_korean(text) else "en"
 
 
 def _part(rid: str | None, c: SpokenChunk, proactive: bool, *, last: bool) -> SpokenReply:
@@ -77,10 +85,7 @@ def synthesize_wav(text: str, *, language: str | None = None, engine: str = "aut
     `engine`: "auto" (piper for English, espeak-ng otherwise or when piper fails), "piper"
     or "espeak". Raises `SpeechOutError` when nothing could speak.
     """
-    if language is None:
-        from safety.text import is_korean
-
-        language = "ko" if is_korean(text) else "en"
+    language = language or _language_of(text)
     spk = speaker or (default_speaker() if engine == "auto" else Speaker(engine))
     try:
         return spk.wav(text, language)
