@@ -147,12 +147,15 @@ def serve(broker: str, vin: str, username: str | None, password: str | None,
         svc.start(timeout_s=None)
     except ConnectionError as e:
         fail(str(e))
+    clock = ""
     if start is not None:
-        # the simulated day starts when the service is online, as the simulator's does:
-        # loading the models must not advance it (at --time-warp 60, 4 s of loading put
-        # every time told 4 simulated minutes ahead of the car)
+        # the simulated day starts when the service is online: loading the models must not
+        # advance it (at --time-warp 60, 4 s of loading put every time told 4 simulated
+        # minutes ahead of the car). The wall-clock instant is printed so that a simulator
+        # on this machine runs its clock from the same instant (copilot.sim.parts).
         t0 = time.monotonic()
-    click.echo(f"copilot serve: online for {vin}", err=True)
+        clock = f"; simulated {start.isoformat()} at unix {time.time():.3f}"
+    click.echo(f"copilot serve: online for {vin}{clock}", err=True)
     try:
         while not stop.wait(1.0):
             pass

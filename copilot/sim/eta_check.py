@@ -9,10 +9,11 @@ Told arrival times come from two places of a run's log:
   describes a drive the car never makes, so it is not checked.
 
 Each told time is compared with the car's first arrival at that place after it was told. The
-times of a turn that set a route assume the car leaves on it when asked; it leaves when the
-reply arrives, and the simulated clock stretches that wait `speedup` times (a 2 s answer at
-speedup 60 holds the car 2 min). The stretch beyond the real wait is the simulation's, not the
-copilot's, so it is taken off the error (and the raw error is shown).
+times of a turn that set a route assume the car leaves on it when the copilot read the clock;
+a car standing still leaves when the reply arrives, and the simulated clock stretches that
+wait (the answer's `timings_ms.total`) `speedup` times (a 2 s answer at speedup 60 holds the
+car 2 min). The stretch beyond the real wait is the simulation's, not the copilot's, so it is
+taken off the error (and the raw error is shown).
 
 A route set later, before that arrival, supersedes a told time (the trip changed: a stop
 added, a hazard avoided) and the newer times are checked instead; a place the car never
@@ -33,6 +34,8 @@ from routing.messages import Place, Route
 
 log = logging.getLogger(__name__)
 
+STANDING_KPH = 1.0
+"""Below this the car was standing when asked (it waits for the route to leave on)."""
 SAME_PLACE_M = 30.0
 """Two places without a map id or saved label are the same within this distance."""
 
@@ -93,10 +96,14 @@ def _route_after(turns: list[TurnRecord], i: int) -> Route | None:
 
 
 def _stretch_s(t: TurnRecord, speedup: float) -> float:
-    """How much longer than really the car waited for the route this turn set."""
-    if t.route() is None or t.reply_latency_ms is None:
+    """How much longer than really the car waited for the route this turn set: the copilot's
+    time to answer after it read the clock (its `total`; a wait in its queue before that is
+    already in its times), else the whole round trip. Only a car standing still waits: one
+    on the move drives on meanwhile, and joins the new route further along."""
+    if t.route() is None or t.speed_kph >= STANDING_KPH:
         return 0.0
-    return t.reply_latency_ms / 1000.0 * max(0.0, speedup - 1.0)
+    wait_ms = t.timings_ms.total if t.timings_ms is not None else t.reply_latency_ms
+    return (wait_ms or 0.0) / 1000.0 * max(0.0, speedup - 1.0)
 
 
 def told_times(run: RunLog, start: datetime, speedup: float = 1.0) -> list[Told]:

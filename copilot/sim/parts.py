@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -24,6 +25,8 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 SERVE_START_TIMEOUT_S = 180.0
+_ANCHOR = re.compile(r"at unix (\d+(?:\.\d+)?)")
+"""In serve's "online" line: the wall-clock instant its simulated clock started."""
 """Building a region pack the first time (Valhalla tiles) can take a minute or two."""
 
 
@@ -102,6 +105,20 @@ class ServiceProcess:
                     return {}
                 return data if isinstance(data, dict) else {}
         return {}
+
+    def clock_anchor(self, wait_s: float = 3.0) -> float | None:
+        """The wall-clock instant (unix seconds) at which `copilot serve` started its simulated
+        clock (its "online" line); None if it printed none within wait_s."""
+        deadline = time.monotonic() + wait_s
+        while True:
+            if self.log_path is not None and self.log_path.exists():
+                for line in self.log_path.read_text(errors="replace").splitlines():
+                    m = _ANCHOR.search(line)
+                    if line.startswith("copilot serve: online for ") and m:
+                        return float(m.group(1))
+            if time.monotonic() > deadline or not self.alive():
+                return None
+            time.sleep(0.05)
 
     def log_tail(self, chars: int = 600) -> str:
         if self.log_path is None or not self.log_path.exists():

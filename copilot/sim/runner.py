@@ -262,7 +262,7 @@ class Runner:
                         raise SimulationError("copilot serve did not come online in "
                                               f"{SERVE_START_TIMEOUT_S:.0f} s")
                 self.progress("stage", "driving")
-                self._drive(bus, car, cloud, service, audio)
+                self._drive(bus, car, cloud, service, audio, self._clock_start(service))
             finally:
                 for part in (service, bus, cloud):
                     if part is not None:
@@ -283,14 +283,25 @@ class Runner:
     def _publish_state(self, bus: SimBus, car: Car) -> None:
         bus.car_state(car.state(self.t_s), electric=self.scenario.vehicle.powertrain == "ev")
 
+    @staticmethod
+    def _clock_start(service: ServiceProcess) -> float:
+        """The monotonic instant of simulated second 0: when the service started its clock
+        (it prints the instant), so that both clocks read the same time whatever either
+        process was doing meanwhile; else now."""
+        anchor = service.clock_anchor()
+        now = time.monotonic()
+        if anchor is None:
+            log.warning("copilot serve printed no clock anchor; the clocks may disagree")
+            return now
+        return now - max(0.0, time.time() - anchor)
+
     def _drive(self, bus: SimBus, car: Car, cloud: CloudLink | None,
-               service: ServiceProcess, audio: dict[int, bytes]) -> None:
+               service: ServiceProcess, audio: dict[int, bytes], wall0: float) -> None:
         sc = self.scenario
         steps = sorted(enumerate(sc.timeline), key=lambda p: p[1].at_s)
         pending: dict[str, _Pending] = {}
         event_link: str | None = None
         link = self._link_at(0.0, None)
-        wall0 = time.monotonic()
         last_activity_s = 0.0
         settle_until: float | None = None
         visited = 0
