@@ -119,6 +119,11 @@ def test_latest_departure_is_arrival_less_drive_and_margin(copilot: Copilot) -> 
     margin = max(1, round(leave_margin_s(drive * 60) / 60))
     gap = (AT.replace(hour=17, minute=0) - leave).total_seconds() / 60
     assert abs(gap - (drive + margin)) <= 1.5, r.reply  # rounding of minutes only
+    # "by 7" said at 3 pm means this evening, not 7 am tomorrow.
+    seven = _clock(ask(copilot, "when should I leave to get to the airport by 7").reply,
+                   "Leave by")
+    assert seven.hour == 18 and abs((AT.replace(hour=19) - seven).total_seconds() / 60
+                                    - (drive + margin)) <= 1.5
     late = ask(copilot, "when should I leave to be at the airport by 5 pm",
                at=AT.replace(hour=16, minute=58))
     assert late.status == "ok" and not late.actions and late.reply.startswith("Too late")

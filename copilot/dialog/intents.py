@@ -97,7 +97,7 @@ def navigate(t: Turn) -> Answer:
     u = t.u
     if u.destination is None and not u.stops:
         raise Clarify("Where would you like to go?")
-    dl = deadline(t.now, u.arrive_by, u.flight_time, t.profile)
+    dl = deadline(t.now, u.arrive_by, u.flight_time, t.profile, u.text)
     if dl is not None and dl.at < t.now:
         what = f"your {clock(dl.said)} flight" if dl.is_flight else clock(dl.said)
         return Answer("infeasible", f"It's already too late for {what}.", deadline=dl,
@@ -138,7 +138,7 @@ def add_stop(t: Turn) -> Answer:
     kept = tuple(StopSpec(fixed=trip_place(t.pack, s), label=s.name or s.saved or "stop")
                  for s in t.trip.stops if not _same_place(s, dest))
     new = tuple(stop_spec(t.pack, t.profile, s, t.origin, t.u.text) for s in asks)
-    dl = deadline(t.now, t.u.arrive_by, t.u.flight_time, t.profile)
+    dl = deadline(t.now, t.u.arrive_by, t.u.flight_time, t.profile, t.u.text)
     plan = plan_trip(_request(t, _trip_dest(t, t.trip), kept + new, dl), t.pack.places,
                      t.pack.router)
     return _route_answer(t, plan, dl, t.trip.destination.category, "stop_added")
@@ -194,7 +194,7 @@ def remove_stop(t: Turn) -> Answer:
         raise Clarify(f"Which stop should I drop: {names}?")
     keep = [(trip_place(t.pack, s), StopSpec(label=s.name or "stop"))
             for s in t.trip.stops if s not in drop]
-    dl = deadline(t.now, t.u.arrive_by, t.u.flight_time, t.profile)
+    dl = deadline(t.now, t.u.arrive_by, t.u.flight_time, t.profile, t.u.text)
     plan = route_in_order(t.origin, t.now, keep, _trip_dest(t, t.trip), t.pack.router,
                           t.profile.preferences, t.avoid, dl.at if dl else None)
     ans = _route_answer(t, plan, dl, t.trip.destination.category, "stop_removed")
@@ -240,7 +240,7 @@ def find_place(t: Turn) -> Answer:
 
 
 def ask_eta(t: Turn) -> Answer:
-    dl = deadline(t.now, t.u.arrive_by, t.u.flight_time, t.profile)
+    dl = deadline(t.now, t.u.arrive_by, t.u.flight_time, t.profile, t.u.text)
     if t.trip is None:
         if t.u.destination is None:
             ask = "Where to? I'll work out when to leave." if dl is not None else \

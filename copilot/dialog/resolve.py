@@ -49,18 +49,37 @@ def hhmm_on(now: datetime, hhmm: str) -> datetime:
     return t
 
 
+_MORNING = re.compile(r"\b(a\.?m\.?|morning|tomorrow)\b|\d(am|a\.m\.)", re.IGNORECASE)
+
+
+def said_clock(now: datetime, hhmm: str, text: str = "") -> datetime:
+    """HH:MM as the driver meant it: "by 7" said at 3 pm is 7 pm today, not 7 am tomorrow.
+
+    Understandings carry 24-hour times without saying whether "am" was spoken; when the
+    utterance `text` is given and names no morning, a morning hour that would fall tomorrow
+    is read as the same hour in the evening when that comes sooner.
+    """
+    t = hhmm_on(now, hhmm)
+    h, m = (int(x) for x in hhmm.split(":"))
+    if text and h < 12 and not _MORNING.search(text):
+        evening = hhmm_on(now, f"{h + 12:02d}:{m:02d}")
+        t = min(t, evening)
+    return t
+
+
 def deadline(now: datetime, arrive_by: str | None, flight_time: str | None,
-             profile: Profile) -> Deadline | None:
+             profile: Profile, text: str = "") -> Deadline | None:
+    """The arrival to meet; `text` (the utterance) lets "by 7" at 3 pm mean 7 pm."""
     flight = flight_time or profile.flight_time
     if flight:
-        said = hhmm_on(now, flight)
+        said = said_clock(now, flight, text if flight_time else "")
         buffer = timedelta(minutes=profile.preferences.airport_buffer_min)
         at = said - buffer
         if arrive_by:
-            at = min(at, hhmm_on(now, arrive_by))
+            at = min(at, said_clock(now, arrive_by, text))
         return Deadline(at, said, True)
     if arrive_by:
-        t = hhmm_on(now, arrive_by)
+        t = said_clock(now, arrive_by, text)
         return Deadline(t, t, False)
     return None
 
