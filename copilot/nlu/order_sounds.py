@@ -83,6 +83,10 @@ def sounds(text: str) -> str:
     return _DROP.sub("", ipa).replace("ɡ", "g").replace("tʃ", "ʧ").replace("dʒ", "ʤ")
 
 
+def _first_consonant(key: str) -> str:
+    return next((c for c in key if c not in _VOWELS), "")
+
+
 def _sub_cost(a: str, b: str) -> float:
     if a == b:
         return 0.0
@@ -134,6 +138,8 @@ class SoundMatch:
 
 TOLERANCE = 0.34
 """Largest distance per phoneme still taken as the phrase (about one sound in three)."""
+ONSET_PENALTY = 0.5
+"""Extra cost when the first consonants differ (and are not near sounds)."""
 MIN_KEY = 5
 """Phrases shorter than this many phonemes are too short to guess at ("oat", "dark")."""
 
@@ -162,13 +168,21 @@ class SoundIndex:
     @lru_cache(maxsize=4096)  # noqa: B019 - one index per process; drivers repeat themselves
     def _best(self, key: str, fields: frozenset[str]) -> SoundMatch | None:
         best: SoundMatch | None = None
+        onset = _first_consonant(key)
         for e in self.entries:
             if e.field not in fields:
                 continue
-            limit = TOLERANCE * len(e.key)
+            # A recogniser seldom mishears how a word starts: a different first consonant
+            # costs half an edit more ("white" is not "chai tea", "full milk" is whole milk).
+            other = _first_consonant(e.key)
+            extra = 0.0 if onset == other or (onset, other) in _NEAR else ONSET_PENALTY
+            limit = TOLERANCE * len(e.key) - extra
+            if limit <= 0:
+                continue
             d = sound_distance(key, e.key, limit)
             if d == float("inf"):
                 continue
+            d += extra
             ratio = d / len(e.key)
             if best is None or ratio < best.distance:
                 best = SoundMatch(e.field, e.value, e.phrase, ratio)
