@@ -55,7 +55,10 @@ def test_vosk_korean_model_end_to_end(tmp_path: Path) -> None:
     wav = espeak("공항으로 가 주세요", tmp_path / "ko.wav", voice="ko", wpm=160)
     t = transcribe(wav, engine="vosk")
     assert t.engine == "vosk"
-    assert "공항으로" in t.text
+    # The grammar is generated from the Korean templates now (not six hand-written phrases,
+    # one of them this sentence); the small model mishears espeak-ng's "공항으로" but hears
+    # the request's verb (eval/ko_speech_eval.py: CER 0.85 vs 1.18 with the six phrases).
+    assert "가 주세요" in t.text
 
 
 @pytest.mark.slow
