@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from copilot.nlu.avoid import avoid_in
 from copilot.nlu.model.features import rules_view
 from copilot.nlu.places import Mention
+from copilot.nlu.questions import as_question, is_question
 from copilot.nlu.rules import RuleParse, parse
 from copilot.nlu.text import sanitise
 from routing.messages import (
@@ -52,6 +53,7 @@ MODEL_UNSURE = 0.5
 LLM_SHARE = 0.5
 """Weight of the LLM's intent distribution in that mixture."""
 EXTRA_LABELS = ("refused_harmful", "unsupported_service")
+EXTRA_MIN_PROB = 0.5
 MODES = ("rules", "model", "model+llm", "rules+llm")
 PLACE_INTENTS = ("navigate", "add_stop", "find_place", "ask_eta")
 """Intents whose places the tagger may re-assign (a question names the place asked about)."""
@@ -133,6 +135,12 @@ class Understander:
             return self._rules_path(clean.text, p, clean.error)
         pred = model.predict(clean.text, rules_view(p.skeleton, p.intent, p.confidence))
         label, prob = pred.label, pred.probability
+        if label in EXTRA_LABELS and prob < EXTRA_MIN_PROB:
+            # A refusal or "I can't do that" only when the model is sure; else its best
+            # contract intent ("a coffee within 5 miles, and a quick route too").
+            label = max((k for k in pred.scores if k not in EXTRA_LABELS),
+                        key=lambda k: pred.scores[k])
+            prob = pred.scores[label]
         if self.use_llm and prob < MODEL_UNSURE and not clean.error:
             label, prob = self._second_opinion(clean.text, pred)
         return self._from_label(clean.text, p, label, prob, clean.error)
@@ -141,6 +149,8 @@ class Understander:
                     error: str | None) -> Understanding:
         refused = label in EXTRA_LABELS
         intent = "out_of_scope" if refused else label
+        if intent in ("navigate", "add_stop") and is_question(p.tokens):
+            intent = as_question(intent, p.tokens)  # asked, not requested: no route change
         agree = intent == p.intent
         if not agree:
             p = parse(text, intent)              # the places split for the model's intent
