@@ -194,12 +194,13 @@ def test_eval_listen_enroll_reports_before_and_after_side_by_side(tmp_path: Path
     data = tmp_path / "small.jsonl"
     data.write_text("\n".join(lines) + "\n")
     env = {"XDG_CACHE_HOME": str(tmp_path / "xdg"), "PATH": "/usr/bin:/bin"}
+    # enrollment runs sphinxtrain per voice: minutes on a busy shared machine
     r = subprocess.run([COPILOT, "eval", "listen", str(data), "--no-llm", "--enroll",
                         "--cache", str(tmp_path / "audio"), "--json"],
-                       capture_output=True, text=True, timeout=120, env=env)
+                       capture_output=True, text=True, timeout=400, env=env)
     assert r.returncode == 0, r.stderr[-2000:]
     rep = json.loads(r.stdout)
-    assert rep["columns"] == ["baseline", "mllr", "map", "cmn"]
+    assert rep["columns"] == ["baseline", "mllr", "map", "cmn", "whisper"]
     assert set(rep["groups"]) == {"clean", "10 dB SNR"}
     for cols in rep["groups"].values():
         assert {c: cols[c]["total"] for c in rep["columns"]} == dict.fromkeys(rep["columns"], 2)

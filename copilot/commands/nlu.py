@@ -300,6 +300,8 @@ def eval_understand(data: str | None, show_misses: int, as_json: bool, public_di
               help="Real voices: quiet, 'cabin 10 dB', 'kitchen 6 dB', 'kitchen 12 dB', "
                    "'kitchen 18 dB' (repeatable; default all).")
 @click.option("--limit", type=int, default=None, help="Real voices: only the first N files.")
+@click.option("--partial", "partial_path", type=click.Path(dir_okay=False), default=None,
+              help="Real voices: rewrite this JSON report after each condition (long runs).")
 @click.option("--model", "model_dir", type=click.Path(), default=None, help="Recogniser model dir.")
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False), default=None,
               help="Where synthesised audio is kept (default ~/.cache/incar-copilot/speech).")
@@ -313,7 +315,8 @@ def eval_understand(data: str | None, show_misses: int, as_json: bool, public_di
 @_grammar_option
 @_llm_option
 def eval_listen(data: str, engines: tuple[str, ...], conditions: tuple[str, ...],
-                limit: int | None, model_dir: str | None, cache_dir: str | None,
+                limit: int | None, partial_path: str | None, model_dir: str | None,
+                cache_dir: str | None,
                 show_misses: int, as_json: bool, adapt_dir: str | None,
                 enroll_prompts: str | None, grammar: str, llm_model: str | None,
                 no_llm: bool) -> None:
@@ -322,7 +325,8 @@ def eval_listen(data: str, engines: tuple[str, ...], conditions: tuple[str, ...]
     if Path(data).is_dir():
         _eval_real_voices(Path(data), engines, conditions, limit, model_dir, show_misses,
                           as_json, Understander(Path(llm_model) if llm_model else None,
-                                                use_llm=not no_llm))
+                                                use_llm=not no_llm),
+                          Path(partial_path) if partial_path else None)
         return
     from copilot.nlu.evaluate import listen_eval
 
@@ -365,7 +369,7 @@ def eval_listen(data: str, engines: tuple[str, ...], conditions: tuple[str, ...]
 
 def _eval_real_voices(root: Path, engines: tuple[str, ...], conditions: tuple[str, ...],
                       limit: int | None, model_dir: str | None, show_misses: int,
-                      as_json: bool, u: Understander) -> None:
+                      as_json: bool, u: Understander, partial: Path | None = None) -> None:
     from copilot.speech.listen_eval import (
         CONDITIONS,
         DEFAULT_ENGINES,
@@ -381,8 +385,14 @@ def _eval_real_voices(root: Path, engines: tuple[str, ...], conditions: tuple[st
     except ValueError as exc:
         fail(f"--engine: {exc}", 2)
     try:
+        def save(rep: dict[str, object]) -> None:
+            if partial is not None:
+                tmp = partial.with_suffix(".tmp")
+                tmp.write_text(json.dumps(rep), encoding="utf-8")
+                tmp.replace(partial)
+
         rep = evaluate(root, specs, u, conditions or tuple(CONDITIONS), limit,
-                       progress=stderr_progress)
+                       progress=stderr_progress, checkpoint=save)
     except (ValueError, FileNotFoundError, RuntimeError, ImportError) as exc:
         fail(str(exc))
     if as_json:

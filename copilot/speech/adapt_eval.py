@@ -111,7 +111,8 @@ def evaluate_enrollment(manifest: Path, understander: Any, cache: Path | None = 
             enroll_notes.append(f"enrolled {v[0]} @ {v[1]} wpm: {meta['utterances']} prompts, "
                                 f"{meta['failed_alignment']} not aligned, {took:.1f} s "
                                 f"for {len(methods)} profile(s) incl. synthesis")
-    columns = ["baseline", *next(iter(profiles.values()))]
+    # Whisper (no enrollment) last: does enrolling PocketSphinx still pay against it?
+    columns = ["baseline", *next(iter(profiles.values())), "whisper"]
     # The order of `copilot eval listen` (all clean, then noisy; manifest order within), so
     # the baseline column is that command's figure: the unadapted recogniser's running
     # cepstral mean depends on what it heard before. Each profile keeps its own mean.
@@ -124,9 +125,12 @@ def evaluate_enrollment(manifest: Path, understander: Any, cache: Path | None = 
         v = (str(case.get("voice", "en-us")), int(case.get("speed_wpm", 160)))
         cond = "clean" if case.get("noise_snr_db") is None else f"{case['noise_snr_db']} dB SNR"
         for col in columns:
-            adaptation = None if col == "baseline" else profiles[v][col]
+            adaptation = None if col in ("baseline", "whisper") else profiles[v][col]
             try:
-                t = transcribe(wav, grammar=grammar, adaptation=adaptation)
+                whisper = col == "whisper"   # a JSGF grammar is PocketSphinx's: Whisper's prompt
+                t = transcribe(wav, engine="whisper" if whisper else "pocketsphinx",
+                               grammar=True if whisper and grammar == "jsgf" else grammar,
+                               adaptation=adaptation)
                 text = t.text
                 rtf[col].append(t.decode_ms / 1000 / max(1e-6, t.audio_s))
                 latency[col].append(t.final_latency_ms)

@@ -162,8 +162,10 @@ def condition_audio(samples: np.ndarray, condition: str, name: str,
 
 def evaluate(root: Path, engines: Sequence[EngineSpec], understander: Any,
              conditions: Sequence[str] = tuple(CONDITIONS), limit: int | None = None,
-             progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Hear every file in every condition with every engine; the report as a dict."""
+             progress: Callable[[str], None] | None = None,
+             checkpoint: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    """Hear every file in every condition with every engine; the report as a dict.
+    `checkpoint` gets the report of the conditions done so far after each one."""
     from copilot.nlu.orders_eval import order_of, score
     from copilot.speech import AudioError, transcribe
 
@@ -212,6 +214,9 @@ def evaluate(root: Path, engines: Sequence[EngineSpec], understander: Any,
             if progress and (i + 1) % 25 == 0:
                 progress(f"{cond}: {i + 1}/{len(items)} files "
                          f"({time.perf_counter() - t_start:.0f} s)")
+        if checkpoint is not None:
+            done = list(conditions)[:list(conditions).index(cond) + 1]
+            checkpoint(_report(cols, done, len(items)))
     return _report(cols, conditions, len(items))
 
 
