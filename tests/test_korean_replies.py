@@ -120,3 +120,22 @@ def test_korean_replies_are_spoken_with_the_korean_voice() -> None:
     wav = synthesize_wav(text)                                 # language read from the script
     assert wav.startswith(b"RIFF") and len(wav) > 20_000
     assert wav == synthesize_wav(text, language="ko")
+
+
+def test_a_cloud_plan_is_announced_in_the_turns_language() -> None:
+    from datetime import datetime
+
+    from copilot.hybrid.offload import _reply_text
+    from copilot.nlu.ko import parse_korean
+    from routing.messages import Category, Route, RoutedPlace
+
+    eta = datetime.fromisoformat("2026-11-25T15:25:00-05:00")
+    route = Route(
+        stops=(RoutedPlace(osm_type="node", osm_id=1, name="Wendy's", category=Category.BURGER,
+                           lat=40.27, lon=-76.82, eta=eta),),
+        destination=RoutedPlace(osm_type="way", osm_id=2, name="Capital City Airport",
+                                category=Category.AIRPORT, lat=40.22, lon=-76.85, eta=eta),
+        distance_m=9000.0, duration_s=1500.0)
+    ko = _reply_text(route, parse_korean("공항 가는 길에 햄버거 사 줘"))
+    assert ko == "Wendy's(햄버거) 들러서 공항에 오후 3시 25분 도착해요."
+    assert _reply_text(route).startswith("Wendy's, then Capital City Airport at 3:25")

@@ -220,7 +220,7 @@ class CloudOffload:
         slack_s = max(60.0, self.max_slowdown * base.duration_s)
         if (route.destination.eta - base.destination.eta).total_seconds() > slack_s:
             raise _Fallback("worse", reply)
-        proposal = Proposal(u, "ok", _reply_text(route), (SetRoute(route=route),), "cloud")
+        proposal = Proposal(u, "ok", _reply_text(route, u), (SetRoute(route=route),), "cloud")
         t_val = time.monotonic()
         # The re-route is the device's own (its router), so it is the reference duration;
         # opening hours at the new ETAs and the offered categories come from the on-board map.
@@ -326,8 +326,15 @@ def _key(p: Place) -> tuple[str | None, int | None, str | None]:
     return (p.osm_type, p.osm_id, p.saved)
 
 
-def _reply_text(route: Route) -> str:
-    """One short sentence built on the device from on-board names (never from cloud text)."""
+def _reply_text(route: Route, u: Understanding | None = None) -> str:
+    """One short sentence built on the device from on-board names (never from cloud text),
+    in the turn's language."""
+    if u is not None and u.language == "ko":
+        from copilot.dialog.answer import Answer
+        from copilot.dialog.replies_ko import route_reply_ko
+
+        action = SetRoute(route=route)
+        return route_reply_ko(action, Answer("ok", "", (action,)), "", u)
 
     def label(p: RoutedPlace) -> str:
         if p.saved is not None:
