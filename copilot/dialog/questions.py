@@ -1,7 +1,8 @@
 """Questions answered without touching the route: drive time, when to leave, open now.
 
 - "how long / how far to the airport" (ask_eta, no trip in progress): minutes and km from
-  the on-board router, the arrival time, then an offer to go there. No action.
+  the on-board router, the arrival time, then an offer to go there; the place is shown
+  (show_places), never routed.
 - "when should I leave to be there by 5" (ask_eta with arrive_by): the latest departure is
   the arrival to meet less the drive time and a margin, LEAVE_MARGIN_MIN or LEAVE_MARGIN_SHARE
   of the drive, whichever is larger: Valhalla's times are free-flow (no live traffic, no
@@ -53,9 +54,13 @@ def drive_question(t: Turn, dest: MapPlace, dl: Deadline | None) -> Answer:
     if plan.avoid:
         word += f" avoiding {words(plan.avoid)}"
     drive = f"{minutes(plan.duration_s)} ({_km(plan.distance_m)})"
+    shown = (ShowPlaces(places=(dest.place,)),)
+    # Owned up to first, as for a route: what the answer's numbers could not keep off.
+    owned = f"There's no way without {words(plan.avoid_unmet)} here. " if plan.avoid_unmet \
+        else ""
     if dl is None:
-        return Answer("ok", f"It's {drive} to {word}; you'd be there at {clock(plan.arrival)}. "
-                      "Want to go?", why="drive_time")
+        return Answer("ok", f"{owned}It's {drive} to {word}; you'd be there at "
+                      f"{clock(plan.arrival)}. Want to go?", shown, why="drive_time")
     what = f"your {clock(dl.said)} flight" if dl.is_flight else clock(dl.said)
     margin = leave_margin_s(plan.duration_s)
     leave = dl.at - timedelta(seconds=plan.duration_s + margin)
@@ -65,13 +70,13 @@ def drive_question(t: Turn, dest: MapPlace, dl: Deadline | None) -> Answer:
         there = dl.at - timedelta(seconds=margin)
         spare = (f"there {minutes((dl.said - there).total_seconds())} before {what}"
                  if dl.is_flight else f"with {minutes(margin)} to spare for {what}")
-        text = f"Leave by {clock(leave)}: it's {drive} to {word}, {spare}. Want to go?"
-        return Answer("ok", text, why="leave_by")
+        text = f"{owned}Leave by {clock(leave)}: it's {drive} to {word}, {spare}. Want to go?"
+        return Answer("ok", text, shown, why="leave_by")
     if plan.arrival <= dl.at:
-        return Answer("ok", f"Leave now: it's {drive} to {word}, there at "
-                      f"{clock(plan.arrival)} for {what}. Want to go?", why="leave_now")
-    return Answer("ok", f"Too late for {what}: it's {drive} to {word}, there at "
-                  f"{clock(plan.arrival)} at the earliest.", why="leave_too_late")
+        return Answer("ok", f"{owned}Leave now: it's {drive} to {word}, there at "
+                      f"{clock(plan.arrival)} for {what}. Want to go?", shown, why="leave_now")
+    return Answer("ok", f"{owned}Too late for {what}: it's {drive} to {word}, there at "
+                  f"{clock(plan.arrival)} at the earliest.", shown, why="leave_too_late")
 
 
 def asks_open_now(text: str) -> bool:

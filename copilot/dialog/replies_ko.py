@@ -192,6 +192,9 @@ def korean_reply(ans: Answer, u: Understanding, name_of: NameOf | None = None) -
         return STATUS_KO.get(ans.status, STATUS_KO["not_understood"])
 
 
+_DRIVE_QUESTIONS = ("drive_time", "leave_by", "leave_now", "leave_too_late")
+
+
 def _korean(ans: Answer, u: Understanding, name_of: NameOf | None) -> str:
     en = ans.reply
     why = ans.why or ""
@@ -204,7 +207,7 @@ def _korean(ans: Answer, u: Understanding, name_of: NameOf | None) -> str:
     kind = noun(u.destination.category.value if isinstance(u.destination, CategoryRef)
                 else cats[0] if cats else None)
     shows = [a for a in ans.actions if isinstance(a, ShowPlaces)]
-    if shows:
+    if shows and why not in _DRIVE_QUESTIONS:  # those show the place asked about, worded below
         listed = _shown(shows[0], en, name_of)
         if why == "found_by_name":
             return f"{particle(listed, '이')} 지도에 있어요. 갈까요?"
@@ -243,7 +246,7 @@ def _korean(ans: Answer, u: Understanding, name_of: NameOf | None) -> str:
         elif "ahead of" in en and len(d) > 1:
             text += f" {_what(ans)}보다 {d[1]} 일찍이에요."
         return text
-    if why in ("drive_time", "leave_by", "leave_now", "leave_too_late") and c and d:
+    if why in _DRIVE_QUESTIONS and c and d:
         drive = f"{d[0]}" + (f"({km[0]})" if km else "")
         if why == "drive_time":
             return f"{particle(word, '까지')} {drive} 걸려요. {c[0]}에 도착해요. 갈까요?"
