@@ -3,8 +3,8 @@
 A case is one JSON line: {"text", "intent", "destination", "stops", "arrive_by",
 "flight_time"} where destination/stops/times default to null/[] (so leaving them out says
 "none expected"). A stop's "order" and "exclude_brands" are scored only where a case gives
-them. A command is accepted when the intent, the destination and every stop (in order) are
-right. Names compare case-insensitively.
+them, and so is `avoid` (route preferences). A command is accepted when the intent, the
+destination and every stop (in order) are right. Names compare case-insensitively.
 """
 
 from __future__ import annotations
@@ -114,6 +114,8 @@ def score(cases: list[Case], results: list[Understanding]) -> Report:
             "arrive_by": got["arrive_by"] == exp.get("arrive_by"),
             "flight_time": got["flight_time"] == exp.get("flight_time"),
         }
+        if "avoid" in exp:                       # scored where a case labels it
+            checks["avoid"] = sorted(got["avoid"]) == sorted(exp["avoid"] or [])
         exp_stops = exp.get("stops") or []
         if any("order" in s for s in exp_stops):
             checks["order"] = checks["stops"] and _orders(exp_stops) == [

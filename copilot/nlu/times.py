@@ -1,8 +1,9 @@
 """Clock times in speech and text -> "HH:MM", and which one is a deadline or a flight.
 
 Handles "5:30", "5 30 pm", "five thirty", "quarter to six", "half past five", "noon",
-"17:30". Without am/pm, hours 1-6 are read as afternoon (a driver saying "by five" in a car
-means 17:00); 7-11 stay morning unless "pm", "tonight" or "evening" is said.
+"17:30". Without am/pm, hours 1-7 are read as afternoon/evening (a driver saying "by five" in
+a car means 17:00, "the game by 7" 19:00); 8-11 stay morning unless "pm", "tonight" or
+"evening" is said.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def _to_24h(hour: int, minute: int, tail: list[str]) -> str | None:
             hour += 12
         elif am and hour == 12:
             hour = 0
-        elif not am and not pm and 1 <= hour <= 6:
+        elif not am and not pm and 1 <= hour <= 7:
             hour += 12
     return f"{hour:02d}:{minute:02d}"
 
