@@ -139,14 +139,15 @@ def _is_hangul_syllable(ch: str) -> bool:
 
 
 KOREAN_SHARE = 0.3
-"""A text is Korean when at least this share of its letters are Hangul syllables."""
+"""A text is Korean when at least this share of its words carry Hangul: by words, not
+letters, so a Korean reply naming "Capital City Airport" is still Korean."""
 
 
 def is_korean(text: str) -> bool:
-    """Is this (a reply) Korean? By script: Hangul syllables among its letters."""
-    letters = [ch for ch in text if ch.isalpha()]
-    hangul = sum(1 for ch in letters if _is_hangul_syllable(ch))
-    return bool(letters) and hangul / len(letters) >= KOREAN_SHARE
+    """Is this (a reply) Korean? By script: the share of its words written in Hangul."""
+    words = text.split()
+    hangul = sum(1 for w in words if any(_is_hangul_syllable(ch) for ch in w))
+    return hangul > 0 and hangul / len(words) >= KOREAN_SHARE
 
 
 def word_count(text: str) -> int:

@@ -139,3 +139,30 @@ def test_a_cloud_plan_is_announced_in_the_turns_language() -> None:
     ko = _reply_text(route, parse_korean("공항 가는 길에 햄버거 사 줘"))
     assert ko == "Wendy's(햄버거) 들러서 공항에 오후 3시 25분 도착해요."
     assert _reply_text(route).startswith("Wendy's, then Capital City Airport at 3:25")
+
+
+def test_the_copilots_own_suggestions_in_korean() -> None:
+    from copilot.service.proactive import ProactiveTurn
+    from copilot.service.proactive_ko import korean_proactive
+    from routing.messages import Category, Intent, Place, ShowPlaces, StopRequest, Understanding
+
+    u = Understanding(text="", intent=Intent.FIND_PLACE, confidence=1.0,
+                      stops=(StopRequest(category=Category.FUEL),))
+    sheetz = Place(osm_type="node", osm_id=5, name="Sheetz", category=Category.FUEL,
+                   lat=40.2, lon=-76.8)
+    cases = [
+        (ProactiveTurn("low_range", "Fuel is low: Sheetz is 4 minutes ahead. Add it?", u,
+                       (ShowPlaces(places=(sheetz,)),)),
+         "연료가 부족해요. Sheetz가 4분 앞에 있어요. 추가할까요?"),
+        (ProactiveTurn("low_range", "Charge is low for this trip. Find a charger?", u),
+         "이번 경로에 배터리가 부족해요. 충전소를 찾을까요?"),
+        (ProactiveTurn("hazard:road_closed:40.2472,-76.8193",
+                       "Road closed ahead on your route. Find a way around it?", u),
+         "경로 앞에 도로 통제가 있어요. 돌아가는 길을 찾을까요?"),
+        (ProactiveTurn("closed:node:5", "Sheetz will be closed when you get there. "
+                       "Find another fuel?", u),
+         "Sheetz는 도착할 때 문을 닫아요. 다른 주유소를 찾을까요?"),
+    ]
+    for turn, korean in cases:
+        out = korean_proactive(turn)
+        assert out.reply == korean and out.cause == turn.cause and out.actions == turn.actions

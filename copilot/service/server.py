@@ -104,6 +104,8 @@ class CopilotService:
         self.answer = answer
         self.transcribe = transcribe
         self.speak = speak
+        self.language = "en"
+        """The language of the driver's last turn: the copilot's own suggestions use it."""
         self.proactive = proactive
         self.store = store or SignalStore()
         self.now_local = now_local or (lambda: datetime.now().astimezone())
@@ -322,6 +324,8 @@ class CopilotService:
     def _publish_once(self, rid: str, result: AskResult, *, speak: bool = False,
                       remember: bool = True) -> None:
         reply = ServiceReply.model_validate({**result.model_dump(by_alias=True), "id": rid})
+        if result.understanding.text:
+            self.language = result.understanding.language
         body = reply.to_json().encode()
         with self._lock:  # both threads answer (errors on the network thread): count under lock
             acks = self._pending.pop(rid, [])
@@ -368,6 +372,10 @@ class CopilotService:
             self.publish_proactive(t)
 
     def publish_proactive(self, t: ProactiveTurn) -> None:
+        if self.language == "ko":
+            from copilot.service.proactive_ko import korean_proactive
+
+            t = korean_proactive(t)
         reply = ServiceReply(id=None, proactive=True, understanding=t.understanding,
                              status="ok", reply=t.reply, actions=t.actions,
                              timings_ms=Timings(understand=0, plan=0, validate=0, total=0),
