@@ -151,3 +151,12 @@ def test_the_prompt_is_generated_from_the_vocabulary_labels_and_region() -> None
     heard = {d for d in drinks if d in b.prompt}
     assert len(heard) >= len(drinks) // 2           # the drinks come from orders.yaml
     assert domain_bias().prompt != b.prompt          # and the driver's labels change it
+
+
+def test_a_model_dir_that_is_no_recogniser_model_is_one_clear_line(tmp_path: Path) -> None:
+    wav = tmp_path / "a.wav"
+    wav.write_bytes(wav_bytes(np.zeros(16000, dtype=np.int16)))
+    r = subprocess.run([COPILOT, "listen", "--no-llm", "--model", str(tmp_path), "--json",
+                        str(wav)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "not a recogniser model" in r.stderr
+    assert "Traceback" not in r.stderr

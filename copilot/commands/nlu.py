@@ -214,7 +214,7 @@ def listen(ctx: click.Context, wav: str | None, jsonl: bool, engine: str, langua
         try:
             click.echo(_listen_one(str(p), eng, md, u, GRAMMARS[grammar], profile, language,
                                    vad))
-        except (FileNotFoundError, ImportError) as exc:   # model missing: one clear line
+        except (FileNotFoundError, ImportError, RuntimeError) as exc:  # model missing/broken
             fail(f"{eng} recogniser unavailable: {exc}")
         except ValueError as exc:                         # e.g. --grammar jsgf on whisper
             fail(f"{eng}: {exc}", 2)

@@ -218,7 +218,13 @@ def choose_engine(engine: str, language: str = "en", model_dir: Path | None = No
     if model_dir is not None:
         if whisper_engine.is_whisper_model(model_dir):
             return "whisper"
-        return "vosk" if is_vosk_model(model_dir) else "pocketsphinx"
+        if is_vosk_model(model_dir):
+            return "vosk"
+        if (model_dir / "mdef").exists() and (model_dir / "means").exists():
+            return "pocketsphinx"
+        raise ValueError(f"{model_dir}: not a recogniser model (a CTranslate2 Whisper model "
+                         "has model.bin, a vosk model am/ or final.mdl, a PocketSphinx "
+                         "acoustic model mdef and means)")
     if adaptation is not None or grammar == "jsgf":
         return "pocketsphinx"                  # enrollment and JSGF are PocketSphinx's
     lang = language.lower().split("-")[0]
