@@ -390,7 +390,7 @@ def test_korean_is_told_by_script() -> None:
     assert not text.is_korean("Heading to the airport.")
     assert not text.is_korean("12:30 !")
     assert not text.is_korean("")
-    assert text.is_korean("가까운 공항: Capital City Airport(6분).")   # a Korean reply, English name
+    assert text.is_korean("가까운 공항: Capital City Airport(6분).")  # Korean, an English name
     assert not text.is_korean("Heading to 스타벅스; there at 4:12 pm.")
 
 
