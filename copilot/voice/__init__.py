@@ -4,6 +4,7 @@
                 loaded once per process
     speak       Speaker: sentence-by-sentence synthesis handed to a sink as it is ready
                 (time to first audio is one sentence), WAV output, a player sink
+    bench       bench_voices: time to first audio and real-time factor, piper vs espeak-ng
 """
 
 from copilot.voice.engines import VoiceError, packaged_voice
