@@ -1,0 +1,1 @@
+"""Korean vocabulary, cues and templates (YAML) of the understanding (copilot.nlu.ko)."""
