@@ -68,3 +68,35 @@ def test_the_vosk_grammar_uses_only_words_the_model_knows() -> None:
     phrases = korean_phrases(model)
     assert len(phrases) > 200 and phrases[-1] == "[unk]"
     assert all(w in vocab for p in phrases[:-1] for w in p.split())
+
+
+HARRISBURG = ROOT.parent / "shared" / "maps" / "harrisburg.osm.pbf"
+
+
+@pytest.mark.skipif(not HARRISBURG.exists(), reason="needs ../shared/maps/harrisburg.osm.pbf")
+def test_a_spoken_korean_turn_in_the_simulator_is_heard_by_vosk_and_answered_in_korean(
+        tmp_path: Path) -> None:
+    # The driver speaks Korean (espeak-ng -v ko); copilot serve, with the profile's languages,
+    # lets the recognisers decide: vosk hears it, the reply is Korean. What vosk makes of
+    # espeak-ng's Korean is not checked here (eval/ko_speech_eval.py measures it).
+    scenario = tmp_path / "spoken-ko.yaml"
+    scenario.write_text(f"""name: spoken-ko
+map: {HARRISBURG}
+start: {{lat: 40.2770, lon: -76.8240, time: "2026-11-25T15:00:00-05:00"}}
+vehicle: {{powertrain: ice, fuel_percent: 60, range_km: 420}}
+profile: {{languages: [en, ko]}}
+speedup: 40
+duration_s: 60
+timeline:
+  - {{at_s: 0, say_synth: "공항으로 가 줘", voice: ko}}
+expect:
+  - {{reply_language: ko}}
+""", encoding="utf-8")
+    out = tmp_path / "report"
+    r = subprocess.run([sys.executable, "-m", "copilot.cli", "sim", "run", str(scenario),
+                        "--report", str(out), "--quiet"], capture_output=True, text=True,
+                       timeout=900, cwd=ROOT)
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["passed"], r.stdout[-2000:] + r.stderr[-2000:]
+    (turn,) = [t for t in report["turns"] if not t["proactive"]]
+    assert is_korean(turn["reply"])

@@ -140,6 +140,8 @@ class Runner:
         }
         if p.flight_time:
             body["flight_time"] = p.flight_time
+        if p.languages:   # the recognisers serve lets decide a spoken turn's language
+            body["languages"] = list(p.languages)
         return body
 
     def _dwell_s(self) -> float:
