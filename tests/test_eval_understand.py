@@ -6,6 +6,8 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 COPILOT = str(ROOT / ".venv" / "bin" / "copilot")
 DATA = ROOT / "eval" / "understand.jsonl"
@@ -36,3 +38,26 @@ def test_eval_understand_rejects_a_bad_line(tmp_path: Path) -> None:
     r = subprocess.run([COPILOT, "eval", "understand", "--no-llm", str(data)],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 1 and "bad.jsonl:1" in r.stderr and "Traceback" not in r.stderr
+
+
+PUBLIC = ROOT.parent / "shared" / "nlu-public"
+
+
+@pytest.mark.skipif(not (PUBLIC / "top_eval.tsv").exists(), reason="../shared/nlu-public absent")
+def test_eval_understand_public_sets_side_by_side() -> None:
+    r = subprocess.run([COPILOT, "eval", "understand", "--public", str(PUBLIC), "--modes",
+                        "rules,model", "--limit", "40", "--json"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout)
+    assert {"top_eval", "kvret", "snips_heldout", "slurp_heldout_other"} <= set(res)
+    for name in ("snips_heldout", "slurp_heldout_other"):
+        assert set(res[name]) == {"rules", "model"} and res[name]["model"]["n"] == 40
+    # The learned model beats the rules on requests from outside the project.
+    assert res["top_eval"]["model"]["intent"] > res["top_eval"]["rules"]["intent"]
+
+
+def test_eval_understand_rejects_an_unknown_mode() -> None:
+    r = subprocess.run([COPILOT, "eval", "understand", "--public", str(ROOT), "--modes",
+                        "magic"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "Traceback" not in r.stderr

@@ -3,8 +3,10 @@
     from copilot.nlu import Understander, understand
     understand("take me to the airport, grab a burger but not McDonald's on the way")
 
-Rules first (`rules`, vocabulary in `data/*.yaml`), the local LLM (`llm`) only when the
-rules are unsure. Conventions beyond the contract text:
+The learned model (`model/`) decides the intent; the rules (`rules`, vocabulary in
+`data/*.yaml`) find places, times and orders and are its features and fallback; the local
+LLM (`llm`) only in the `model+llm` / `rules+llm` modes (see README.md beside this file).
+Conventions beyond the contract text:
 - `destination` is where the trip ends; for `find_place` it is the place looked for, and
   places "on the way" are `stops`. `add_stop`/`remove_stop` put their places in `stops`.
 - "my X" is a saved place (label X, lower case: "dry cleaner", "mom's house"); "home",
@@ -12,7 +14,8 @@ rules are unsure. Conventions beyond the contract text:
 - Times without am/pm: hours 1-6 are afternoon. "by"/"before" -> `arrive_by`;
   "flight ... at" -> `flight_time`.
 - `error` (extension) names bad input: empty, too_long, control_chars, not_english,
-  no_words, not_text.
+  no_words, not_text; and, with intent out_of_scope, refused_harmful (evading police,
+  harming people) and unsupported_service (tickets, taxis, bookings, deliveries).
 """
 
 from __future__ import annotations

@@ -69,7 +69,8 @@ def export(shared: Path, out: Path = PUBLIC_TSV) -> dict[str, int]:
         rows += [(r.text, r.label, r.source) for r in kept]
     rows += [(r.text, r.label, r.source) for r in read_slurp(shared / "slurp_devel.jsonl")
              if not held_out(r.text)]
-    snips = [r for r in read_snips(shared / "snips_train.tsv") if not held_out(r.text)]
+    snips = [r for r in read_snips(shared / "snips_train.tsv", training=True)
+             if not held_out(r.text)]
     rows += [(r.text, r.label, r.source) for r in sorted(snips, key=lambda r: _rank(r.text))
              [:SNIPS_CAP]]
     out.parent.mkdir(parents=True, exist_ok=True)

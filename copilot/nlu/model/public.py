@@ -194,12 +194,22 @@ def read_slurp(path: Path) -> Iterator[Labelled]:
                        source=f"slurp:{obj['scenario']}")
 
 
-def read_snips(path: Path) -> Iterator[Labelled]:
+_BOOKING = re.compile(r"\b(book|booking|reserve|reservation|reservations|table|seats?|spot)\b",
+                      re.IGNORECASE)
+
+
+def read_snips(path: Path, training: bool = False) -> Iterator[Labelled]:
+    """Snips queries. For training, a BookRestaurant query that does not say book / reserve /
+    table ("I want to go to the popular pub at ten PM") is left out: as an in-car request it
+    is a place to go, so labelling it "cannot do" would teach the model to refuse food stops."""
     for line in path.read_text(encoding="utf-8").splitlines()[1:]:
         text, _, intent = line.rpartition("\t")
-        if text.strip():
-            yield Labelled(text.strip(), "unsupported_service" if intent == "BookRestaurant"
-                           else "out_of_scope", source=f"snips:{intent}")
+        if not text.strip():
+            continue
+        if training and intent == "BookRestaurant" and not _BOOKING.search(text):
+            continue
+        yield Labelled(text.strip(), "unsupported_service" if intent == "BookRestaurant"
+                       else "out_of_scope", source=f"snips:{intent}")
 
 
 def read_kvret(path: Path) -> Iterator[Labelled]:
