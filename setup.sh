@@ -8,8 +8,11 @@ set -euo pipefail
 cd "$(dirname "$0")"
 did=0
 say() { did=1; printf '\033[1m==> %s\033[0m\n' "$*"; }
-# pip's notes about index mirrors this machine lacks are noise; errors still show.
-pipq() { .venv/bin/python -m pip "$@" 2>&1 | { grep -vE '^WARNING: Location' || true; }; }
+# pip's notes about index mirrors this machine lacks, and setuptools' banner about editable
+# installs, are noise; errors still show.
+pipq() {
+  .venv/bin/python -m pip "$@" 2>&1 | { grep -vE '^WARNING: Location|BuildBackendWarning|Please be careful with folders|name as your package as they may|^ *\*{20,} *$|^ *!! *$|with strategy, WheelFile|^ *$' || true; }
+}
 rebuild=0
 for arg in "$@"; do
   case "$arg" in
