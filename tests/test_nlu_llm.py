@@ -53,21 +53,35 @@ def test_category_scoring_names_an_errand_the_rules_do_not_know(scorer: LabelSco
     assert max(scores, key=scores.__getitem__) == "post_office"
 
 
-def test_rules_answer_alone_when_confident_and_the_model_stays_unloaded() -> None:
+def test_the_default_path_never_loads_the_llm() -> None:
     u = Understander()
+    res = u.understand("thank you so much, that was lovely")
+    assert res.source == "model" and u._scorer is None
+
+
+def test_rules_answer_alone_when_confident_and_the_model_stays_unloaded() -> None:
+    u = Understander(mode="rules+llm")
     res = u.understand("take me to the airport")
     assert res.source == "rules" and u._scorer is None
 
 
 def test_unsure_rules_consult_the_model_and_the_result_stays_valid() -> None:
-    u = Understander()
+    u = Understander(mode="rules+llm")
     res = u.understand("thank you so much, that was lovely")
     assert u._scorer is not None                     # loaded lazily, once
     Understanding.model_validate_json(res.model_dump_json())
     assert res.source in ("rules", "local_llm") and res.confidence < 0.9
 
 
+def test_an_unsure_model_asks_the_llm_for_a_second_opinion() -> None:
+    u = Understander(mode="model+llm")
+    res = u.understand("hmm what about that thing from before")
+    Understanding.model_validate_json(res.model_dump_json())
+    assert res.source in ("model", "local_llm")
+    assert u._scorer is not None or res.confidence >= 0.5
+
+
 def test_a_missing_model_falls_back_to_rules(tmp_path: Path) -> None:
-    u = Understander(llm_model=tmp_path / "missing.gguf")
+    u = Understander(llm_model=tmp_path / "missing.gguf", mode="rules+llm")
     res = u.understand("purple monkey dishwasher")
     assert res.source == "rules" and res.intent == "out_of_scope"

@@ -18,7 +18,6 @@ import json
 import logging
 import threading
 import time
-from collections import Counter
 from importlib import resources
 from pathlib import Path
 
@@ -69,9 +68,9 @@ class IntentIndex:
         """Similarity-weighted vote of the nearest template sentences, as a distribution."""
         sims = self.vectors @ self.embed(text)
         top = np.argsort(-sims)[:NEIGHBOURS]
-        votes: Counter[str] = Counter()
+        votes: dict[str, float] = {}
         for k in top:
-            votes[self.labels[k]] += max(float(sims[k]), 0.0)
+            votes[self.labels[k]] = votes.get(self.labels[k], 0.0) + max(float(sims[k]), 0.0)
         total = sum(votes.values()) or 1.0
         return {i: votes.get(i, 0.0) / total for i in templates()}
 

@@ -141,12 +141,15 @@ class Understander:
             label = max((k for k in pred.scores if k not in EXTRA_LABELS),
                         key=lambda k: pred.scores[k])
             prob = pred.scores[label]
+        source = "model"
         if self.use_llm and prob < MODEL_UNSURE and not clean.error:
+            first = label
             label, prob = self._second_opinion(clean.text, pred)
-        return self._from_label(clean.text, p, label, prob, clean.error)
+            source = "model" if label == first else "local_llm"
+        return self._from_label(clean.text, p, label, prob, clean.error, source)
 
     def _from_label(self, text: str, p: RuleParse, label: str, prob: float,
-                    error: str | None) -> Understanding:
+                    error: str | None, source: str = "model") -> Understanding:
         refused = label in EXTRA_LABELS
         intent = "out_of_scope" if refused else label
         if intent in ("navigate", "add_stop") and is_question(p.tokens):
@@ -164,7 +167,7 @@ class Understander:
             confidence = min(confidence, 0.55)   # "take me there": where to is unknown
         if error is not None:
             confidence = min(confidence, BAD_INPUT_CONFIDENCE)
-        update: dict[str, object] = {"source": "model",
+        update: dict[str, object] = {"source": source,
                                      "confidence": round(max(0.0, min(1.0, confidence)), 3)}
         if refused:
             update.update(destination=None, stops=(), avoid=(), error=error or label)
