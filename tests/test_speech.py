@@ -68,7 +68,7 @@ def test_listen_cli_prints_understanding_with_transcript(tmp_path: Path) -> None
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     obj = json.loads(r.stdout)
-    assert obj["intent"] == "cancel" and obj["transcript"].lower().startswith("cancel")
+    assert obj["intent"] == "cancel" and "cancel" in obj["transcript"].lower()
     assert obj["engine"] == "whisper"
     assert 0.0 < obj["confidence"] < 1.0             # parse x recogniser confidence
 
