@@ -15,7 +15,7 @@ from copilot.nlu.model.corpus import training_rows
 from copilot.nlu.model.features import FeatureSpec
 from copilot.nlu.model.infer import IntentModel
 from copilot.nlu.model.tagger import Tagger, decode
-from copilot.nlu.model.train import corpus_sha, fit, fit_tagger, tagger_examples
+from copilot.nlu.model.train import corpus_sha, fit, fit_tagger, skeleton, tagger_examples
 from routing.messages import Intent
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,7 +24,7 @@ MODEL = Understander(use_llm=False)
 MOVES = {Intent.NAVIGATE, Intent.ADD_STOP, Intent.REMOVE_STOP, Intent.CANCEL}
 
 
-def test_training_on_a_fixed_subset_is_deterministic_and_learns() -> None:
+def test_training_on_a_fixed_subset_is_deterministic_and_learns(tmp_path: Path) -> None:
     rows = training_rows()[::25]
     small = FeatureSpec(n_features=2**12)
     a, b = fit(rows, small), fit(rows, small)
@@ -33,14 +33,10 @@ def test_training_on_a_fixed_subset_is_deterministic_and_learns() -> None:
                                                                    b["intercept"])
     # Rows it never saw (the ones in between) are mostly right: the subset model learned.
     probe = training_rows()[12::250]
-    path = Path(__file__).parent / "_subset.npz"
-    try:
-        np.savez_compressed(path, **a)
-        m = IntentModel(path)
-        from copilot.nlu.model.train import skeleton
-        right = sum(m.predict(r.text, skeleton(r.text)).label == r.label for r in probe)
-    finally:
-        path.unlink(missing_ok=True)
+    path = tmp_path / "subset.npz"
+    np.savez_compressed(path, **a)    # type: ignore[arg-type]
+    m = IntentModel(path)
+    right = sum(m.predict(r.text, skeleton(r.text)).label == r.label for r in probe)
     assert right >= 0.7 * len(probe)
 
 
