@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -58,6 +59,26 @@ def _brand_display(brand: str) -> str:
     return brand
 
 
+
+def order_tables[K](raw: dict[str, dict[Any, list[Any]]],
+                    key: Callable[[str], K]) -> dict[str, dict[K, Any]]:
+    """Order vocabulary (field -> canonical -> spoken forms) as field -> spoken key -> value,
+    with `shots` as an integer and `iced` as a boolean (contract section 1). `key` turns a
+    spoken form into the lookup key: word tuples for English, compacted text for Korean."""
+    out: dict[str, dict[K, Any]] = {}
+    for field, values in raw.items():
+        table: dict[K, Any] = {}
+        for canonical, spoken in values.items():
+            value: Any = canonical
+            if field == "shots":
+                value = int(canonical)
+            elif field == "iced":
+                value = bool(canonical)
+            for s in spoken:
+                table[key(str(s))] = value
+        out[field] = table
+    return out
+
 @cache
 def lexicon() -> Lexicon:
     """Load and index the YAML vocabulary (once per process)."""
@@ -80,19 +101,7 @@ def lexicon() -> Lexicon:
             e = PlaceEntry(category, _brand_display(b))
             brands[tokens_of(b)] = e
             places[tokens_of(b)] = e
-    orders_raw: dict[str, dict[Any, list[Any]]] = _load_yaml("orders.yaml")
-    order_words: dict[str, dict[tuple[str, ...], Any]] = {}
-    for field, values in orders_raw.items():
-        table: dict[tuple[str, ...], Any] = {}
-        for canonical, spoken in values.items():
-            value: Any = canonical
-            if field == "shots":
-                value = int(canonical)
-            elif field == "iced":
-                value = bool(canonical)
-            for s in spoken:
-                table[tokens_of(str(s))] = value
-        order_words[field] = table
+    order_words = order_tables(_load_yaml("orders.yaml"), tokens_of)
     intents_raw: dict[str, dict[str, Any]] = _load_yaml("intents.yaml")
     cues: dict[str, tuple[re.Pattern[str], ...]] = {}
     priority: dict[str, int] = {}

@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from copilot.nlu.lexicon import order_tables
+
 log = logging.getLogger(__name__)
 
 _SPACE = re.compile(r"\s+")
@@ -74,19 +76,7 @@ def _patterns(items: list[Any] | None) -> tuple[re.Pattern[str], ...]:
 
 
 def _orders(raw: dict[str, dict[Any, list[Any]]]) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-    for field, values in raw.items():
-        table: dict[str, Any] = {}
-        for canonical, spoken in values.items():
-            value: Any = canonical
-            if field == "shots":
-                value = int(canonical)
-            elif field == "iced":
-                value = bool(canonical)
-            for s in spoken:
-                table[compact(str(s))] = value
-        out[field] = table
-    return out
+    return order_tables(raw, compact)
 
 
 @cache
