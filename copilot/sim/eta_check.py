@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from copilot.sim.geo import haversine_m
-from copilot.sim.record import ArrivalRecord, RunLog, TurnRecord
-from routing.messages import Place, Route
+from copilot.sim.record import ArrivalRecord, RunLog, TurnRecord, route_in_force
+from routing.messages import Place
 
 log = logging.getLogger(__name__)
 
@@ -83,18 +83,6 @@ def _on_day_near(h: int, minute: int, near: datetime) -> datetime:
     return min((base + timedelta(days=d) for d in (-1, 0, 1)), key=lambda t: abs(t - near))
 
 
-def _route_after(turns: list[TurnRecord], i: int) -> Route | None:
-    """The route in force once turn i was answered (set by it or by an earlier turn)."""
-    route: Route | None = None
-    for t in turns[:i + 1]:
-        for a in t.actions:
-            if a.type == "set_route":
-                route = a.route
-            elif a.type == "cancel_route":
-                route = None
-    return route
-
-
 def _stretch_s(t: TurnRecord, speedup: float) -> float:
     """How much longer than really the car waited for the route this turn set: the copilot's
     time to answer after it read the clock (its `total`; a wait in its queue before that is
@@ -117,7 +105,7 @@ def told_times(run: RunLog, start: datetime, speedup: float = 1.0) -> list[Told]
         if t.status != "ok":
             continue
         times = said_times(t.reply)
-        in_force = _route_after(run.turns, i) if times else None
+        in_force = route_in_force(run.turns[:i + 1]) if times else None
         if in_force is None:
             continue
         when = start + timedelta(seconds=t.at_s)

@@ -113,6 +113,19 @@ class ExpectationResult(_Model):
     detail: str
 
 
+
+def route_in_force(turns: list[TurnRecord]) -> Route | None:
+    """The route the car follows once these turns were answered (the last set_route, unless a
+    cancel_route came after it)."""
+    route: Route | None = None
+    for t in turns:
+        for a in t.actions:
+            if a.type == "set_route":
+                route = a.route
+            elif a.type == "cancel_route":
+                route = None
+    return route
+
 class RunLog(_Model):
     """Everything a run observed; the expectations are pure functions of this."""
 
@@ -134,14 +147,7 @@ class RunLog(_Model):
     """Problems of the run itself (a part that failed to start, a reply that never came)."""
 
     def final_route(self) -> Route | None:
-        route: Route | None = None
-        for t in self.turns:
-            for a in t.actions:
-                if a.type == "set_route":
-                    route = a.route
-                elif a.type == "cancel_route":
-                    route = None
-        return route
+        return route_in_force(self.turns)
 
 
 class Report(_Model):
