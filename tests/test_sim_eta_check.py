@@ -125,3 +125,23 @@ def test_the_simulated_clock_stretching_the_routes_wait_is_not_the_copilots_erro
     assert "(+140 s raw, 118 s of it the reply's wait stretched 60x" in r.detail
     # at speedup 1 the same log has nothing to take off
     assert not evaluate([{"eta_error_max_s": 120}], late, CTX)[0].held
+
+
+def test_a_stop_reached_before_the_new_route_was_heard_belongs_to_the_old_route() -> None:
+    # Asked at 600 s, the reply reached the car at 660 s; meanwhile the old route took the car
+    # to the cleaner at 630 s. The new route's later cleaner time is not held against that.
+    late = CLEANER.model_copy(update={"eta": T0 + timedelta(minutes=24)})
+    new = SetRoute(route={"stops": [late], "destination": AIRPORT, "distance_m": 9000,
+                          "duration_s": 900, "geometry": [[40.26, -76.81], [40.2295, -76.833]]})
+    turn = TurnRecord(at_s=600, text="x", status="ok", reply="Added.", actions=[new],
+                      speed_kph=40, replied_s=660)
+    run = RunLog(turns=[turn], arrivals=[
+        ArrivalRecord(at_s=630, place=CLEANER),
+        ArrivalRecord(at_s=1530, place=AIRPORT, destination=True)])
+    held, detail = _check(120, run)
+    assert held, detail
+    assert "1 for places not reached" in detail
+    # Without the time it was heard, the old arrival would count, 14 min early.
+    unheard = run.model_copy(update={"turns": [turn.model_copy(update={"replied_s": None})]})
+    held, detail = _check(120, unheard)
+    assert not held and "worst -810 s" in detail

@@ -61,6 +61,8 @@ class Told:
     """'reply' or 'route'."""
     stretch_s: float = 0.0
     """Simulated seconds the car waited for this route beyond the real (wall) wait."""
+    from_s: float | None = None
+    """Simulated second the car heard it (an arrival before that belongs to the old route)."""
 
 
 def said_times(reply: str) -> list[tuple[int, int]]:
@@ -100,7 +102,7 @@ def told_times(run: RunLog, start: datetime, speedup: float = 1.0) -> list[Told]
         route = t.route()
         stretch = _stretch_s(t, speedup)
         if route is not None:
-            out.extend(Told(i, t.at_s, p, p.eta, "route", stretch)
+            out.extend(Told(i, t.at_s, p, p.eta, "route", stretch, t.replied_s)
                        for p in (*route.stops, route.destination))
         if t.status != "ok":
             continue
@@ -110,7 +112,7 @@ def told_times(run: RunLog, start: datetime, speedup: float = 1.0) -> list[Told]
             continue
         when = start + timedelta(seconds=t.at_s)
         out.extend(Told(i, t.at_s, in_force.destination, _on_day_near(h, m, when), "reply",
-                        stretch) for h, m in times)
+                        stretch, t.replied_s) for h, m in times)
     return out
 
 
@@ -136,8 +138,9 @@ def eta_error_max_s(limit: float, run: RunLog, start: datetime,
     checked: list[tuple[float, Told, ArrivalRecord]] = []
     superseded = unreached = 0
     for told in told_times(run, start, speedup):
+        heard_s = told.at_s if told.from_s is None else max(told.at_s, told.from_s)
         arrival = next((a for a in run.arrivals
-                        if a.at_s >= told.at_s and same_place(a.place, told.place)), None)
+                        if a.at_s >= heard_s and same_place(a.place, told.place)), None)
         if arrival is None:
             unreached += 1
             continue

@@ -50,6 +50,9 @@ class TurnRecord(_Model):
     why: str | None = None
     link: LinkName = "good"
     reply_latency_ms: float | None = None
+    replied_s: float | None = None
+    """Simulated second the reply reached the car (later than `at_s` by the wait, stretched by
+    the speed-up): a route acts on the car only from then."""
     """Wall-clock time from publishing the request to receiving the reply over MQTT."""
 
     def route(self) -> Route | None:

@@ -438,7 +438,8 @@ class Runner:
                 transcript=reply.understanding.text if p and p.input != "text" else None,
                 understanding=reply.understanding, timings_ms=reply.timings_ms, why=reply.why,
                 link=p.link if p else self._link_at(self.t_s, None),
-                reply_latency_ms=round((got_wall - p.sent_wall) * 1000, 1) if p else None)
+                reply_latency_ms=round((got_wall - p.sent_wall) * 1000, 1) if p else None,
+                replied_s=round(self.t_s, 2))
             self.log.turns.append(turn)
             if turn.proactive:
                 self._maybe_answer(turn)
