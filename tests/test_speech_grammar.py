@@ -32,7 +32,10 @@ def test_vosk_phrases_follow_the_model_language(tmp_path: Path) -> None:
     ko = default_vosk_model()
     assert model_language(ko) == "ko"
     phrases = vosk_phrases(ko)
-    assert phrases and "공항으로 가 주세요" in phrases
+    # Korean phrases come from the Korean templates, split into the model's own words: the
+    # place words stand alone, the requests keep their verbs, and other speech stays possible.
+    assert phrases and "공항" in phrases and phrases[-1] == "[unk]"
+    assert any(p.endswith("들러 줘") for p in phrases)
     (tmp_path / "README").write_text("English model")
     en = vosk_phrases(tmp_path)
     assert en is not None and "airport" in en and set(vocabulary()) <= set(en)
