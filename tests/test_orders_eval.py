@@ -11,7 +11,7 @@ from copilot.nlu.orders_eval import LabelError, label_order, order_of, score, su
 from copilot.nlu.understander import Understander
 from routing.messages import Order
 
-LABELS = Path("/work/shared/speech-dev/labels.json")
+LABELS = Path(__file__).resolve().parents[2] / "shared" / "speech-dev" / "labels.json"
 
 
 @pytest.mark.skipif(not LABELS.exists(), reason="speech-dev labels not present")

@@ -22,7 +22,8 @@ from copilot.bench_part import PartFailed
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MAPS = Path("/work/shared/maps")
+DEFAULT_MAPS = Path(__file__).resolve().parents[2].parent / "shared" / "maps"
+"""../shared/maps beside the repository (where CI and the developers keep it)."""
 
 
 class PartExit(SystemExit):

@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from copilot.commands.bench import bench_group
+from copilot.commands.bench import DEFAULT_MAPS, bench_group
 from copilot.commands.common import fail
 
 log = logging.getLogger(__name__)
@@ -148,7 +148,7 @@ def map_info(pbf: str, as_json: bool) -> None:
 
 
 @bench_group.command(name="routing", help="Planner gap vs brute force, ask latency, pack build.")
-@click.option("--maps", default="/work/shared/maps", type=click.Path(), show_default=True,
+@click.option("--maps", default=str(DEFAULT_MAPS), type=click.Path(), show_default=True,
               help="Directory holding harrisburg/baltimore/copenhagen .osm.pbf.")
 @click.option("--repeat", default=15, show_default=True, help="Timed runs per case.")
 def bench_routing(maps: str, repeat: int) -> None:
@@ -159,7 +159,7 @@ def bench_routing(maps: str, repeat: int) -> None:
 
 
 @bench_group.command(name="ask", help="ask device turn p50 (issue 13 turns); questions vs routes.")
-@click.option("--map", "pbf", default="/work/shared/maps/harrisburg.osm.pbf",
+@click.option("--map", "pbf", default=str(DEFAULT_MAPS / "harrisburg.osm.pbf"),
               type=click.Path(), show_default=True, help="Region extract to answer on.")
 @click.option("--set", "sets", multiple=True, type=click.Path(exists=True),
               help="Evaluation JSONL whose question-labelled lines are answered (repeatable; "
