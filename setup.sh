@@ -93,7 +93,7 @@ stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
 if [ ! -f "$stamp" ]; then
   say "Installing the project and its dependencies"
   pipq install -q -e '.[dev]'
-  .venv/bin/python -c 'import llama_cpp, valhalla, osmium, paho.mqtt, vosk, pocketsphinx' || {
+  .venv/bin/python -c 'import llama_cpp, valhalla, osmium, paho.mqtt, vosk, pocketsphinx, faster_whisper, piper, sklearn' || {
     echo "The install did not complete (see the pip output above)." >&2; exit 1; }
   rm -f .venv/.installed-*; touch "$stamp"
 fi
