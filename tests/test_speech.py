@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
-import wave
 from pathlib import Path
 
 import numpy as np
 import pytest
+from wavs import wav_bytes
 
 from copilot.speech import AudioError, transcribe
 from copilot.speech.audio import read_wav
@@ -27,16 +26,6 @@ def espeak(text: str, path: Path, voice: str = "en-us", rate_hz: int | None = No
         subprocess.run(["sox", str(path), "-r", str(rate_hz), str(out)], check=True)
         path = out
     return path.read_bytes()
-
-
-def wav_bytes(samples: np.ndarray, rate: int = 16000, channels: int = 1, width: int = 2) -> bytes:
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as w:
-        w.setnchannels(channels)
-        w.setsampwidth(width)
-        w.setframerate(rate)
-        w.writeframes(samples.tobytes())
-    return buf.getvalue()
 
 
 @pytest.mark.slow

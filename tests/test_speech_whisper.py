@@ -7,7 +7,6 @@ parsed order: the order parsing has its own tests.
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 import wave
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from wavs import wav_bytes
 
 from copilot.speech import transcribe
 
@@ -32,16 +32,6 @@ def _first_with(drink: str) -> str:
 def _samples(name: str) -> np.ndarray:
     with wave.open(str(SPEECH_DEV / "wav" / name)) as w:
         return np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
-
-
-def wav_bytes(samples: np.ndarray, rate: int = 16000, channels: int = 1, width: int = 2) -> bytes:
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as w:
-        w.setnchannels(channels)
-        w.setsampwidth(width)
-        w.setframerate(rate)
-        w.writeframes(samples.tobytes())
-    return buf.getvalue()
 
 
 @needs_set
