@@ -99,6 +99,11 @@ def _amount_and_kind(value: str, kinds: Mapping[str, str], slot: str) -> tuple[s
     return amount, kinds[text]
 
 
+_LOOKUPS: dict[str, tuple[str, Mapping[str, Any]]] = {
+    "size": ("size", _SIZES), "roast": ("roast", _ROASTS), "numberOfShots": ("shots", _SHOTS)}
+"""Slots that are one word table each: benchmark slot -> (Order field, table)."""
+
+
 def label_order(slots: Mapping[str, str]) -> Order:
     """The `Order` a benchmark label describes (only the labelled fields are set)."""
     values: dict[str, Any] = {}
@@ -111,18 +116,11 @@ def label_order(slots: Mapping[str, str]) -> Order:
             if text not in _DRINKS:
                 raise LabelError(f"coffeeDrink: unknown value {raw!r}")
             values["drink"] = _DRINKS[text]
-        elif slot == "size":
-            if text not in _SIZES:
-                raise LabelError(f"size: unknown value {raw!r}")
-            values["size"] = _SIZES[text]
-        elif slot == "roast":
-            if text not in _ROASTS:
-                raise LabelError(f"roast: unknown value {raw!r}")
-            values["roast"] = _ROASTS[text]
-        elif slot == "numberOfShots":
-            if text not in _SHOTS:
-                raise LabelError(f"numberOfShots: unknown value {raw!r}")
-            values["shots"] = _SHOTS[text]
+        elif slot in _LOOKUPS:
+            field, table = _LOOKUPS[slot]
+            if text not in table:
+                raise LabelError(f"{slot}: unknown value {raw!r}")
+            values[field] = table[text]
         elif slot == "milkAmount":
             amount, values["milk"] = _amount_and_kind(raw, _MILKS, slot)
             if amount:
