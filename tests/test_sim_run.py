@@ -141,6 +141,10 @@ def test_demo_runs_the_airport_run_on_the_embedded_map(tmp_path: Path) -> None:
     assert r.stdout.strip().splitlines()[-1] == f"report: {out.resolve() / 'report.html'}"
     report = json.loads((out / "report.json").read_text())
     assert report["passed"] and report["map"] == "harrisburg.osm.pbf"
+    # the request is spoken and heard by the recogniser, not handed over as text
+    first = report["turns"][0]
+    assert first["input"] == "synth" and "airport" in (first["transcript"] or "").lower()
+    assert "heard: " in r.stdout
     if CHROMIUM is None:
         pytest.skip("chromium not installed: the rendering half of this test did not run")
     with tempfile.TemporaryDirectory(prefix="chromium-") as profile:

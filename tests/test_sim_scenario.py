@@ -69,6 +69,7 @@ def test_contract_example_loads_with_typed_steps(tmp_path: Path) -> None:
     ({"expect": [{"arrive_before": "5 pm"}]}, "expect"),
     ({"link": [{"from_s": 10, "to_s": 5, "quality": "good"}]}, "before it starts"),
     ({"surprise": 1}, "surprise"),
+    ({"timeline": [{"at_s": 0, "say_synth": "hi", "synth": "festival"}]}, "timeline[0]"),
 ])
 def test_bad_fields_are_named(tmp_path: Path, patch: dict, needle: str) -> None:
     with pytest.raises(ScenarioError) as e:

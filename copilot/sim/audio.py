@@ -1,4 +1,7 @@
-"""Spoken turns for the simulator: espeak-ng speech, optionally mixed with cabin noise.
+"""Spoken turns for the simulator: synthesised speech, optionally mixed with cabin noise.
+
+Two synthesisers: espeak-ng (every language, robotic: the voice enrollment is tested with)
+and piper with the packaged natural en_US voice (closer to a person; what the demo speaks).
 
 Cabin noise is brown noise from sox (most road and engine noise sits in the low
 frequencies), scaled so that speech RMS / noise RMS is exactly the requested SNR, then added
@@ -63,13 +66,29 @@ SYNTH_WPM = 150
 """espeak-ng speaking rate, words per minute (also the rate a synthetic driver enrolls at)."""
 
 
+def _piper_wav(text: str, out: Path) -> None:
+    from copilot.voice.engines import VoiceError
+    from copilot.voice.speak import Speaker
+
+    try:
+        out.write_bytes(Speaker("piper").wav(text, "en"))
+    except VoiceError as e:
+        raise AudioError(f"piper could not speak the turn: {e}") from None
+
+
 def synthesise(text: str, *, voice: str = "en-us", noise_snr_db: float | None = None,
-               seed: int = 1) -> bytes:
-    """WAV bytes of `text` spoken by espeak-ng, in cabin noise at `noise_snr_db` if given."""
+               seed: int = 1, synth: str = "espeak") -> bytes:
+    """WAV bytes of `text` spoken by `synth` (espeak-ng or piper), in cabin noise at
+    `noise_snr_db` if given."""
     with tempfile.TemporaryDirectory(prefix="copilot-tts-") as tmp:
         d = Path(tmp)
         raw, speech = d / "raw.wav", d / "speech.wav"
-        _run(["espeak-ng", "-v", voice, "-s", str(SYNTH_WPM), "-w", str(raw), text])
+        if synth == "piper":
+            _piper_wav(text, raw)
+        elif synth == "espeak":
+            _run(["espeak-ng", "-v", voice, "-s", str(SYNTH_WPM), "-w", str(raw), text])
+        else:
+            raise AudioError(f"unknown synthesiser {synth!r} (espeak or piper)")
         # 0.4 s of lead-in and tail, as a push-to-talk recording has
         _run(["sox", str(raw), "-r", str(RATE_HZ), "-c", "1", "-b", "16", str(speech),
               "pad", "0.4", "0.4"])

@@ -43,6 +43,8 @@ class LiveDisplay:
             who = "[bold magenta]copilot (on its own)[/]" if payload.proactive else \
                 "[bold green]copilot[/]"
             extra = f" [dim]({payload.status}, {payload.served_by})[/]"
+            if payload.transcript:             # what the recogniser heard, before the answer
+                c.print(f"[dim]{payload.at_s:5.0f}s heard: {payload.transcript}[/]")
             c.print(f"[dim]{payload.at_s:5.0f}s[/] {who}: {payload.reply}{extra}")
         elif kind == "hazard":
             c.print(f"[bold red]hazard[/]: {payload.kind} reported by {', '.join(payload.sources)}")

@@ -182,7 +182,8 @@ class Runner:
             except OSError as e:
                 raise SimulationError(f"{self.path}: cannot read {wav}: {e.strerror}") from None
         try:
-            return synthesise(step.say_synth, voice=step.voice, noise_snr_db=step.noise_snr_db)
+            return synthesise(step.say_synth, voice=step.voice, noise_snr_db=step.noise_snr_db,
+                              synth=step.synth)
         except AudioError as e:
             raise SimulationError(str(e)) from None
 

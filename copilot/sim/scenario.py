@@ -143,11 +143,15 @@ class SayAudio(_Say):
 
 
 class SaySynth(_Say):
-    """Extension: speech synthesised with espeak-ng at run time, optionally in cabin noise."""
+    """Extension: speech synthesised at run time, optionally in cabin noise.
+
+    `synth` picks the synthesiser: espeak-ng (any `voice`, robotic) or piper (the packaged
+    natural en_US voice; `voice` is then ignored)."""
 
     say_synth: Annotated[str, Field(min_length=1, max_length=500)]
     noise_snr_db: float | None = Field(default=None, ge=-10.0, le=60.0)
     voice: str = "en-us"
+    synth: Literal["espeak", "piper"] = "espeak"
 
 
 class EventStep(_Step):
