@@ -52,7 +52,7 @@ class Turn:
     """One heavy turn (airport + burger + coffee before a flight) answered on the device."""
 
     def __init__(self, pack: Any, hazards: tuple[HazardEvent, ...] = (),
-                 saved_stop: Place | None = None) -> None:
+                 saved_stop: Place | None = None, avoid: tuple[str, ...] = ()) -> None:
         self.u = Understanding(
             text="take me to the airport with a burger and a coffee on the way, flight at 17:30",
             intent="navigate", destination=CategoryRef(category=Category.AIRPORT),
@@ -65,7 +65,7 @@ class Turn:
                  for c in (Category.BURGER, Category.COFFEE)]
         if saved_stop is not None:
             stops.append(saved_stop)
-        route = router_replanner(pack.router)(stops, airport, CAR, AT)
+        route = router_replanner(pack.router)(stops, airport, CAR, AT, avoid)
         assert route is not None
         self.turn = AskTurn(text=self.u.text, at=AT, state=STATE)
         self.device = AskResult(
@@ -283,12 +283,41 @@ def test_a_valid_cloud_plan_into_a_hazard_is_stopped_by_the_safety_gate(
     hazard = HazardEvent(kind="road_closed", lat=far_burger.lat, lon=far_burger.lon,
                          radius_m=150.0, sources=("camera", "radar"), ts=1.0)
     turn = Turn(pack, hazards=(hazard,))
+    # first line: the on-board re-route keeps out of the hazard, so it cannot reach the place
+    result, _ = turn.ask(probe)
+    _assert_device_answer(result, turn, "device:cloud_no_route")
+    # last line: a re-route that ignored the hazard is still stopped by the safety gate
+    replan = probe.replan
+    assert replan is not None
+    probe.replan = lambda stops, dest, car, depart, _avoid: replan(stops, dest, car, depart, ())
     result, _ = turn.ask(probe)
     _assert_device_answer(result, turn, "device:cloud_unsafe")
+    probe.replan = replan
 
     _BadCloud.mode = "valid"  # the same plan without the hazard is used
     result, _ = Turn(pack).ask(probe)
     assert (result.served_by, result.why) == ("cloud", "cloud:heavy_request")
+
+
+def test_a_cloud_plan_keeps_the_road_preferences_the_device_route_honours(
+    bad_cloud: str, pack: Any
+) -> None:
+    """The cloud picks places and order; the roads stay the driver's: "avoid highways" said
+    to the device holds on the cloud's plan too (Valhalla's costing on the re-route)."""
+    _BadCloud.mode = "valid"
+    hook = CloudOffload(CloudClient(bad_cloud), deadline_ms=5000.0, max_slowdown=10.0)
+    hook.attach_pack(pack)
+    turn = Turn(pack, avoid=("highways",))
+    (device_action,) = turn.device.actions
+    assert isinstance(device_action, SetRoute) and device_action.route.avoid == ("highways",)
+    result, _ = turn.ask(hook)
+    assert (result.served_by, result.why) == ("cloud", "cloud:heavy_request")
+    (action,) = result.actions
+    assert isinstance(action, SetRoute) and action.route.avoid == ("highways",)
+    plain, _ = Turn(pack).ask(hook)       # the same plan with highways allowed is quicker
+    (fast,) = plain.actions
+    assert isinstance(fast, SetRoute) and fast.route.avoid == ()
+    assert fast.route.duration_s < action.route.duration_s
 
 
 def test_a_valid_but_slower_cloud_plan_loses_to_the_device(bad_cloud: str, pack: Any) -> None:

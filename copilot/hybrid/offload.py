@@ -33,6 +33,7 @@ from copilot.hybrid.policy import Offload, PolicyInput, Privacy, Quality, decide
 from copilot.hybrid.problem import PlanRejected, Problem, build_problem, parse_plan
 from copilot.messages import AskResult, AskTurn, Timings
 from routing.messages import Category, Place, Route, RoutedPlace, SetRoute, Understanding
+from routing.router import Avoid
 from safety.gate import Proposal, Review, TurnContext
 from safety.redact import redact_for_cloud
 
@@ -214,7 +215,10 @@ class CloudOffload:
         except PlanRejected as e:
             raise _Fallback(e.reason, reply) from None
         stops = [self._on_board(p, ctx, reply) for p in chosen]
-        route = self.replan(stops, problem.destination, car, turn.at)
+        # the device's route kept out of the live hazards and the preferences it honours:
+        # the cloud's places and order must not bring the car back onto them
+        keep = (*(Avoid(h.lat, h.lon, h.radius_m) for h in ctx.hazards), *base.avoid)
+        route = self.replan(stops, problem.destination, car, turn.at, keep)
         if route is None:
             raise _Fallback("no_route", reply)
         slack_s = max(60.0, self.max_slowdown * base.duration_s)

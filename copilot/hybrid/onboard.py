@@ -17,12 +17,16 @@ from typing import Any, Protocol
 
 from copilot.hybrid.problem import MAX_CANDIDATES_PER_SLOT
 from routing.messages import Category, Place, Route, RoutedPlace
+from routing.router import Keep
+from routing.trip import honoured
 
 log = logging.getLogger(__name__)
 
 CandidateSource = Callable[[Category, tuple[float, float], Place], Sequence[Place]]
 """(category, car position, destination) -> on-board map places worth offering."""
-Replanner = Callable[[Sequence[Place], Place, tuple[float, float], datetime], Route | None]
+Replanner = Callable[[Sequence[Place], Place, tuple[float, float], datetime, Sequence[Keep]],
+                     Route | None]
+"""(stops in order, destination, car, departure, what to keep out of) -> the route."""
 """(stops in visiting order, destination, car position, departure) -> a route, or None."""
 
 DEFAULT_DWELL_S = 300.0
@@ -76,14 +80,19 @@ def places_candidates(
 
 
 def router_replanner(router: _Router, dwell_s: float = DEFAULT_DWELL_S) -> Replanner:
-    """Route car -> stops -> destination in the given order; ETAs add `dwell_s` per stop."""
+    """Route car -> stops -> destination in the given order; ETAs add `dwell_s` per stop.
+
+    `avoid` is what the device's own route kept out of (hazard areas, the driver's road
+    preferences): the cloud chooses places and order, never the roads, so its plan keeps the
+    same preferences and the route says which it honours."""
 
     def replan(
-        stops: Sequence[Place], dest: Place, car: tuple[float, float], depart: datetime
+        stops: Sequence[Place], dest: Place, car: tuple[float, float], depart: datetime,
+        avoid: Sequence[Keep] = (),
     ) -> Route | None:
         points = [car, *((p.lat, p.lon) for p in stops), (dest.lat, dest.lon)]
         try:
-            rr = router.route(points)
+            rr = router.route(points, tuple(avoid))
         except Exception as e:  # the router's own errors (outside map, unreachable)
             log.info("on-board re-route of the cloud plan failed: %s", e)
             return None
@@ -104,6 +113,7 @@ def router_replanner(router: _Router, dwell_s: float = DEFAULT_DWELL_S) -> Repla
             distance_m=float(rr.distance_m),
             duration_s=float(rr.duration_s),
             geometry=tuple((float(a), float(b)) for a, b in rr.geometry),
+            avoid=honoured(tuple(avoid), rr)[0],
         )
 
     return replan
