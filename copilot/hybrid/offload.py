@@ -33,7 +33,7 @@ from copilot.hybrid.policy import Offload, PolicyInput, Privacy, Quality, decide
 from copilot.hybrid.problem import PlanRejected, Problem, build_problem, parse_plan
 from copilot.messages import AskResult, AskTurn, Timings
 from routing.messages import Category, Place, Route, RoutedPlace, SetRoute, Understanding
-from routing.router import Avoid
+from routing.router import Avoid, Keep
 from safety.gate import Proposal, Review, TurnContext
 from safety.redact import redact_for_cloud
 
@@ -217,7 +217,8 @@ class CloudOffload:
         stops = [self._on_board(p, ctx, reply) for p in chosen]
         # the device's route kept out of the live hazards and the preferences it honours:
         # the cloud's places and order must not bring the car back onto them
-        keep = (*(Avoid(h.lat, h.lon, h.radius_m) for h in ctx.hazards), *base.avoid)
+        keep: tuple[Keep, ...] = (*(Avoid(h.lat, h.lon, h.radius_m) for h in ctx.hazards),
+                                  *base.avoid)
         route = self.replan(stops, problem.destination, car, turn.at, keep)
         if route is None:
             raise _Fallback("no_route", reply)
