@@ -107,6 +107,10 @@ class DecodeOptions:
     temperature: float = 0.0
     window: str = "fit"
     """"fit": encode the utterance only; "full": faster-whisper's padded 30 s window."""
+    order_repair: bool = False
+    """An order's menu details re-weighed against the audio ("fit" only; `constrained`)."""
+    denoise: bool = False
+    """A Wiener noise front end before the features (`denoise`)."""
 
 
 FRAMES_PER_S = 100
@@ -145,6 +149,10 @@ class WhisperRecogniser:
 
     def decode(self, samples: np.ndarray) -> tuple[str, float]:
         """Text and confidence of 16 kHz float32 samples in [-1, 1]."""
+        if self.options.denoise:
+            from copilot.speech.denoise import denoise
+
+            samples = denoise(samples)
         if self.options.window == "fit":
             return self._decode_fit(samples)
         opt = self.options
@@ -190,8 +198,17 @@ class WhisperRecogniser:
         text = drop_repeats(tok.decode(tokens).strip())
         if not text:
             return "", 0.0
+        if opt.order_repair:
+            text = _repair_order(m.model, encoded, feats.shape[-1], tok, text)
         avg_logprob = float(result.scores[0]) * len(tokens) / (len(tokens) + 1)
         return text, float(min(1.0, max(0.0, math.exp(avg_logprob))))
+
+
+def _repair_order(model: Any, encoded: Any, mel_frames: int, tok: Any, text: str) -> str:
+    """The hook into `constrained`: an order's menu details weighed against the same audio."""
+    from copilot.speech.constrained import Scorer, repair
+
+    return repair(text, Scorer(model, encoded, mel_frames, tok)).text
 
 
 def _key(sentence: str) -> str:
