@@ -270,3 +270,22 @@ def test_a_preference_the_roads_cannot_keep_is_owned_up_to(copilot: Copilot) -> 
     q = ask(copilot, "how long would it take to get to Colonial Park Diner without highways")
     assert q.reply.startswith("There's no way without highways here."), q.reply
     assert [a.type for a in q.actions] == ["show_places"]
+
+
+@pytest.mark.slow
+def test_mid_trip_questions_answer_about_the_place_asked(copilot: Copilot) -> None:
+    """On a trip, "how far is X" is about X, "when do we get to <a stop>" about that stop, and
+    only a question about the trip's end gets the trip's arrival; none touches the route."""
+    trip = route_of(ask(copilot, "take me to the airport with a coffee on the way"))
+    coffee = trip.stops[0]
+    other = ask(copilot, "how far is the nearest pharmacy", trip=trip)
+    shown = [p for a in other.actions if isinstance(a, ShowPlaces) for p in a.places]
+    assert not changes_route(other) and [p.category for p in shown] == [Category.PHARMACY]
+    assert " km" in other.reply and "airport" not in other.reply.lower(), other.reply
+    stop = ask(copilot, "when will we get to the coffee shop", trip=trip)
+    assert not changes_route(stop) and stop.why == "eta_stop", stop
+    assert (coffee.name or "") in stop.reply
+    told = _clock(stop.reply, "at")
+    assert abs((told - coffee.eta).total_seconds()) <= 120, (stop.reply, coffee.eta)
+    end = ask(copilot, "when will we get to the airport", trip=trip)
+    assert not changes_route(end) and end.why == "eta" and "airport" in end.reply.lower()

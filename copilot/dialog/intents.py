@@ -248,10 +248,22 @@ def ask_eta(t: Turn) -> Answer:
             return Answer("ok", ask, why="no_trip")
         dest = destination(t.pack, t.profile, t.u.destination, t.origin, t.now, t.avoid)
         return drive_question(t, dest, dl)
+    asked = StopRequest(**t.u.destination.model_dump()) if t.u.destination else None
+    on_trip = [i for i, s in enumerate(t.trip.stops)
+               if asked is not None and names_place(asked, s, t.pack)]
+    if asked is not None and not on_trip and not names_place(asked, t.trip.destination, t.pack):
+        # "how far is the hospital" mid-trip asks about that place, not about the trip
+        dest = destination(t.pack, t.profile, t.u.destination, t.origin, t.now, t.avoid)
+        return drive_question(t, dest, dl)
     dest = _trip_dest(t, t.trip)
     stops = [(trip_place(t.pack, s), StopSpec(label=s.name or "stop")) for s in t.trip.stops]
     plan = route_in_order(t.origin, t.now, stops, dest, t.pack.router, t.profile.preferences,
                           t.avoid, dl.at if dl else None)
+    if on_trip:                            # "when do we get to the coffee place": that stop
+        stop = plan.stops[on_trip[0]]
+        left = (stop.eta - t.now).total_seconds()
+        return Answer("ok", f"You'll reach {place_name(stop.place)} at {clock(stop.eta)}, in "
+                      f"{minutes(left)}.", why="eta_stop")
     word = dest_word(dest, dest.place.category)
     text = f"You'll reach {word} at {clock(plan.arrival)}, in {minutes(plan.duration_s)}."
     if dl is not None:  # the same measure as the route's reply; the margin said there once

@@ -237,7 +237,7 @@ def _korean(ans: Answer, u: Understanding, name_of: NameOf | None) -> str:
                 "경유지를 하나 뺄까요?")
     if why == "late" and c:
         return f"{_what(ans)}에 맞출 수 없어요. 가장 빨리 {c[-1]} 도착해요."
-    if why == "eta" and c and d:
+    if why in ("eta", "eta_stop") and c and d:    # the trip's end, or the stop asked about
         text = f"{particle(word, '에')} {c[0]} 도착해요. {d[0]} 남았어요."
         if "late for" in en and len(d) > 1:
             text += f" {_what(ans)}에 {d[1]} 늦어요."
