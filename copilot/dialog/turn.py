@@ -97,6 +97,10 @@ class Copilot:
         self.audit = audit
         """Where refusals, rejections and fixes are written (None: nowhere, e.g. in tests)."""
 
+    def understand(self, text: str) -> Understanding:
+        """What `text` asks (loads the understanding on first use)."""
+        return self._understand(text)
+
     def _understand(self, text: str) -> Understanding:
         if self._understander is None:
             from copilot.nlu import Understander  # heavy: loads vocabularies (LLM lazily)

@@ -9,6 +9,7 @@ Kept apart from the transport (server.py) so the transport can be tested with an
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -72,6 +73,11 @@ def build_pipeline(map_path: Path | None, profile_path: Path | None,
     from copilot.audit import AuditLog
 
     copilot = Copilot(pack, profile, offload=hook, audit=AuditLog(audit_path))
+    # Load the understanding now: its first call reads vocabularies and weights (seconds on
+    # busy cores), which the driver's first request must not wait for.
+    t0 = time.perf_counter()
+    copilot.understand("take me to the airport")
+    log.info("understanding loaded in %.0f ms", (time.perf_counter() - t0) * 1000.0)
     places = pack.places
 
     def answer(turn: AskTurn) -> AskResult:
