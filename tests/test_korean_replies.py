@@ -166,3 +166,15 @@ def test_the_copilots_own_suggestions_in_korean() -> None:
     for turn, korean in cases:
         out = korean_proactive(turn)
         assert out.reply == korean and out.cause == turn.cause and out.actions == turn.actions
+
+
+def test_korean_clock_is_rounded_like_the_english_one() -> None:
+    from datetime import datetime
+
+    from copilot.dialog.replies import clock
+    from copilot.dialog.replies_ko import _clock_of
+
+    late = datetime(2026, 11, 25, 15, 19, 51)
+    assert clock(late) == "3:20 pm" and _clock_of(late) == "오후 3시 20분"
+    assert _clock_of(datetime(2026, 11, 25, 16, 59, 40)) == "오후 5시"
+    assert _clock_of(datetime(2026, 11, 25, 9, 5, 10)) == "오전 9시 5분"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from copilot.dialog.answer import Answer
 from copilot.nlu.ko.lexicon import ko_lexicon
@@ -68,6 +68,8 @@ def clock_ko(hour: int, minute: int) -> str:
 
 
 def _clock_of(t: datetime) -> str:
+    """To the nearest minute, as the English reply says it (3:19:51 is 3시 20분, not 19분)."""
+    t = (t + timedelta(seconds=30)).replace(second=0, microsecond=0)
     return clock_ko(t.hour, t.minute)
 
 
