@@ -45,7 +45,7 @@ def test_listen_json_on_a_real_voice_is_whisper_with_the_drink_and_timings() -> 
     assert obj["engine"] == "whisper"
     assert "mocha" in obj["transcript"].lower()
     t = obj["timings_ms"]
-    assert set(t) == {"speech", "understand", "total", "after_end_of_speech"}
+    assert {"speech", "understand", "total", "after_end_of_speech"} <= set(t)
     assert t["speech"] > 0 and t["understand"] > 0
     assert t["after_end_of_speech"] <= t["total"] and t["speech"] + t["understand"] <= t["total"]
 
@@ -109,8 +109,8 @@ def test_listen_gives_one_clear_line_for_every_odd_audio(tmp_path: Path) -> None
     assert [o["error"] for o in out] == ["not_wav", "not_pcm16", "empty", "too_short", "silence",
                                          "too_long", "channels"]
     assert all(o["transcript"] == "" and o["intent"] == "out_of_scope" for o in out)
-    assert all(set(o["timings_ms"]) == {"speech", "understand", "total", "after_end_of_speech"}
-               for o in out)
+    assert all({"speech", "understand", "total", "after_end_of_speech", "after_last_speech"}
+               <= set(o["timings_ms"]) for o in out)
     # every refused file is named on stderr with its reason; silence is an answer, not a warning
     for name, o in zip(files, out, strict=True):
         if o["error"] != "silence":

@@ -126,10 +126,13 @@ def _listen_one(path: str, engine: str, model_dir: Path | None, u: Understander,
     obj["transcript"] = t.text
     obj["engine"] = t.engine
     understand_ms = (t2 - t1) * 1000
-    # after_end_of_speech: from the detector's end of speech to the understood result.
+    # after_end_of_speech: from the detector's end of speech to the understood result;
+    # after_last_speech: from the last voiced audio, the detector's hangover included.
+    after_eos = t.final_latency_ms + understand_ms
     obj["timings_ms"] = {"speech": round(t.decode_ms, 1), "understand": round(understand_ms, 1),
                          "total": round((t2 - t0) * 1000, 1),
-                         "after_end_of_speech": round(t.final_latency_ms + understand_ms, 1)}
+                         "after_end_of_speech": round(after_eos, 1),
+                         "after_last_speech": round(t.hangover_ms + after_eos, 1)}
     return json.dumps(obj, ensure_ascii=False)
 
 
@@ -142,7 +145,7 @@ def _listen_error(path: str, reason: str, detail: str, engine: str = "") -> str:
     obj["transcript"] = ""
     obj["engine"] = engine
     obj["timings_ms"] = {"speech": 0.0, "understand": 0.0, "total": 0.0,
-                         "after_end_of_speech": 0.0}
+                         "after_end_of_speech": 0.0, "after_last_speech": 0.0}
     return json.dumps(obj)
 
 

@@ -46,6 +46,24 @@ class Transcript:
     final_cpu_ms: float = 0.0
     """CPU time (all the process's threads) from the end of speech to the final result: the
     work itself, whatever else the machine is running (wall time is `final_latency_ms`)."""
+    last_speech_s: float | None = None
+    """Where the last voiced audio ended (the detector's hangover runs from here)."""
+    speculative: bool = False
+    """The result is a decode started at a pause before the end of speech was decided."""
+    discarded: int = 0
+    """Early decodes thrown away because the driver spoke again."""
+    decode_cpu_ms: float = 0.0
+    """CPU time (all threads) of the decode that gave the result (streaming engines: of the
+    whole stream)."""
+
+    @property
+    def hangover_ms(self) -> float:
+        """Audio time from the last voiced audio to the end-of-speech decision (or to the
+        end of the audio when it ran out first): what the driver waits before the clock of
+        `final_latency_ms` starts."""
+        if self.last_speech_s is None:
+            return 0.0
+        return max(0.0, ((self.end_of_speech_s or self.audio_s) - self.last_speech_s) * 1000)
 
 
 def transcribe(wav: bytes, engine: str = "auto", model_dir: Path | None = None,

@@ -92,6 +92,11 @@ class SileroEndOfSpeech:
             return None
         return (self.last_voiced_window + 1) * WINDOW_S
 
+    @property
+    def silent_s(self) -> float:
+        """Length of the current run of silent windows (seconds)."""
+        return self.silent_run * WINDOW_S
+
     def push(self, chunk: np.ndarray) -> bool:
         """Feed one chunk of int16 samples; True once the end of speech has been detected."""
         x = np.concatenate([self._rest, chunk.astype(np.float32) / 32768.0])
