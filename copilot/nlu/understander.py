@@ -125,10 +125,11 @@ class Understander:
             return Understanding(text=clean.text, intent=Intent.OUT_OF_SCOPE,
                                  confidence=0.0 if clean.error != "not_english" else 0.1,
                                  error=clean.error)
-        if clean.language == "ko":              # Korean has its own parser, same output
-            from copilot.nlu.ko import parse_korean
+        if clean.language == "ko":              # Korean: its own model and parser, same output
+            from copilot.nlu.ko.model import understand_korean
 
-            return parse_korean(clean.text, clean.error)
+            return understand_korean(clean.text, clean.error,
+                                     "rules" if self.mode.startswith("rules") else "combined")
         p = parse(clean.text)
         model = self._intent_model()
         if model is None:

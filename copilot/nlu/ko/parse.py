@@ -134,9 +134,12 @@ def _merge_duplicates(c: str, mentions: list[KoMention]) -> list[KoMention]:
     for m in mentions:
         prev = out[-1] if out else None
         between = c[prev.end:m.start] if prev else ""
+        # "스벅 들러 줘, 아메리카노 벤티로": the drink is what to order there, not a 2nd stop.
+        drink = m.entry.category == "coffee" and m.text in ko_lexicon().orders["drink"]
         if prev is not None and m.entry.category is not None and (
                 m.entry.category == prev.entry.category) and len(between) <= 8 and not (
-                set(between) & set(".!?,")) and not re.search(r"랑|하고|그리고|와|과|도", between):
+                set(between) & set(".!?" if drink else ".!?,")) and not re.search(
+                r"랑|하고|그리고|와|과|도", between):
             brand = prev.entry.brand or m.entry.brand
             prev.entry = Entry(category=prev.entry.category, brand=brand)
             prev.end = m.end
@@ -308,8 +311,26 @@ def _to_dest(m: KoMention) -> Destination:
     return CategoryRef(category=Category(str(e.category)))
 
 
-def parse_korean(text: str, error: str | None = None) -> Understanding:
-    """A sanitised Korean utterance -> `Understanding` (language "ko"). Never raises on str."""
+@dataclass
+class KoAnalysis:
+    """What the parser read in an utterance before it chose the intent: the learned model
+    (`copilot.nlu.ko.model`) uses these as features and the parser's lexicon for slots."""
+
+    text: str
+    compact: str
+    times: list[KoTime]
+    mentions: list[KoMention]
+    skeleton: str
+    hits: dict[str, int]
+    avoid: tuple[Avoid, ...]
+    refusal: str | None
+    """"refused_harmful" / "unsupported_service" when those patterns matched."""
+    intent: str
+    confidence: float
+
+
+def analyse(text: str) -> KoAnalysis:
+    """Times, place mentions (with the particle roles), cue hits and the parser's intent."""
     lex = ko_lexicon()
     c = compact(text)
     times = find_times(c)
@@ -319,25 +340,70 @@ def parse_korean(text: str, error: str | None = None) -> Understanding:
     _attach_orders(c, mentions, lex)
     skel = _skeleton(c, mentions, times)
     avoid = tuple(Avoid(kind) for kind, p in lex.avoid.items() if p.search(c))
-    if any(p.search(c) for p in lex.harmful):
-        return Understanding(text=text, intent=Intent.OUT_OF_SCOPE, language="ko",
-                             confidence=0.9, error="refused_harmful")
-    if any(p.search(c) for p in lex.unsupported):
-        return Understanding(text=text, intent=Intent.OUT_OF_SCOPE, language="ko",
-                             confidence=0.85, error="unsupported_service")
+    refusal = ("refused_harmful" if any(p.search(c) for p in lex.harmful) else
+               "unsupported_service" if any(p.search(c) for p in lex.unsupported) else None)
     _roles(c, mentions)
     hits = _hits(skel, c, lex)
     intent, confidence = _decide(hits, mentions, skel, c)
+    return KoAnalysis(text, c, times, mentions, skel, hits, avoid, refusal, intent, confidence)
+
+
+def _split_by_roles(intent: str, mentions: list[KoMention], roles: list[str]
+                    ) -> tuple[KoMention | None, list[KoMention]] | None:
+    """Destination and stops from per-mention roles (dest / stop / drop), or None to let the
+    parser's own split decide (a navigation whose destination no role names)."""
+    kept = [(m, r) for m, r in zip(mentions, roles, strict=True) if r != "drop"]
+    ms = [m for m, _ in kept]
+    dests = [m for m, r in kept if r == "dest"]
+    if intent in ("cancel", "vehicle_control", "out_of_scope"):
+        return None, []
+    if intent in ("add_stop", "remove_stop"):
+        return None, ms
+    if intent in ("ask_eta", "ask_vehicle"):
+        return (dests[-1] if dests else None), []
+    if intent == "navigate" and not dests:
+        return None if ms else (None, [])
+    dest = dests[-1] if dests else None
+    return dest, [m for m in ms if m is not dest]
+
+
+def parse_korean(text: str, error: str | None = None, intent: str | None = None,
+                 roles: list[str] | None = None, analysis: KoAnalysis | None = None
+                 ) -> Understanding:
+    """A sanitised Korean utterance -> `Understanding` (language "ko"). Never raises on str.
+
+    `intent` (and `roles`, one of dest/stop/drop per mention of `analysis`) come from the
+    learned model when it decides; without them the parser decides alone."""
+    a = analysis or analyse(text)
+    c, times = a.compact, a.times
+    if a.refusal == "refused_harmful":
+        return Understanding(text=text, intent=Intent.OUT_OF_SCOPE, language="ko",
+                             confidence=0.9, error="refused_harmful")
+    if a.refusal == "unsupported_service":
+        return Understanding(text=text, intent=Intent.OUT_OF_SCOPE, language="ko",
+                             confidence=0.85, error="unsupported_service")
+    mentions = a.mentions
+    source = "rules"
+    if intent is None:
+        intent, confidence = a.intent, a.confidence
+    else:
+        confidence = a.confidence if intent == a.intent else 0.8
+        source = "model"
     if intent == "ask_vehicle":
-        mentions = [m for m in mentions if not (
-            m.entry.category in ("fuel", "ev_charging") and m.text in _STATE_WORDS)]
-    dest, stops = _split(intent, mentions, c)
+        keep = [not (m.entry.category in ("fuel", "ev_charging") and m.text in _STATE_WORDS)
+                for m in mentions]
+        if roles is not None:
+            roles = [r for r, k in zip(roles, keep, strict=True) if k]
+        mentions = [m for m, k in zip(mentions, keep, strict=True) if k]
+    split = _split_by_roles(intent, mentions, roles) if roles is not None else None
+    dest, stops = split if split is not None else _split(intent, mentions, c)
     destination: Destination | None = _to_dest(dest) if dest is not None else None
     if destination is None:
         name = _name(text, intent)
         if name is not None:
             destination = NameRef(name=name)
             confidence = max(confidence, 0.8)          # "허시 파크로 가 줘": said as a place
+    avoid = a.avoid
     if avoid and intent == "out_of_scope" and not mentions:
         intent, confidence = "navigate", 0.85        # "고속도로 피해서 가 줘"
     if intent == "navigate" and destination is None and not stops and not avoid:
@@ -354,4 +420,4 @@ def parse_korean(text: str, error: str | None = None) -> Understanding:
         text=text, intent=Intent(intent), destination=destination,
         stops=tuple(_to_stop(m) for m in stops[:MAX_STOPS]), arrive_by=arrive_by,
         flight_time=flight, avoid=avoid, language="ko",
-        confidence=round(confidence, 3), source="rules", error=error)
+        confidence=round(confidence, 3), source=source, error=error)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,8 +110,14 @@ def _slot(name: str, rng: random.Random, seen: list[tuple[str, str, str]]) -> st
     raise KeyError(f"unknown template slot {{{name}}}")
 
 
-def expand(template: str, rng: random.Random) -> tuple[str, tuple[tuple[str, str, str], ...]]:
-    """One random expansion of a template and the slot values it used, in order."""
+SlotFiller = Callable[[str, random.Random, list[tuple[str, str, str]]], str]
+
+
+def expand(template: str, rng: random.Random, slot: SlotFiller | None = None
+           ) -> tuple[str, tuple[tuple[str, str, str], ...]]:
+    """One random expansion of a template and the slot values it used, in order. `slot`
+    fills a {slot} (default: this module's slots; the model's corpus brings more)."""
+    fill = slot or _slot
     toks: list[str] = _TOKEN.findall(template)
     pos = 0
     seen: list[tuple[str, str, str]] = []
@@ -151,7 +158,7 @@ def expand(template: str, rng: random.Random) -> tuple[str, tuple[tuple[str, str
             return ""
         if t.startswith("{"):
             name, _, kind = t[1:-1].partition(":")
-            word = _slot(name, rng, seen)
+            word = fill(name, rng, seen)
             return particle(word, kind) if kind else word
         return t
 
