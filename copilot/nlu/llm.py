@@ -131,6 +131,9 @@ class LabelScorer:
         self._priors: dict[str, dict[str, float]] = {}
         self.intent_ids = self._label_ids(INTENT_WORDS)
         self.category_ids = self._label_ids(CATEGORY_WORDS)
+        from copilot.heap import trim
+
+        trim()                                 # llama.cpp's loading buffers
         log.info("local LLM %s loaded in %.0f ms", path.name, 1000 * (time.perf_counter() - t0))
 
     def _label_ids(self, words: dict[str, str]) -> dict[str, int]:

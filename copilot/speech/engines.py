@@ -187,8 +187,12 @@ def cmn_path(model_dir: Path | None) -> Path:
 def _vosk_model(path: str) -> object:
     import vosk
 
+    from copilot.heap import trim
+
     log.info("loading vosk model %s", path)
-    return vosk.Model(path)
+    model = vosk.Model(path)
+    trim()                                     # the graph reader's temporary buffers
+    return model
 
 
 def default_vosk_model() -> Path:

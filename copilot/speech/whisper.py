@@ -91,6 +91,9 @@ def load_model(path: Path, compute_type: str = "int8", threads: int | None = Non
             # A local path and local_files_only: never a hub look-up.
             _models[key] = WhisperModel(str(path), device="cpu", compute_type=compute_type,
                                         cpu_threads=n, local_files_only=True)
+            from copilot.heap import trim
+
+            trim()                             # the loader's temporary buffers
         return _models[key]
 
 
