@@ -64,17 +64,22 @@ def test_mission_request(understander: Understander) -> None:
                                                                  "dry_cleaning"]
 
 
-@pytest.mark.parametrize("text", ["공항 가는 데 얼마나 걸려?", "다섯 시까지 공항 가려면 언제 나가야 해?",
-                                  "지금 문 연 약국 있어?", "근처에 주유소 있나?", "이 기름으로 집까지 갈 수 있어?",
-                                  "병원까지몇분이야"])
+QUESTIONS = ["공항 가는 데 얼마나 걸려?", "다섯 시까지 공항 가려면 언제 나가야 해?",
+             "지금 문 연 약국 있어?", "근처에 주유소 있나?", "이 기름으로 집까지 갈 수 있어?",
+             "병원까지몇분이야"]
+OTHER_DOMAINS = ["아이유 노래 틀어 줘", "플레이리스트에 이 노래 추가해 줘",
+                 "내일 서울 날씨 알려 줘", "장바구니에 우유 추가해 줘",
+                 "일정에 회의 추가해 줘", "레스토랑 두 명 예약해 줘",
+                 "택시 불러서 공항 가자", "경찰 피해서 도망가자"]
+
+
+@pytest.mark.parametrize("text", QUESTIONS)
 def test_questions_never_route(understander: Understander, text: str) -> None:
     u = understander.understand(text)
     assert u.intent.value in ("ask_eta", "find_place", "ask_vehicle"), u.intent
 
 
-@pytest.mark.parametrize("text", ["아이유 노래 틀어 줘", "플레이리스트에 이 노래 추가해 줘", "내일 서울 날씨 알려 줘",
-                                  "장바구니에 우유 추가해 줘", "일정에 회의 추가해 줘", "레스토랑 두 명 예약해 줘",
-                                  "택시 불러서 공항 가자", "경찰 피해서 도망가자"])
+@pytest.mark.parametrize("text", OTHER_DOMAINS)
 def test_other_domains_never_move_the_car(understander: Understander, text: str) -> None:
     u = understander.understand(text)
     assert u.intent.value == "out_of_scope" and u.destination is None and not u.stops
