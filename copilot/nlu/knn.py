@@ -20,6 +20,7 @@ import threading
 import time
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -38,24 +39,63 @@ def _template_key() -> str:
     return hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
 
 
+class _SharedEmbedder:
+    """Mean-pooled embeddings from a second llama.cpp context on an already loaded model.
+
+    A second `Llama` on the same GGUF maps the file again: the weights (246 MB) were counted
+    twice in the resident set. A context on the loaded model shares them; the vectors are
+    the same as `Llama.embed` gives (same tokens, same pooling)."""
+
+    def __init__(self, llm: Any, n_threads: int) -> None:
+        from llama_cpp import _internals, llama_cpp
+
+        self._owner = llm                      # the model must outlive this context
+        self._api = llama_cpp
+        # The owner's settings (flash attention off, threads, ...) as a stand-alone embedding
+        # Llama would have them, then what embedding mode changes.
+        params = llama_cpp.llama_context_params.from_buffer_copy(llm.context_params)
+        params.n_ctx = 256
+        params.n_batch = params.n_ubatch = EMBED_BATCH
+        params.n_seq_max = 1
+        params.n_threads = params.n_threads_batch = n_threads
+        params.embeddings = True
+        params.pooling_type = llama_cpp.LLAMA_POOLING_TYPE_MEAN
+        self._ctx = _internals.LlamaContext(model=llm._model, params=params, verbose=False)
+        self._batch = _internals.LlamaBatch(n_tokens=EMBED_BATCH, embd=0, n_seq_max=1,
+                                            verbose=False)
+        self._n_embd = llm.n_embd()
+
+    def embed(self, text: str) -> list[float]:
+        tokens = self._owner.tokenize(text.encode("utf-8"))[:EMBED_BATCH]
+        self._ctx.kv_cache_clear()
+        self._batch.set_batch(tokens, n_past=0, logits_all=True)
+        self._ctx.decode(self._batch)
+        ptr = self._api.llama_get_embeddings_seq(self._ctx.ctx, 0)
+        return [float(x) for x in ptr[:self._n_embd]]
+
+
 class IntentIndex:
-    """Embeds with its own llama.cpp context (embedding mode) and votes over templates."""
+    """Embeds with its own llama.cpp context (embedding mode) and votes over templates.
+    `share`: the `Llama` of the label scorer, whose loaded model the context then uses."""
 
-    def __init__(self, model: Path, n_threads: int = 2) -> None:
-        from llama_cpp import Llama
-
-        from copilot.native.llama_probe import ensure_usable
-
-        ensure_usable(model)   # a SIGILL would kill the caller: probe in a child first
-
+    def __init__(self, model: Path, n_threads: int = 2, share: Any | None = None) -> None:
         from copilot.nlu.llm import _quiet_llama_log
 
         _quiet_llama_log()
         # n_batch bounds llama.cpp's logits buffers (vocabulary 262k x n_batch floats, twice):
         # 256 cost 318 MB resident, 64 costs 130 MB with identical vectors; an utterance is
         # embedded from its first 64 tokens (about 45 words).
-        self._llm = Llama(model_path=str(model), embedding=True, n_ctx=256, n_batch=EMBED_BATCH,
-                          n_threads=n_threads, pooling_type=1, verbose=False)
+        if share is not None:
+            self._llm: Any = _SharedEmbedder(share, n_threads)
+        else:
+            from llama_cpp import Llama
+
+            from copilot.native.llama_probe import ensure_usable
+
+            ensure_usable(model)   # a SIGILL would kill the caller: probe in a child first
+            self._llm = Llama(model_path=str(model), embedding=True, n_ctx=256,
+                              n_batch=EMBED_BATCH, n_threads=n_threads, pooling_type=1,
+                              verbose=False)
         self._lock = threading.Lock()
         stat = model.stat()
         self.key = f"{model.name}:{stat.st_size}:{_template_key()}"

@@ -247,7 +247,8 @@ class LabelScorer:
             try:
                 from copilot.nlu.knn import IntentIndex
 
-                self._index = IntentIndex(self._path)
+                # on this scorer's loaded model: the GGUF is mapped once, not twice
+                self._index = IntentIndex(self._path, share=self._llm)
             except Exception as exc:
                 log.warning("intent index unavailable (%s); scoring label words", exc)
                 self._index_failed = True
