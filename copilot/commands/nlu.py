@@ -406,7 +406,8 @@ def _eval_real_voices(root: Path, engines: tuple[str, ...], conditions: tuple[st
 
 @bench_group.command(name="understand", help="Medians: rule path, LLM path, --jsonl start-up.")
 @click.option("--data", type=click.Path(exists=True, dir_okay=False), default=None)
-@click.option("--llm-runs", type=int, default=20)
+@click.option("--llm-runs", type=click.IntRange(min=0), default=20, show_default=True,
+              help="Utterances to time on the forced LLM path (0 skips it).")
 def bench_understand(data: str | None, llm_runs: int) -> None:
     from copilot.nlu.bench import run_understand_bench
 

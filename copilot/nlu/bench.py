@@ -51,6 +51,33 @@ def _per_utterance(u: Understander, texts: list[str], runs: int) -> list[float]:
     return per
 
 
+def _forced_llm(texts: list[str], llm_runs: int, lines: list[str],
+                failed: list[tuple[str, str]]) -> None:
+    """The LLM path forced on the first `llm_runs` utterances (load time reported once)."""
+    try:
+        from copilot.nlu.llm import LabelScorer, merge_with_llm
+        from copilot.nlu.rules import parse
+        from copilot.nlu.understander import to_understanding
+
+        t0 = time.perf_counter()
+        scorer = LabelScorer()
+        load_s = time.perf_counter() - t0
+        scorer.intent("warm up")
+        scorer.category("warm up")
+        llm_ms: list[float] = []
+        for t in texts[:llm_runs]:
+            t0 = time.perf_counter()
+            p = parse(t)
+            merge_with_llm(to_understanding(t, p, None).model_copy(update={"confidence": 0.3}),
+                           p, scorer)
+            llm_ms.append(1000 * (time.perf_counter() - t0))
+        lines.append("LLM path (embedding kNN intent, category label scores; forced): median "
+                     f"{statistics.median(llm_ms):.0f} ms"
+                     f" per utterance over {len(llm_ms)}; model load {load_s:.1f} s (once)")
+    except Exception as exc:  # a part that could not run fails the benchmark (after the rest)
+        failed.append(("LLM path", f"{type(exc).__name__}: {exc}"))
+
+
 def run_understand_bench(data: Path | None, llm_runs: int) -> str:
     from copilot.nlu import Understander
 
@@ -88,28 +115,10 @@ def run_understand_bench(data: Path | None, llm_runs: int) -> str:
                  f"{statistics.median(walls):.2f} s, {sources.count('local_llm')} answered by "
                  f"the LLM (runs: {', '.join(f'{w:.2f}' for w in walls)})")
 
-    try:
-        from copilot.nlu.llm import LabelScorer, merge_with_llm
-        from copilot.nlu.rules import parse
-        from copilot.nlu.understander import to_understanding
-
-        t0 = time.perf_counter()
-        scorer = LabelScorer()
-        load_s = time.perf_counter() - t0
-        scorer.intent("warm up")
-        scorer.category("warm up")
-        llm_ms: list[float] = []
-        for t in texts[:llm_runs]:
-            t0 = time.perf_counter()
-            p = parse(t)
-            merge_with_llm(to_understanding(t, p, None).model_copy(update={"confidence": 0.3}),
-                           p, scorer)
-            llm_ms.append(1000 * (time.perf_counter() - t0))
-        lines.append("LLM path (embedding kNN intent, category label scores; forced): median "
-                     f"{statistics.median(llm_ms):.0f} ms"
-                     f" per utterance over {len(llm_ms)}; model load {load_s:.1f} s (once)")
-    except Exception as exc:  # a part that could not run fails the benchmark (after the rest)
-        failed.append(("LLM path", f"{type(exc).__name__}: {exc}"))
+    if llm_runs > 0:
+        _forced_llm(texts, llm_runs, lines, failed)
+    else:
+        lines.append("LLM path (forced): skipped (--llm-runs 0)")
     if failed:
         raise PartFailed(", ".join(p for p, _ in failed), "; ".join(r for _, r in failed),
                          "\n".join(lines))
