@@ -77,16 +77,17 @@ def _piper_wav(text: str, out: Path) -> None:
 
 
 def synthesise(text: str, *, voice: str = "en-us", noise_snr_db: float | None = None,
-               seed: int = 1, synth: str = "espeak") -> bytes:
-    """WAV bytes of `text` spoken by `synth` (espeak-ng or piper), in cabin noise at
-    `noise_snr_db` if given."""
+               seed: int = 1, synth: str = "espeak", rate_wpm: int | None = None) -> bytes:
+    """WAV bytes of `text` spoken by `synth` (espeak-ng or piper, espeak at `rate_wpm`,
+    default SYNTH_WPM), in cabin noise at `noise_snr_db` if given."""
     with tempfile.TemporaryDirectory(prefix="copilot-tts-") as tmp:
         d = Path(tmp)
         raw, speech = d / "raw.wav", d / "speech.wav"
         if synth == "piper":
             _piper_wav(text, raw)
         elif synth == "espeak":
-            _run(["espeak-ng", "-v", voice, "-s", str(SYNTH_WPM), "-w", str(raw), text])
+            _run(["espeak-ng", "-v", voice, "-s", str(rate_wpm or SYNTH_WPM), "-w", str(raw),
+                  text])
         else:
             raise AudioError(f"unknown synthesiser {synth!r} (espeak or piper)")
         # 0.4 s of lead-in and tail, as a push-to-talk recording has

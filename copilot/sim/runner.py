@@ -183,7 +183,7 @@ class Runner:
                 raise SimulationError(f"{self.path}: cannot read {wav}: {e.strerror}") from None
         try:
             return synthesise(step.say_synth, voice=step.voice, noise_snr_db=step.noise_snr_db,
-                              synth=step.synth)
+                              synth=step.synth, rate_wpm=step.rate_wpm)
         except AudioError as e:
             raise SimulationError(str(e)) from None
 

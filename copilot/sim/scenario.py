@@ -152,6 +152,8 @@ class SaySynth(_Say):
     noise_snr_db: float | None = Field(default=None, ge=-10.0, le=60.0)
     voice: str = "en-us"
     synth: Literal["espeak", "piper"] = "espeak"
+    rate_wpm: int | None = Field(default=None, ge=80, le=400)
+    """espeak-ng's speaking rate (default `copilot.sim.audio.SYNTH_WPM`)."""
 
 
 class EventStep(_Step):
