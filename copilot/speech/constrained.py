@@ -38,19 +38,27 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 NEAREST = 3
-"""Menu phrases tried per stretch (the closest by sound)."""
-LOOSE = 0.75
-"""Largest sound distance per phoneme for a menu phrase to be tried at all."""
+"""Values of the heard field tried per sound-alike (the closest by sound)."""
+NEAREST_OTHER = 1
+"""Phrases of other fields tried per sound-alike."""
+# Details worth the decoder's time: what a general recogniser mangles and the parser then
+# guesses by sound.
+_RESOLVED_FIELDS = {"drink", "shots", "milk", "sweetener", "size", "roast"}
+LOOSE = 0.6
+"""Largest sound distance per phoneme of a menu phrase for it to be tried at all (the
+parser itself takes 0.34 as the phrase)."""
 REACH = 4
 """Unknown words this close (in words) to an order word may hold a misheard detail."""
 MAX_RUN = 3
 MIN_GAIN = 0.0
 """Log-probability a replacement must gain over what was heard (0: simply more likely)."""
 _PROB_FLOOR = 1e-9
-# Order words that make an utterance an order on their own (a size or roast alone does not).
-_ORDER_FIELDS = {"drink", "shots", "milk", "sweetener", "flavor"}
+# Order words that make an utterance an order without a drink heard (a size or roast alone
+# does not: "a large hotel", "the light").
+_ORDER_FIELDS = {"shots", "milk", "sweetener"}
 # Words of the request around an order, never a detail (the parser's frame words and a few
 # of the same kind it does not need).
+_ARTICLES = {"a", "an"}
 _EXTRA_FRAME = {"me", "us", "please", "thanks", "thank", "that", "this", "what", "it's",
                 "i'll", "will", "we", "they", "our", "your", "at", "from", "just", "oh",
                 "yes", "no", "okay", "ok", "so", "but", "or", "are", "was", "am"}
@@ -76,6 +84,14 @@ class Stretch:
     said: str
     field: str | None
     """The order field the parser heard there; None for unknown words."""
+    value: Any = None
+    by_sound: bool = False
+    """The parser heard the detail by sound, not as said: the recogniser was unsure."""
+
+    @property
+    def sure(self) -> bool:
+        """An order word heard as it is written (not a sound-alike, not unknown)."""
+        return self.field is not None and not self.by_sound
 
 
 @dataclass(frozen=True)
@@ -85,8 +101,6 @@ class Repair:
     scored: int
     """Candidate transcripts scored by the decoder (the CPU cost is about linear in it)."""
     ms: float
-    gain: float = 0.0
-    """Log-probability gained over the transcript as heard."""
 
 
 @cache
@@ -137,14 +151,14 @@ def stretches(words: Sequence[str]) -> list[Stretch]:
     covered = {k for w in found for k in range(w.start, w.end)}
     out: dict[tuple[int, int], Stretch] = {}
 
-    def add(i: int, j: int, field: str | None) -> None:
+    def add(i: int, j: int, field: str | None, value: Any = None, by_sound: bool = False) -> None:
         said = " ".join(n for n in norm[i:j] if n)
         if said and (i, j) not in out:
-            out[(i, j)] = Stretch(i, j, said, field)
+            out[(i, j)] = Stretch(i, j, said, field, value, by_sound)
 
     for w in found:
         if w.field != "amount":
-            add(w.start, w.end, w.field)
+            add(w.start, w.end, w.field, w.value, w.by_sound)
     near = {k for w in found for k in range(w.start - REACH, w.end + REACH)}
     runs: list[tuple[int, int]] = []
     k = 0
@@ -165,15 +179,17 @@ def stretches(words: Sequence[str]) -> list[Stretch]:
         for w in found:
             if w.field == "amount":
                 continue
-            if 0 <= w.start - j <= 1:
-                add(i, w.end, w.field)
-            elif 0 <= i - w.end <= 1:
-                add(w.start, j, w.field)
+            if w.start == j or (w.start == j + 1 and norm[j] in _ARTICLES):
+                add(i, w.end, w.field, w.value, True)
+            elif w.end == i or (w.end == i - 1 and norm[w.end] in _ARTICLES):
+                add(w.start, j, w.field, w.value, True)
     return sorted(out.values(), key=lambda s: (s.start, s.end))
 
 
-def nearest_phrases(said: str, n: int = NEAREST) -> list[Phrase]:
-    """The menu phrases (one per value) that sound most like `said`, closest first."""
+def nearest_phrases(said: str, n: int = NEAREST, field: str | None = None,
+                    exclude: tuple[str, Any] | None = None) -> list[Phrase]:
+    """The menu phrases (the closest way of saying each value) that sound most like `said`,
+    closest first; only `field`'s when given, never the value `exclude` (field, value)."""
     from copilot.nlu.order_sounds import sound_distance, sounds
 
     key = sounds(said)
@@ -181,13 +197,14 @@ def nearest_phrases(said: str, n: int = NEAREST) -> list[Phrase]:
         return []
     best: dict[tuple[str, str], tuple[float, Phrase]] = {}
     for p in order_phrases():
-        if p.text == said:
+        if p.text == said or (field is not None and p.field != field) or \
+                (exclude is not None and (p.field, p.value) == exclude):
             continue
-        limit = LOOSE * max(len(p.key), len(key))
-        d = sound_distance(key, p.key, limit)
+        # Distance per phoneme of the menu phrase, as the parser's sound match measures it.
+        d = sound_distance(key, p.key, LOOSE * len(p.key))
         if d == math.inf:
             continue
-        ratio = d / max(len(p.key), len(key))
+        ratio = d / len(p.key)
         slot = (p.field, str(p.value))
         if slot not in best or ratio < best[slot][0]:
             best[slot] = (ratio, p)
@@ -214,53 +231,107 @@ class Scorer:
         self._start = [*tokenizer.sot_sequence, tokenizer.no_timestamps]
         self.calls = 0
 
-    def score(self, texts: Sequence[str]) -> list[float]:
+    def token_probs(self, texts: Sequence[str]) -> list[list[float]]:
+        """Each text token's probability given the audio and the tokens before it."""
         import ctranslate2
 
         if not texts:
             return []
-        tokens = [[*self._tok.encode(" " + t.strip()), self._tok.eot] for t in texts]
+        tokens = [self._tok.encode(" " + t.strip()) for t in texts]
         batch = ctranslate2.StorageView.from_array(
             np.ascontiguousarray(np.repeat(self._encoded, len(texts), axis=0)))
         results = self._model.align(batch, self._start, tokens, [self._frames] * len(texts))
         self.calls += len(texts)
-        return [float(sum(math.log(max(p, _PROB_FLOOR)) for p in r.text_token_probs))
-                for r in results]
+        # align gives the text tokens' probabilities only: the end of text is not scored.
+        return [list(r.text_token_probs) for r in results]
+
+    def score(self, texts: Sequence[str]) -> list[float]:
+        """Sum of token log-probabilities of each whole text."""
+        return [log_prob(p) for p in self.token_probs(texts)]
+
+    def word_probs(self, words: Sequence[str], probs: Sequence[float]) -> list[float]:
+        """The least probable token of each word (how sure the recogniser was of it)."""
+        ends = [len(self._tok.encode(" " + " ".join(words[:k + 1]))) for k in range(len(words))]
+        out: list[float] = []
+        begin = 0
+        for end in ends:
+            span = probs[begin:max(begin + 1, end)]
+            out.append(min(span) if span else 1.0)
+            begin = max(begin, end)
+        return out
+
+
+def log_prob(probs: Sequence[float]) -> float:
+    return float(sum(math.log(max(p, _PROB_FLOOR)) for p in probs))
+
+
+def sound_alikes(words: Sequence[str]) -> list[Stretch]:
+    """The order details the parser read by sound ("purple shot" as a shot count): what the
+    recogniser wrote is no menu phrase, so which menu phrase it was is for the audio to say."""
+    from copilot.nlu.orders import order_words
+
+    if not is_order(words):
+        return []
+    norm = [norm_word(w) for w in words]
+    return [Stretch(w.start, w.end, " ".join(n for n in norm[w.start:w.end] if n), w.field,
+                    w.value, True)
+            for w in order_words(norm) if w.by_sound and w.field in _RESOLVED_FIELDS]
+
+
+def candidates(s: Stretch) -> list[Phrase]:
+    """Menu phrases a sound-alike may be: the closest of its field's values, and the closest
+    of any field (the parser's guess of the field may be the mistake: "sweet milk")."""
+    same = nearest_phrases(s.said, NEAREST, field=s.field)
+    other = [p for p in nearest_phrases(s.said, 2 * NEAREST) if p.field != s.field]
+    return same + other[:NEAREST_OTHER]
 
 
 def repair(text: str, scorer: Scorer) -> Repair:
-    """The transcript with menu details the decoder finds more likely (module doc)."""
+    """The transcript with each sound-alike detail replaced by the menu phrase that Whisper's
+    decoder finds most likely on the same audio (module doc)."""
     t0 = time.perf_counter()
     words = text.split()
-    spots = stretches(words)
-    if not spots:
-        return Repair(text, False, 0, 0.0)
+    spots = sound_alikes(words)
     trials: list[tuple[Stretch, Phrase, str]] = []
     for s in spots:
-        for p in nearest_phrases(s.said):
+        for p in candidates(s):
             trials.append((s, p, " ".join(_replace(words, s, p.text))))
-    scores = scorer.score([text] + [t for _, _, t in trials])
-    base = scores[0]
-    wins = sorted(((sc - base, s, p) for (s, p, _), sc in zip(trials, scores[1:], strict=True)
-                   if sc - base > MIN_GAIN), key=lambda x: -x[0])
-    if not wins:
-        return Repair(text, False, len(scores), (time.perf_counter() - t0) * 1000)
-    chosen: list[tuple[float, Stretch, Phrase]] = []
-    for gain, s, p in wins:
-        if all(s.end <= c.start or s.start >= c.end for _, c, _ in chosen):
-            chosen.append((gain, s, p))
-    best_gain, best_s, best_p = chosen[0]
-    out_words = _replace(words, best_s, best_p.text)
-    out_gain = best_gain
-    if len(chosen) > 1:
-        combined = list(words)
-        for _, s, p in sorted(chosen, key=lambda c: -c[1].start):   # right to left
-            combined = _replace(combined, s, p.text)
-        (sc,) = scorer.score([" ".join(combined)])
-        if sc - base > best_gain:
-            out_words, out_gain = combined, sc - base
-    out = " ".join(out_words)
+    if not trials:
+        return Repair(text, False, 0, 0.0)
+    scores = scorer.score([t for _, _, t in trials])
+    best: dict[tuple[int, int], tuple[float, Stretch, Phrase]] = {}
+    for (s, p, _), sc in zip(trials, scores, strict=True):
+        if (s.start, s.end) not in best or sc > best[(s.start, s.end)][0]:
+            best[(s.start, s.end)] = (sc, s, p)
+    out = list(words)
+    for _, s, p in sorted(best.values(), key=lambda b: -b[1].start):    # right to left
+        out = _replace(out, s, p.text)
+    new = " ".join(out)
     ms = (time.perf_counter() - t0) * 1000
-    log.debug("order repair %r -> %r (+%.2f, %d scored, %.0f ms)", text, out, out_gain,
-              scorer.calls, ms)
-    return Repair(out, True, scorer.calls, ms, out_gain)
+    log.debug("sound-alikes %r -> %r (%d scored, %.0f ms)", text, new, len(trials), ms)
+    return Repair(new, new != text, len(trials), ms)
+
+
+def unknown_details(text: str) -> int:
+    """How many stretches of an order's words the order grammar cannot read (unknown words
+    among its details: "a locked brown sugar", "sweet mac"); -1 when the text is no order."""
+    words = text.split()
+    if not words or not is_order(words):
+        return -1
+    return sum(1 for s in stretches(words) if s.field is None)
+
+
+def choose(hypotheses: Sequence[str]) -> int:
+    """Which of the decoder's N-best transcripts (best first) to keep: when the best is an
+    order with words the order grammar cannot read, the first other one that reads as an
+    order throughout; otherwise the best. A request that is no order keeps its best reading,
+    so navigation and everything else stay open-vocabulary."""
+    if not hypotheses:
+        return 0
+    first = unknown_details(hypotheses[0])
+    if first <= 0:
+        return 0
+    for k, text in enumerate(hypotheses[1:], start=1):
+        if unknown_details(text) == 0:
+            return k
+    return 0

@@ -193,24 +193,38 @@ class WhisperRecogniser:
         prompt = m.get_prompt(tok, previous[-_PROMPT_TOKENS:], without_timestamps=True,
                               hotwords=opt.hotwords)
         max_new = int(TOKENS_PER_S * len(samples) / 16_000) + 10
+        # The beam's other finished hypotheses cost nothing more: with order repair the
+        # order grammar may prefer one of them (`constrained.choose`).
+        n_best = opt.beam_size if opt.order_repair else 1
         result = m.model.generate(
             encoded, [prompt], beam_size=opt.beam_size, max_length=len(prompt) + max_new,
-            return_scores=True, return_no_speech_prob=True, suppress_blank=True,
-            suppress_tokens=list(get_suppressed_tokens(tok, (-1,)) or ()))[0]
-        tokens = [t for t in result.sequences_ids[0] if t < tok.eot]
-        text = drop_repeats(tok.decode(tokens).strip())
+            num_hypotheses=n_best, return_scores=True, return_no_speech_prob=True,
+            suppress_blank=True, suppress_tokens=list(get_suppressed_tokens(tok, (-1,)) or ()))[0]
+        hyps = [[t for t in seq if t < tok.eot] for seq in result.sequences_ids]
+        texts = [drop_repeats(tok.decode(h).strip()) for h in hyps]
+        k = _choose_order(texts) if len(texts) > 1 else 0
+        tokens, text = hyps[k], texts[k]
         if not text:
             return "", 0.0
+        avg_logprob = float(result.scores[k]) * len(tokens) / (len(tokens) + 1)
         if opt.order_repair:
             text = _repair_order(m.model, encoded, feats.shape[-1], tok, text)
-        avg_logprob = float(result.scores[0]) * len(tokens) / (len(tokens) + 1)
         return text, float(min(1.0, max(0.0, math.exp(avg_logprob))))
 
 
-def _repair_order(model: Any, encoded: Any, mel_frames: int, tok: Any, text: str) -> str:
-    """The hook into `constrained`: an order's menu details weighed against the same audio."""
-    from copilot.speech.constrained import Scorer, repair
+def _choose_order(texts: list[str]) -> int:
+    """The hook into `constrained`: which N-best transcript the order grammar keeps."""
+    from copilot.speech.constrained import choose
 
+    return choose(texts)
+
+
+def _repair_order(model: Any, encoded: Any, mel_frames: int, tok: Any, text: str) -> str:
+    """The hook into `constrained`: sound-alike details decided by the decoder on the audio."""
+    from copilot.speech.constrained import Scorer, repair, sound_alikes
+
+    if not sound_alikes(text.split()):
+        return text
     return repair(text, Scorer(model, encoded, mel_frames, tok)).text
 
 
