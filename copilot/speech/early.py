@@ -11,7 +11,10 @@ decode of the audio heard so far starts in a worker as soon as the driver has be
 
 Either way the text is the decode of the audio up to the cut (the speech and 0.15-0.25 s of
 silence after it), also when nothing runs early (`live=False`): the early result equals the
-late one by construction, only its timing differs.
+late one by construction, only its timing differs. The cut is padded with its own last
+0.15 s of background, mirrored back and forth to `TAIL_PAD_S`: in kitchen noise at 6 dB a
+bare cut heard every slot in 40 of 100 real voices where the decode of everything up to the
+decision heard 47; with the padding 45 (a cut at 0.35 s also 45, with half the head start).
 
 A file is all there at once, so to measure what a driver would wait, the stream is paced
 like a live microphone from the first early decode on: a chunk is handed over only when it
@@ -37,6 +40,9 @@ SPECULATE_AFTER_S = 0.15
 decode (median ~0.4 s on two cores); 18 of the 200 speech-dev files pause that long inside a
 request (8 for 0.2 s), each such pause costs one discarded decode."""
 RATE_HZ = 16_000
+TAIL_S = 0.15
+"""The end of the cut the detector has heard as silence: the background to pad with."""
+TAIL_PAD_S = 0.5
 
 _pool_lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
@@ -60,6 +66,16 @@ class Endpoint(Protocol):
 
     @property
     def last_speech_s(self) -> float | None: ...
+
+
+def padded(samples: np.ndarray, cut: int) -> np.ndarray:
+    """`samples[:cut]` and `TAIL_PAD_S` more of its own background (the last `TAIL_S`,
+    mirrored back and forth, so there is no jump where the copies meet)."""
+    tail = samples[max(0, cut - int(TAIL_S * RATE_HZ)):cut]
+    if len(tail) == 0:
+        return samples[:cut]
+    pad = np.resize(np.concatenate([tail[::-1], tail]), int(TAIL_PAD_S * RATE_HZ))
+    return np.concatenate([samples[:cut], pad])
 
 
 def is_batch(rec: object) -> bool:
@@ -98,9 +114,10 @@ class EarlyDecoder:
         self._future: Future[Decoded] | None = None
         self._done: list[Decoded] = []
 
-    def _decode(self, end: int) -> Decoded:
+    def _decode(self, end: int, pad: bool = True) -> Decoded:
         t, c = time.perf_counter(), time.process_time()
-        text, conf = self.rec.decode(self.samples[:end].astype(np.float32) / 32768.0)
+        x = padded(self.samples, end) if pad else self.samples[:end]
+        text, conf = self.rec.decode(x.astype(np.float32) / 32768.0)
         d = Decoded(text, conf, (time.perf_counter() - t) * 1000,
                     (time.process_time() - c) * 1000)
         self._done.append(d)
@@ -134,7 +151,7 @@ class EarlyDecoder:
         if self._future is not None:
             self._future.cancel()
             self._future = None
-        return self._decode(fed)
+        return self._decode(fed, pad=False)
 
     @property
     def work_ms(self) -> float:
