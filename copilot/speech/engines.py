@@ -136,6 +136,10 @@ class VoskRecogniser:
             from copilot.speech.grammar import vosk_phrases
 
             self._phrases = vosk_phrases(path)
+        from copilot.speech.grammar import model_language
+
+        # Korean: vosk's N-best snapped to the nearest template sentence (ko_snap).
+        self._snap = bool(self._phrases) and model_language(path) == "ko"
         self._rec: object | None = None
 
     def start(self) -> None:
@@ -147,6 +151,10 @@ class VoskRecogniser:
         else:
             rec = vosk.KaldiRecognizer(self._model, 16000)
         rec.SetWords(True)
+        if self._snap:
+            from copilot.speech.ko_snap import N_BEST
+
+            rec.SetMaxAlternatives(N_BEST)
         self._rec = rec
         self._parts: list[dict[str, Any]] = []
 
@@ -158,6 +166,10 @@ class VoskRecogniser:
         if self._rec is None:
             return "", 0.0
         self._parts.append(json.loads(self._rec.FinalResult()))  # type: ignore[attr-defined]
+        if self._snap:
+            from copilot.speech.ko_snap import heard
+
+            return heard(self._parts)
         words: list[str] = []
         confs: list[float] = []
         for part in self._parts:
