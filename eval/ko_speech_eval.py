@@ -1,7 +1,7 @@
 """Korean speech through vosk: synthesised sentences -> character/word error and acceptance.
 
     .venv/bin/python eval/ko_speech_eval.py [--per-intent 3] [--seed 99] [--grammar domain|none]
-        [--engine vosk|whisper] [--voice ko]
+        [--engine vosk|whisper] [--voice ko] [--rate WPM]
 
 Sentences come from the Korean templates with a seed the vosk phrase grammar does not use
 (the grammar samples seed 0), plus the mission's request; espeak-ng speaks them (voice
@@ -51,6 +51,7 @@ def main() -> None:
     ap.add_argument("--grammar", choices=["domain", "none"], default="domain")
     ap.add_argument("--engine", default="vosk")
     ap.add_argument("--voice", default="ko")
+    ap.add_argument("--rate", type=int, default=None, help="espeak-ng wpm (default: the sim's)")
     ap.add_argument("--cache", type=Path,
                     default=Path.home() / ".cache" / "incar-copilot" / "ko-speech")
     ap.add_argument("--json", action="store_true")
@@ -71,10 +72,11 @@ def main() -> None:
     cer_e = cer_n = wer_e = wer_n = 0
     latencies, decodes, results, heard = [], [], [], []
     for row in rows:
-        tag = hashlib.sha256(f"{args.voice}:{row['text']}".encode()).hexdigest()[:16]
+        key = f"{args.voice}:{row['text']}" + (f":{args.rate}" if args.rate else "")
+        tag = hashlib.sha256(key.encode()).hexdigest()[:16]
         wav = args.cache / f"{tag}.wav"
         if not wav.exists():
-            wav.write_bytes(synthesise(row["text"], voice=args.voice))
+            wav.write_bytes(synthesise(row["text"], voice=args.voice, rate_wpm=args.rate))
         t0 = time.perf_counter()
         t = transcribe(wav.read_bytes(), engine=args.engine, language="ko",
                        grammar=args.grammar == "domain")
@@ -89,10 +91,15 @@ def main() -> None:
         results.append(understander.understand(t.text))
         heard.append(t.text)
     rep = score([Case(r["text"], r) for r in rows], results)
+    # A misheard turn that still reads as a request acts on the wrong thing: counted apart.
+    cases = [score([Case(r["text"], r)], [u]).accepted for r, u in zip(rows, results, strict=True)]
+    wrong = sum(1 for ok, u in zip(cases, results, strict=True)
+                if not ok and u.error is None and u.intent.value != "out_of_scope")
     out = {"engine": args.engine, "grammar": args.grammar, "voice": args.voice,
+           "rate_wpm": args.rate,
            "utterances": len(rows), "cer": round(cer_e / cer_n, 3),
            "wer": round(wer_e / wer_n, 3), "accepted": rep.accepted,
-           "acceptance": round(rep.accepted / rep.total, 3),
+           "acceptance": round(rep.accepted / rep.total, 3), "wrong_request": wrong,
            "final_latency_ms_median": round(statistics.median(latencies), 1),
            "decode_ms_median": round(statistics.median(decodes), 1),
            "mission_heard": heard[0]}
