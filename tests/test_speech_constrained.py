@@ -85,6 +85,20 @@ def test_nearest_phrases_sound_like_what_was_heard() -> None:
     assert all(p.field == "shots" for p in C.nearest_phrases("google shot", field="shots"))
 
 
+def test_sound_alikes_get_their_fields_values_as_candidates() -> None:
+    words = _words("Give me an 8 ounce light roast purple shot house coffee with sugar.")
+    (spot,) = C.sound_alikes(words)
+    assert (spot.said, spot.field) == ("purple shot", "shots")
+    texts = [p.text for p in C.candidates(spot)]
+    assert {"single shot", "double shot", "triple shot"} <= set(texts)
+    # The field the parser guessed may itself be the mistake: one phrase of another field.
+    (milk,) = C.sound_alikes(_words("A mocha with sweet milk."))
+    assert any(p.field == "sweetener" for p in C.candidates(milk))
+    # Exact menu words and requests without an order have none.
+    assert C.sound_alikes(_words("A large latte with oat milk.")) == []
+    assert C.sound_alikes(_words("Take me to the coffee shop on main street.")) == []
+
+
 def _samples(name: str) -> np.ndarray:
     with wave.open(str(SPEECH_DEV / "wav" / name)) as w:
         return np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")

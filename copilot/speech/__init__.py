@@ -70,7 +70,7 @@ def transcribe(wav: bytes, engine: str = "auto", model_dir: Path | None = None,
                grammar: bool | str = True, adaptation: Path | None = None, *,
                language: str = "en", bias: Bias | None = None,
                vad: str | None = None, window: str = "fit", beam: int = 5,
-               repair: bool = False, denoise: bool = False,
+               repair: bool = True, denoise: bool = False,
                speculate: bool = True) -> Transcript:
     """Recognise one utterance. Raises AudioError for audio that is not usable speech.
 

@@ -1,25 +1,23 @@
-"""Order repair by the recogniser's own scores: the menu's words, weighed against the audio.
+"""An order grammar over Whisper's output: the menu's words decide what an order's details were.
 
-In kitchen noise Whisper writes an order with its details half heard ("a trip a shot", "a
-little bit of brachu", "tapuccino"): the words that carry the order are the ones it is least
-sure of. A grammar-constrained recogniser (Picovoice Rhino) would only ever consider menu
-words there. This module does the same after the fact, for orders only:
+In kitchen noise Whisper writes an order with its details half heard ("a locked brown sugar",
+"a simple shot", "sweet milk", "tapuccino"). A grammar-constrained recogniser (Picovoice
+Rhino) only ever considers menu words there. This module brings that constraint to the
+open-vocabulary decoder, for orders only, with the copilot's own vocabulary as the grammar
+(every phrase of `copilot/nlu/data/orders.yaml`, never a recording or a label):
 
-1. the transcript is read by the order parser (`copilot.nlu.orders`); a request that carries
-   no order is returned untouched, so navigation and everything else stay open-vocabulary;
-2. the stretches that may hold a menu detail are collected: every order word heard (exactly
-   or by sound), every run of unknown words near one, and each such run joined with the
-   order word beside it ("trip" + "a shot");
-3. each stretch gets the few menu phrases that sound most like it (the order grammar:
-   every phrase of `copilot/nlu/data/orders.yaml`, compared by `order_sounds`);
-4. every candidate transcript (one stretch replaced) is scored by Whisper's decoder on the
-   same encoded audio, teacher-forced (CTranslate2's `Whisper.align`, which returns each
-   text token's probability), without the domain prompt, so the audio decides, not the bias;
-5. a replacement is kept only when the whole transcript becomes more likely than what was
-   heard (sum of token log-probabilities, end of text included); non-overlapping winners
-   are combined and the combination is kept only if it scores better still.
+1. `choose`: of the beam's N-best transcripts (which cost nothing more), an order whose best
+   reading has words the grammar cannot read among its details (`unknown_details`) takes
+   the first other reading that is an order the grammar reads throughout. A best reading
+   that is no order is kept, so navigation and every other request stay open-vocabulary.
+2. `repair`: a detail the order parser could only read by sound ("purple shot" as some shot
+   count) is a menu phrase the recogniser misspelt; which one is decided by the audio: each
+   candidate (the closest-sounding values of its field, and the closest of any other field)
+   is put in the transcript and scored by Whisper's decoder on the same encoded audio,
+   teacher-forced (CTranslate2's `Whisper.align` gives each text token's probability; no
+   domain prompt, so the audio decides, not the bias). The likeliest transcript is kept.
 
-The grammar comes from the copilot's own vocabulary, never from any recording or label.
+Measured side by side by `copilot eval listen --engine whisper --engine whisper:norepair`.
 """
 
 from __future__ import annotations
@@ -50,15 +48,12 @@ parser itself takes 0.34 as the phrase)."""
 REACH = 4
 """Unknown words this close (in words) to an order word may hold a misheard detail."""
 MAX_RUN = 3
-MIN_GAIN = 0.0
-"""Log-probability a replacement must gain over what was heard (0: simply more likely)."""
 _PROB_FLOOR = 1e-9
 # Order words that make an utterance an order without a drink heard (a size or roast alone
 # does not: "a large hotel", "the light").
 _ORDER_FIELDS = {"shots", "milk", "sweetener"}
 # Words of the request around an order, never a detail (the parser's frame words and a few
 # of the same kind it does not need).
-_ARTICLES = {"a", "an"}
 _EXTRA_FRAME = {"me", "us", "please", "thanks", "thank", "that", "this", "what", "it's",
                 "i'll", "will", "we", "they", "our", "your", "at", "from", "just", "oh",
                 "yes", "no", "okay", "ok", "so", "but", "or", "are", "was", "am"}
@@ -174,15 +169,6 @@ def stretches(words: Sequence[str]) -> list[Stretch]:
             k += 1
     for i, j in runs:
         add(i, j, None)
-        # The run joined with the order word next to it (over one frame word at most):
-        # "trip" + "a shot" may be "triple shot".
-        for w in found:
-            if w.field == "amount":
-                continue
-            if w.start == j or (w.start == j + 1 and norm[j] in _ARTICLES):
-                add(i, w.end, w.field, w.value, True)
-            elif w.end == i or (w.end == i - 1 and norm[w.end] in _ARTICLES):
-                add(w.start, j, w.field, w.value, True)
     return sorted(out.values(), key=lambda s: (s.start, s.end))
 
 

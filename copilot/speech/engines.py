@@ -274,7 +274,7 @@ def _whisper(model_dir: Path | None, grammar: bool | str, bias: Bias | None,
 
 def recogniser(engine: str, model_dir: Path | None, grammar: bool | str = True,
                adaptation: Path | None = None, *, bias: Bias | None = None,
-               window: str = "fit", beam: int = 5, repair: bool = False,
+               window: str = "fit", beam: int = 5, repair: bool = True,
                denoise: bool = False) -> Recogniser:
     """`grammar`: True for domain biasing (a prompt from the vocabulary for Whisper, a
     bigram LM from the templates for PocketSphinx, a phrase list for vosk), "jsgf" for the

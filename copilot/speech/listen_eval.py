@@ -57,7 +57,7 @@ class EngineSpec:
     model_dir: Path | None = None
     window: str = "fit"
     beam: int = 5
-    repair: bool = False
+    repair: bool = True
     denoise: bool = False
 
     @classmethod
@@ -72,7 +72,7 @@ class EngineSpec:
         vad: str | None = None
         window = "fit"
         beam = 5
-        repair, denoise = False, False
+        repair, denoise = True, False
         for m in mods:
             if m == "nobias":
                 grammar = False

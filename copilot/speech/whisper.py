@@ -110,7 +110,7 @@ class DecodeOptions:
     temperature: float = 0.0
     window: str = "fit"
     """"fit": encode the utterance only; "full": faster-whisper's padded 30 s window."""
-    order_repair: bool = False
+    order_repair: bool = True
     """An order's menu details re-weighed against the audio ("fit" only; `constrained`)."""
     denoise: bool = False
     """A Wiener noise front end before the features (`denoise`)."""
@@ -177,6 +177,27 @@ class WhisperRecogniser:
         return text, float(min(1.0, max(0.0, confidence)))
 
     def _decode_fit(self, samples: np.ndarray) -> tuple[str, float]:
+        opt = self.options
+        d = self._nbest(samples)
+        k = _choose_order(d.texts) if len(d.texts) > 1 else 0
+        if opt.order_repair and _unclear_order(d.texts[k]):
+            # No reading of this order is clear: a second opinion from the denoised audio
+            # (it hears other words in kitchen noise), taken only if it reads clearly.
+            from copilot.speech.denoise import denoise
+
+            d2 = self._nbest(denoise(samples))
+            k2 = next((i for i, t in enumerate(d2.texts) if _clear_order(t)), None)
+            if k2 is not None:
+                d, k = d2, k2
+        tokens, text = d.hyps[k], d.texts[k]
+        if not text:
+            return "", 0.0
+        avg_logprob = float(d.scores[k]) * len(tokens) / (len(tokens) + 1)
+        if opt.order_repair:
+            text = _repair_order(self._model.model, d.encoded, d.mel_frames, d.tok, text)
+        return text, float(min(1.0, max(0.0, math.exp(avg_logprob))))
+
+    def _nbest(self, samples: np.ndarray) -> _NBest:
         from faster_whisper.audio import pad_or_trim
         from faster_whisper.tokenizer import Tokenizer
         from faster_whisper.transcribe import get_suppressed_tokens
@@ -202,14 +223,32 @@ class WhisperRecogniser:
             suppress_blank=True, suppress_tokens=list(get_suppressed_tokens(tok, (-1,)) or ()))[0]
         hyps = [[t for t in seq if t < tok.eot] for seq in result.sequences_ids]
         texts = [drop_repeats(tok.decode(h).strip()) for h in hyps]
-        k = _choose_order(texts) if len(texts) > 1 else 0
-        tokens, text = hyps[k], texts[k]
-        if not text:
-            return "", 0.0
-        avg_logprob = float(result.scores[k]) * len(tokens) / (len(tokens) + 1)
-        if opt.order_repair:
-            text = _repair_order(m.model, encoded, feats.shape[-1], tok, text)
-        return text, float(min(1.0, max(0.0, math.exp(avg_logprob))))
+        return _NBest(texts, hyps, [float(x) for x in result.scores], encoded,
+                      int(feats.shape[-1]), tok)
+
+
+@dataclass
+class _NBest:
+    """One beam search: its finished hypotheses, best first, and what scoring them needs."""
+
+    texts: list[str]
+    hyps: list[list[int]]
+    scores: list[float]
+    encoded: Any
+    mel_frames: int
+    tok: Any
+
+
+def _unclear_order(text: str) -> bool:
+    from copilot.speech.constrained import unknown_details
+
+    return unknown_details(text) > 0
+
+
+def _clear_order(text: str) -> bool:
+    from copilot.speech.constrained import unknown_details
+
+    return unknown_details(text) == 0
 
 
 def _choose_order(texts: list[str]) -> int:
