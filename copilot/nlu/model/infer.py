@@ -1,5 +1,8 @@
 """Inference with the shipped intent weights: text (+ the rules' skeleton) -> label scores.
 
+The scores are one linear head over hashed n-grams and, when the weights hold `dense_coef`,
+the all-MiniLM-L6-v2 sentence embedding of the text (`encoder.py`).
+
 The weights are plain arrays (`data/intent.npz`): no pickles, nothing executed on load.
 """
 
@@ -8,10 +11,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from copilot.nlu.model.features import FeatureSpec, Featuriser
+
+if TYPE_CHECKING:
+    from copilot.nlu.model.encoder import SentenceEncoder
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +33,18 @@ class Prediction:
     scores: dict[str, float]
 
 
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    p = np.exp(logits - logits.max())
+    return p / p.sum()
+
+
 class IntentModel:
-    """Loads the weights once; `predict` is a sparse dot product and a softmax."""
+    """Loads the weights once; `predict` is a sparse dot product and a softmax.
+
+    Weights with `dense_coef` add the sentence embedding (times `dense_scale`) to the
+    n-gram logits. Weights with `gate_coef` put an n-gram-only head in front: when it is at
+    least `gate` sure, its answer stands and the encoder is not run (most in-car requests;
+    that keeps the median near the n-gram model's few milliseconds)."""
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or DEFAULT_WEIGHTS
@@ -37,15 +54,42 @@ class IntentModel:
             self.labels = [str(x) for x in z["labels"]]
             self.data_sha = str(z["data_sha"])
             n = int(z["n_features"])
+            files = set(z.files)
+            self.dense_coef = z["dense_coef"].astype(np.float32).T.copy() if "dense_coef" in \
+                files else None                                     # (384, labels)
+            self.dense_scale = float(z["dense_scale"]) if "dense_scale" in files else 0.0
+            self.gate_coef = z["gate_coef"].astype(np.float32).T.copy() if "gate_coef" in \
+                files else None
+            self.gate_intercept = z["gate_intercept"].astype(np.float32) if "gate_coef" in \
+                files else None
+            self.gate = float(z["gate"]) if "gate" in files else 1.0
+        self.encoder: SentenceEncoder | None = None
+        if self.dense_coef is not None:
+            # Weights trained with the sentence embedding need the encoder; if it cannot
+            # load, this raises and the Understander falls back to the rules.
+            from copilot.nlu.model.encoder import shared_encoder
+            self.encoder = shared_encoder()
         self.features = Featuriser(FeatureSpec(n_features=n))
         if self.coef.shape[0] != self.features.width:
             raise ValueError(f"{self.path}: weights do not fit the featuriser")
+        self.encoded = 0
+        """How many predictions ran the encoder (the rest the gate answered)."""
 
     def predict(self, text: str, skeleton: str) -> Prediction:
         x = self.features.transform([text], [skeleton])
+        if self.gate_coef is not None and self.gate_intercept is not None:
+            p = _softmax(np.asarray(x @ self.gate_coef).ravel() + self.gate_intercept)
+            if p.max() >= self.gate:
+                return self._prediction(p)
         logits = np.asarray(x @ self.coef).ravel() + self.intercept
-        p = np.exp(logits - logits.max())
-        p /= p.sum()
+        if self.encoder is not None and self.dense_coef is not None:
+            # float16 rounding as in training (`encoder.embed_rows`)
+            emb = self.encoder.encode([text]).astype(np.float16).astype(np.float32)
+            logits += self.dense_scale * (emb @ self.dense_coef).ravel()
+            self.encoded += 1
+        return self._prediction(_softmax(logits))
+
+    def _prediction(self, p: np.ndarray) -> Prediction:
         k = int(p.argmax())
         return Prediction(self.labels[k], float(p[k]),
                           {lab: float(v) for lab, v in zip(self.labels, p, strict=True)})

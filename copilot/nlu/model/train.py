@@ -6,6 +6,10 @@
 
 Multinomial logistic regression (lbfgs, fixed seed, rows in a fixed order), so the same data
 gives the same weights, bit for bit at float16, on any machine with the same libraries.
+Two heads: one over hashed n-grams plus the all-MiniLM-L6-v2 sentence embedding
+(`encoder.py`; embeddings rounded to float16 and cached in var/), and an n-gram-only head in
+front that answers alone where it is sure (`--gate`). `--no-encoder` trains the n-gram head
+only, as before.
 """
 
 from __future__ import annotations
@@ -34,6 +38,13 @@ TOP_SPANS = DATA / "top_spans.tsv"
 C = 8.0
 """Inverse L2 strength; chosen on eval/understand_heldout*.jsonl (never trained on)."""
 MAX_ITER = 300
+DENSE_SCALE = 2.0
+"""Weight of the sentence embedding beside the n-gram views (see `fit`)."""
+GATE = 0.9
+"""n-gram head probability from which its answer stands without the encoder."""
+ENCODER_NAME = "all-MiniLM-L6-v2"
+EMBED_CACHE = DATA.parents[3] / "var" / "nlu-embeddings.npz"
+"""Embeddings of training rows by text (git-ignored; a cold retrain encodes ~3 min)."""
 SOURCE_WEIGHT = {"understand.jsonl": 4.0, "templates": 3.0, "seeds": 2.0}
 
 
@@ -43,19 +54,44 @@ def skeleton(text: str) -> str:
     return rules_view(p.skeleton, p.intent, p.confidence)
 
 
-def fit(rows: list[Row], spec: FeatureSpec | None = None, c: float = C) -> dict[str, np.ndarray]:
-    """Weights (as arrays to save) for `rows`."""
+def fit(rows: list[Row], spec: FeatureSpec | None = None, c: float = C,
+        embeddings: np.ndarray | None = None, dense_scale: float = DENSE_SCALE,
+        ) -> dict[str, np.ndarray]:
+    """Weights (as arrays to save) for `rows`. With `embeddings` (one sentence vector per
+    row, `encoder.embed_rows`), they join the n-gram features under the same linear head,
+    times `dense_scale` (the n-gram views are each of norm 1; a larger scale lets the
+    encoder's few dimensions carry more weight under the same L2 penalty)."""
+    from scipy import sparse
+
     feats = Featuriser(spec)
     x = feats.transform([r.text for r in rows], [skeleton(r.text) for r in rows])
+    if embeddings is not None:
+        if embeddings.shape[0] != len(rows):
+            raise ValueError(f"{embeddings.shape[0]} embeddings for {len(rows)} rows")
+        x = sparse.hstack([x, sparse.csr_matrix(dense_scale * embeddings)], format="csr")
     labels = [lab for lab in LABELS if any(r.label == lab for r in rows)]
     index = {lab: k for k, lab in enumerate(labels)}
     y = np.array([index[r.label] for r in rows])
     model = LogisticRegression(C=c, max_iter=MAX_ITER, random_state=0)
     model.fit(x, y, sample_weight=row_weights(rows, labels))
     coef = model.coef_.astype(np.float16)
-    return {"coef": coef, "intercept": model.intercept_.astype(np.float32),
-            "labels": np.array(labels), "n_features": np.array(feats.spec.n_features),
-            "data_sha": np.array(corpus_sha(rows))}
+    out = {"coef": coef[:, :feats.width], "intercept": model.intercept_.astype(np.float32),
+           "labels": np.array(labels), "n_features": np.array(feats.spec.n_features),
+           "data_sha": np.array(corpus_sha(rows))}
+    if embeddings is not None:
+        out.update(dense_coef=coef[:, feats.width:], dense_scale=np.array(dense_scale),
+                   encoder=np.array(ENCODER_NAME))
+    return out
+
+
+def with_gate(weights: dict[str, np.ndarray], ngram: dict[str, np.ndarray],
+              gate: float = GATE) -> dict[str, np.ndarray]:
+    """The encoder model with an n-gram-only head in front (`infer.IntentModel`): where that
+    head is at least `gate` sure, the encoder is not run."""
+    if list(weights["labels"]) != list(ngram["labels"]):
+        raise ValueError("the two heads were trained on different labels")
+    return {**weights, "gate_coef": ngram["coef"], "gate_intercept": ngram["intercept"],
+            "gate": np.array(gate)}
 
 
 def row_weights(rows: list[Row], labels: list[str]) -> np.ndarray:
@@ -135,13 +171,24 @@ def main(argv: list[str] | None = None) -> int:
                     help="first rewrite data/public.tsv from ../shared/nlu-public")
     ap.add_argument("-C", type=float, default=C)
     ap.add_argument("--no-tagger", action="store_true", help="train the intent model only")
+    ap.add_argument("--no-encoder", action="store_true",
+                    help="n-gram features only (no all-MiniLM-L6-v2 sentence embedding)")
+    ap.add_argument("--dense-scale", type=float, default=DENSE_SCALE)
+    ap.add_argument("--gate", type=float, default=GATE,
+                    help="n-gram head probability that skips the encoder (1 = always encode)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if args.export is not None:
         log.info("public rows: %s", export(args.export))
     t0 = time.perf_counter()
     rows = training_rows(args.extra)
-    weights = fit(rows, c=args.C)
+    embeddings = None
+    if not args.no_encoder:
+        from copilot.nlu.model.encoder import embed_rows, shared_encoder
+        embeddings = embed_rows([r.text for r in rows], shared_encoder(), EMBED_CACHE)
+    weights = fit(rows, c=args.C, embeddings=embeddings, dense_scale=args.dense_scale)
+    if embeddings is not None and args.gate < 1.0:
+        weights = with_gate(weights, fit(rows, c=args.C), args.gate)
     save(weights, args.out)
     if not args.no_tagger:
         t1 = time.perf_counter()
