@@ -16,6 +16,7 @@ from copilot.nlu.model.features import FeatureSpec
 from copilot.nlu.model.infer import IntentModel
 from copilot.nlu.model.tagger import Tagger, decode
 from copilot.nlu.model.train import corpus_sha, fit, fit_tagger, skeleton, tagger_examples
+from copilot.nlu.understander import hold_still_when_unsure
 from routing.messages import Intent
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,6 +39,42 @@ def test_training_on_a_fixed_subset_is_deterministic_and_learns(tmp_path: Path) 
     m = IntentModel(path)
     right = sum(m.predict(r.text, skeleton(r.text)).label == r.label for r in probe)
     assert right >= 0.7 * len(probe)
+
+
+def test_training_with_the_sentence_encoder_is_deterministic(tmp_path: Path) -> None:
+    from copilot.nlu.model.encoder import embed_rows, shared_encoder
+
+    rows = training_rows()[::120]
+    emb = embed_rows([r.text for r in rows], shared_encoder(), tmp_path / "emb.npz")
+    small = FeatureSpec(n_features=2**12)
+    a, b = fit(rows, small, embeddings=emb), fit(rows, small, embeddings=emb)
+    assert a["dense_coef"].shape == (len(a["labels"]), 384)
+    assert np.array_equal(a["coef"], b["coef"]) and np.array_equal(a["dense_coef"],
+                                                                   b["dense_coef"])
+
+
+def test_the_gate_spares_the_encoder_on_most_in_car_requests() -> None:
+    # The n-gram head answers alone where it is sure; the median latency depends on it.
+    m = IntentModel()
+    texts = [json.loads(x)["text"] for x in (ROOT / "eval" / "understand_heldout.jsonl")
+             .read_text(encoding="utf-8").splitlines() if x.strip()]
+    for t in texts:
+        m.predict(t, skeleton(t))
+    assert m.gate_coef is not None and m.encoder is not None
+    assert m.encoded < 0.5 * len(texts)
+
+
+def test_an_unsure_route_change_leaves_the_car_alone() -> None:
+    # Moving labels hold 0.4 together: the best label that leaves the car alone wins.
+    assert hold_still_when_unsure("navigate", 0.4, {"navigate": 0.4, "ask_eta": 0.35,
+                                                    "out_of_scope": 0.25})[0] == "ask_eta"
+    # Sure it moves, just not how (navigate vs add_stop): the model's label stands.
+    assert hold_still_when_unsure("navigate", 0.45, {"navigate": 0.45, "add_stop": 0.3,
+                                                     "ask_eta": 0.25})[0] == "navigate"
+    # "Cannot do" and refusals count as out_of_scope (no error without a sure model).
+    assert hold_still_when_unsure("add_stop", 0.3, {
+        "add_stop": 0.3, "unsupported_service": 0.28, "out_of_scope": 0.2,
+        "find_place": 0.22})[0] == "out_of_scope"
 
 
 def test_tagger_training_is_deterministic() -> None:
