@@ -8,7 +8,9 @@ Sentences come from the Korean templates with a seed the vosk phrase grammar doe
 `ko`, the simulator's rate) and sox makes 16 kHz WAVs. Reported: character error rate
 (spaces ignored: the Korean model writes morphemes, "햄버거 랑"), word error rate on
 space-separated words, command acceptance (the understanding of the transcript against the
-sentence's labels, as `copilot eval understand` scores it) and latency medians.
+sentence's labels, as `copilot eval understand` scores it), misheard turns still understood
+as a request, the turns the hearing gate asks again (`copilot.speech.gate`: how many, how
+many of them wrong requests and right ones) and latency medians.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ def main() -> None:
     from copilot.nlu.ko.templates import sample
     from copilot.sim.audio import synthesise
     from copilot.speech import transcribe
+    from copilot.speech.gate import is_unsure
 
     rows = [MISSION_LABELS]
     for k, intent in enumerate(sorted(ko_lexicon().templates)):
@@ -70,7 +73,7 @@ def main() -> None:
     args.cache.mkdir(parents=True, exist_ok=True)
     understander = Understander(use_llm=False)
     cer_e = cer_n = wer_e = wer_n = 0
-    latencies, decodes, results, heard = [], [], [], []
+    latencies, decodes, results, heard, unsure = [], [], [], [], []
     for row in rows:
         key = f"{args.voice}:{row['text']}" + (f":{args.rate}" if args.rate else "")
         tag = hashlib.sha256(key.encode()).hexdigest()[:16]
@@ -90,16 +93,25 @@ def main() -> None:
         wer_n += len(row["text"].split())
         results.append(understander.understand(t.text))
         heard.append(t.text)
+        unsure.append(is_unsure(t.text, t.confidence, t.engine, "ko"))
     rep = score([Case(r["text"], r) for r in rows], results)
     # A misheard turn that still reads as a request acts on the wrong thing: counted apart.
     cases = [score([Case(r["text"], r)], [u]).accepted for r, u in zip(rows, results, strict=True)]
     wrong = sum(1 for ok, u in zip(cases, results, strict=True)
                 if not ok and u.error is None and u.intent.value != "out_of_scope")
+    # The hearing gate (copilot.speech.gate) asks these turns again instead of acting.
+    acts = [u.error is None and u.intent.value != "out_of_scope" for u in results]
+    stopped_wrong = sum(1 for ok, a, s in zip(cases, acts, unsure, strict=True)
+                        if s and a and not ok)
+    stopped_right = sum(1 for ok, s in zip(cases, unsure, strict=True) if s and ok)
     out = {"engine": args.engine, "grammar": args.grammar, "voice": args.voice,
            "rate_wpm": args.rate,
            "utterances": len(rows), "cer": round(cer_e / cer_n, 3),
            "wer": round(wer_e / wer_n, 3), "accepted": rep.accepted,
            "acceptance": round(rep.accepted / rep.total, 3), "wrong_request": wrong,
+           "stopped": sum(unsure), "stopped_wrong": stopped_wrong,
+           "stopped_right": stopped_right, "accepted_after_gate": rep.accepted - stopped_right,
+           "wrong_request_after_gate": wrong - stopped_wrong,
            "final_latency_ms_median": round(statistics.median(latencies), 1),
            "decode_ms_median": round(statistics.median(decodes), 1),
            "mission_heard": heard[0]}

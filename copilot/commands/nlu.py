@@ -100,6 +100,7 @@ def _listen_one(path: str, engine: str, model_dir: Path | None, u: Understander,
     import time
 
     from copilot.speech import AudioError, transcribe
+    from copilot.speech.gate import Hearing, spoken_language, unsure_understanding
 
     t0 = time.perf_counter()
     try:
@@ -110,20 +111,26 @@ def _listen_one(path: str, engine: str, model_dir: Path | None, u: Understander,
         if language == "auto" and engine == "auto" and adaptation is None:
             from copilot.speech.language import hear
 
-            t = hear(data, AUTO_LANGUAGES, u.understand, grammar=grammar, vad=vad,
-                     model_dir=model_dir).transcript
+            h = hear(data, AUTO_LANGUAGES, u.understand, grammar=grammar, vad=vad,
+                     model_dir=model_dir)
+            t, lang = h.transcript, h.language
         else:
             t = transcribe(data, engine=engine, model_dir=model_dir, grammar=grammar,
                            adaptation=adaptation, language="en" if language == "auto"
                            else language, vad=vad)
+            lang = spoken_language(t.text, "en" if language == "auto" else language)
     except AudioError as exc:
         return _listen_error(path, exc.reason, exc.detail, engine)
     from copilot.nlu import understand_transcript
 
     t1 = time.perf_counter()
-    obj = json.loads(understand_transcript(t, u).model_dump_json())
+    heard = Hearing(t.text, t.confidence, t.engine, lang)
+    # An unsure hearing is asked again, as the service does (copilot.speech.gate).
+    understood = unsure_understanding(heard) if heard.unsure else understand_transcript(t, u)
+    obj = json.loads(understood.model_dump_json())
     t2 = time.perf_counter()
     obj["transcript"] = t.text
+    obj["hearing_confidence"] = round(t.confidence, 3)
     obj["engine"] = t.engine
     understand_ms = (t2 - t1) * 1000
     # after_end_of_speech: from the detector's end of speech to the understood result;

@@ -18,6 +18,7 @@ from typing import Any
 
 from copilot.messages import AskResult, AskTurn
 from copilot.service.proactive import OpenCheck, PlaceFinder
+from copilot.speech.gate import Hearing
 from routing.messages import Category, Place
 from sensors.messages import HazardEvent
 
@@ -106,8 +107,10 @@ def make_transcriber(engine: str = "auto", model_dir: Path | None = None,
                      adaptation: Path | None = None, *, language: str = "en",
                      saved_labels: Sequence[str] = (),
                      place_names: Sequence[str] = (),
-                     languages: Sequence[str] = ()) -> Callable[[bytes], str]:
-    """WAV bytes -> transcript text with copilot.speech; unusable audio -> UnusableAudio.
+                     languages: Sequence[str] = ()) -> Callable[[bytes], Hearing]:
+    """WAV bytes -> what was heard (text, hearing confidence, engine, language) with
+    copilot.speech; unusable audio -> UnusableAudio. The service asks a turn again when the
+    hearing is unsure (`copilot.speech.gate`).
 
     `engine` "auto" picks by language and what is installed (Whisper for English).
     `adaptation` is the driver's enrollment profile (`copilot listen enroll`, PocketSphinx).
@@ -116,6 +119,7 @@ def make_transcriber(engine: str = "auto", model_dir: Path | None = None,
     from copilot.speech import AudioError, transcribe
     from copilot.speech.bias import domain_bias
     from copilot.speech.engines import choose_engine, recogniser
+    from copilot.speech.gate import spoken_language
 
     name = choose_engine(engine, language, model_dir, adaptation)
     bias = domain_bias(saved_labels, place_names) if name == "whisper" else None
@@ -125,17 +129,20 @@ def make_transcriber(engine: str = "auto", model_dir: Path | None = None,
     several = engine == "auto" and model_dir is None and adaptation is None and len(
         set(languages)) > 1
 
-    def run(wav: bytes) -> str:
+    def run(wav: bytes) -> Hearing:
         try:
             if several:   # the recognisers decide the turn's language (speech.language)
                 from copilot.nlu import understand
                 from copilot.speech.language import hear
 
-                return hear(wav, languages, understand).transcript.text
+                h = hear(wav, languages, understand)
+                return Hearing(h.transcript.text, h.transcript.confidence, h.transcript.engine,
+                               h.language)
             t = transcribe(wav, engine=name, model_dir=model_dir, adaptation=adaptation,
                            language=language, bias=bias)
         except AudioError as e:
             raise UnusableAudio(str(getattr(e, "reason", "bad_audio"))) from e
-        return t.text
+        # The script says the language: `language` is the default, vosk's model may be Korean.
+        return Hearing(t.text, t.confidence, t.engine, spoken_language(t.text, language))
 
     return run

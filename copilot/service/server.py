@@ -31,6 +31,7 @@ from copilot.service.dedup import AnsweredLog
 from copilot.service.pipeline import UnusableAudio
 from copilot.service.proactive import ProactiveMonitor, ProactiveTurn
 from copilot.service.trip_progress import TripProgress
+from copilot.speech.gate import Hearing, repeat_reply, unsure_understanding
 from routing.messages import Route, Understanding
 from sensors import topics
 from sensors.ingest import SensorIngest
@@ -42,8 +43,8 @@ from sensors.store import SignalStore
 log = logging.getLogger(__name__)
 
 Answerer = Callable[[AskTurn], AskResult]
-Transcriber = Callable[[bytes], str]
-"""WAV bytes -> transcript."""
+Transcriber = Callable[[bytes], str | Hearing]
+"""WAV bytes -> transcript, or what was heard with its confidence (asked again if unsure)."""
 Speaker = Callable[[str], bytes]
 """Reply text -> WAV bytes."""
 
@@ -279,10 +280,18 @@ class CopilotService:
             except (binascii.Error, ValueError):
                 return error_result("", "bad_audio", "I could not read that audio.")
             try:
-                text = self.transcribe(wav)
+                heard = self.transcribe(wav)
             except UnusableAudio as e:
                 return error_result("", f"audio:{e.reason}",
                                     "I could not hear that clearly. Please say it again.")
+            text = heard.text if isinstance(heard, Hearing) else heard
+            if isinstance(heard, Hearing) and heard.unsure:
+                # A turn the recogniser is unsure of must not move the car: asked again.
+                u = unsure_understanding(heard)
+                return AskResult(understanding=u, status="not_understood",
+                                 reply=repeat_reply(u.language),
+                                 timings_ms=Timings(understand=0, plan=0, validate=0, total=0),
+                                 why=u.error)
             if not text.strip():
                 return error_result("", "no_speech", "I didn't catch that. Please say it again.")
         state = self._state_for_turn()

@@ -51,6 +51,14 @@ class Snap:
     distance: float
     """Edit cost per syllable (0 = the hypothesis is that sentence)."""
     hypothesis: str
+    slots: tuple[str, ...] = ()
+    """What the sentence's slots were filled with: "saved:home", "category:coffee", a brand
+    or a time (synonyms alike, particles aside): with `intent`, what it asks for."""
+
+    @property
+    def request(self) -> tuple[str, tuple[str, ...]]:
+        """What the sentence asks for, phrasing aside (two snaps alike here act alike)."""
+        return self.intent, self.slots
 
 
 def _expand(template: str) -> list[tuple[Part, ...]]:
@@ -153,11 +161,20 @@ class Snapper:
         pools = {"stop": stops, "category": every, "dest": sorted({*every, *saved}),
                  "saved": saved, "time": sorted(SPOKEN_TIMES)}
         fills: dict[str, int] = {}
+        # What a fill means: synonyms of a saved place or a category are one request
+        # (어머니네 and 엄마네); brands and times are themselves.
+        meaning = {p: f"saved:{label}" for label, ps in lex.saved_phrases.items() for p in ps}
+        for c, ps in lex.category_phrases.items():
+            for p in ps:
+                meaning.setdefault(p, f"category:{c}")
+        base: dict[str, str] = {}                          # fill -> what it means
         self.key_fills: dict[tuple[str, str], np.ndarray] = {}
         for name, kind in sorted(keys):
             if name not in pools:
                 raise ValueError(f"Korean template slot {{{name}}} has no place words")
             words = [particle(w, kind) if kind else w for w in pools[name]]
+            for w, f in zip(pools[name], words, strict=True):
+                base.setdefault(f, meaning.get(w, w.replace(" ", "")))
             self.key_fills[(name, kind)] = np.array(
                 [fills.setdefault(w, len(fills)) for w in words], dtype=np.int64)
         # Longest first: step k of the slot alignment touches only the fills still going.
@@ -165,6 +182,7 @@ class Snapper:
         renumber = np.array([order.index(f) for f in fills], dtype=np.int64)
         self.key_fills = {k: renumber[v] for k, v in self.key_fills.items()}
         self.fills = order
+        self.fill_base = [base[f] for f in order]
         self.fill_syl = [_syllables(f) for f in self.fills]
         width = max(len(s) for s in self.fill_syl)
         self.fill_len = np.array([len(s) for s in self.fill_syl], dtype=np.int64)
@@ -242,12 +260,14 @@ class Snapper:
 
         walk(self.root, np.arange(n + 1, dtype=np.float64), [], 0)
         cost, _, words, intent = min(best, key=lambda b: (b[0] / max(n, b[1] or 1), b[1]))
-        text = self._fill(words, hyp, tables)
+        text, slots = self._fill(words, hyp, tables)
         total_len = max(n, len(_syllables(text)))
-        return Snap(" ".join(text.split()), intent, round(cost / total_len, 3), hypothesis)
+        return Snap(" ".join(text.split()), intent, round(cost / total_len, 3), hypothesis,
+                    slots)
 
     def _fill(self, words: list[str], hyp: list[str],
-              tables: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]) -> str:
+              tables: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]
+              ) -> tuple[str, tuple[str, ...]]:
         """The sentence of a skeleton with its slots filled by the best alignment (a second,
         exact pass over the one skeleton: the trie pass keeps costs, not paths)."""
         n = len(hyp)
@@ -274,6 +294,7 @@ class Snapper:
             backs.append(None)
         # Backwards: a fixed part's start is found by re-aligning it (cheap, short parts).
         out: list[str] = []
+        slots: list[str] = []
         j = n
         for k in range(len(words) - 1, -1, -1):
             w = words[k]
@@ -283,11 +304,12 @@ class Snapper:
                 i = int(back[j])
                 _, which = tables[(name, kind)]
                 out.append(self.fills[int(which[i, j])])
+                slots.append(self.fill_base[int(which[i, j])])
                 j = i
                 continue
             out.append(w)
             j = self._part_start(rows[k], rows[k + 1], w, hyp, j)
-        return " ".join(reversed(out))
+        return " ".join(reversed(out)), tuple(reversed(slots))
 
     @staticmethod
     def _part_start(before: np.ndarray, after: np.ndarray, part: str, hyp: list[str],
@@ -322,14 +344,20 @@ def snapper() -> Snapper:
     return Snapper()
 
 
+def snaps(hypotheses: list[str]) -> list[Snap]:
+    """The nearest template sentence of each distinct hypothesis, nearest first."""
+    s = snapper()
+    found = [m for m in (s.match(h) for h in dict.fromkeys(hypotheses) if h.strip()) if m]
+    return sorted(found, key=lambda m: m.distance)
+
+
 def snap(hypotheses: list[str], max_distance: float = MAX_DISTANCE) -> Snap | None:
     """The nearest template sentence over vosk's alternatives, or None when none of them
     is within `max_distance` per syllable of one."""
-    s = snapper()
-    found = [m for m in (s.match(h) for h in dict.fromkeys(hypotheses) if h.strip()) if m]
+    found = snaps(hypotheses)
     if not found:
         return None
-    top = min(found, key=lambda m: m.distance)
+    top = found[0]
     log.debug("snap %r -> %r (%.2f)", top.hypothesis, top.text, top.distance)
     return top if top.distance <= max_distance else None
 
@@ -339,6 +367,37 @@ N_BEST = 5
 UNSNAPPED_CONFIDENCE = 0.3
 """A hypothesis near no template sentence: below `language.SURE`, so the driver's other
 languages' recognisers get to hear the turn."""
+MIN_MARGIN = 0.18
+"""Snapped, but another of the N-best hypotheses snaps to a different request (intent or
+slot words) within this many edits per syllable of the best: the hearing is a coin toss
+between two requests. Chosen on the tuning sentences (seeds 500-508, ko+f2 175 wpm: 0.18
+stops 5 of 8 wrong requests for 3 of 7 right ones, 0.1 stops 4 for 2; eval/listen-ko.md)."""
+UNSURE_CONFIDENCE = 0.4
+"""A snap without that margin: below `copilot.speech.gate.HEARING_MIN`, so the turn is
+asked again instead of acted on."""
+
+
+def margin(found: list[Snap]) -> float:
+    """Distance from the nearest snap to the nearest one asking for something else (1.0
+    when every hypothesis asks for the same): how clearly the audio picks one request."""
+    if not found:
+        return 0.0
+    top = min(found, key=lambda m: m.distance)
+    others = [m.distance for m in found if m.request != top.request]
+    return round(min(others) - top.distance, 3) if others else 1.0
+
+
+def confidence(found: list[Snap]) -> float:
+    """The hearing confidence of a turn from its hypotheses' snaps: 1 - distance of the
+    nearest, capped at `UNSURE_CONFIDENCE` without a `MIN_MARGIN` lead over a different
+    request, `UNSNAPPED_CONFIDENCE` when no hypothesis is near a sentence."""
+    if not found:
+        return 0.0
+    top = min(found, key=lambda m: m.distance)
+    if top.distance > MAX_DISTANCE:
+        return UNSNAPPED_CONFIDENCE
+    conf = round(1.0 - top.distance, 3)
+    return min(conf, UNSURE_CONFIDENCE) if margin(found) < MIN_MARGIN else conf
 
 
 def heard(parts: list[dict[str, Any]]) -> tuple[str, float]:
@@ -351,7 +410,10 @@ def heard(parts: list[dict[str, Any]]) -> tuple[str, float]:
         return "", 0.0
     head = " ".join(str(s[0].get("text", "")) for s in segs[:-1])
     alts = [" ".join(f"{head} {a.get('text', '')}".split()) for a in segs[-1]]
-    found = snap(alts)
-    if found is None:
-        return alts[0], UNSNAPPED_CONFIDENCE
-    return found.text, round(1.0 - found.distance, 3)
+    found = snaps(alts)
+    conf = confidence(found)
+    if not found or found[0].distance > MAX_DISTANCE:
+        return alts[0], conf if found else UNSNAPPED_CONFIDENCE
+    log.debug("snap %r -> %r (%.2f, margin %.2f)", found[0].hypothesis, found[0].text,
+              found[0].distance, margin(found))
+    return found[0].text, conf
