@@ -223,13 +223,13 @@ def _latency_lines(label: str, c: Column) -> list[str]:
 def run_listen_bench(data: Path | None, engine: str, model_dir: Path | None, limit: int) -> str:
     from copilot.speech.engines import choose_engine
 
-    wavs = _wavs(data, limit)
-    if not wavs:
-        raise ValueError("no audio to measure")
     name = choose_engine(engine, "en", model_dir)
     mem = load_every_model()
     rss_loaded = _rss_mb()
     pss_loaded = _pss_mb()
+    wavs = _wavs(data, limit)                 # after the snapshot: 200 files hold ~50 MB
+    if not wavs:
+        raise ValueError("no audio to measure")
     u = next((m for m in mem.held if hasattr(m, "understand")), None) or _understanding()
     t0 = time.perf_counter()
     from copilot.speech import transcribe
@@ -255,7 +255,8 @@ def run_listen_bench(data: Path | None, engine: str, model_dir: Path | None, lim
     lines += [f"    {f}" for f in mem.failed]
     lines += [f"  resident memory with every model loaded: {rss_loaded:.0f} MB "
               f"[target < {TARGET_RSS_MB:.0f}: {_mark(rss_loaded, TARGET_RSS_MB)}] "
-              f"(proportional {pss_loaded:.0f} MB; after the runs {rss_end:.0f} MB; "
+              f"(proportional {pss_loaded:.0f} MB; after the runs, the audio files held too, "
+              f"{rss_end:.0f} MB; "
               f"peak {peak:.0f} MB)"]
     if mem.without_optional_mb:
         lines.append(f"  every model but the {OPTIONAL} (the default understanding does not "
