@@ -64,11 +64,7 @@ class IntentModel:
                 files else None
             self.gate = float(z["gate"]) if "gate" in files else 1.0
         self.encoder: SentenceEncoder | None = None
-        if self.dense_coef is not None:
-            # Weights trained with the sentence embedding need the encoder; if it cannot
-            # load, this raises and the Understander falls back to the rules.
-            from copilot.nlu.model.encoder import shared_encoder
-            self.encoder = shared_encoder()
+        self._encoder_failed = False
         self.features = Featuriser(FeatureSpec(n_features=n))
         if self.coef.shape[0] != self.features.width:
             raise ValueError(f"{self.path}: weights do not fit the featuriser")
@@ -81,13 +77,30 @@ class IntentModel:
             p = _softmax(np.asarray(x @ self.gate_coef).ravel() + self.gate_intercept)
             if p.max() >= self.gate:
                 return self._prediction(p)
+            encoder = self._load_encoder()
+            if encoder is None:                  # no encoder: the gate's answer stands
+                return self._prediction(p)
         logits = np.asarray(x @ self.coef).ravel() + self.intercept
-        if self.encoder is not None and self.dense_coef is not None:
+        if self.dense_coef is not None:
+            encoder = self._load_encoder()
+            if encoder is None:
+                raise RuntimeError(f"{self.path} needs the sentence encoder, which did not load")
             # float16 rounding as in training (`encoder.embed_rows`)
-            emb = self.encoder.encode([text]).astype(np.float16).astype(np.float32)
+            emb = encoder.encode([text]).astype(np.float16).astype(np.float32)
             logits += self.dense_scale * (emb @ self.dense_coef).ravel()
             self.encoded += 1
         return self._prediction(_softmax(logits))
+
+    def _load_encoder(self) -> SentenceEncoder | None:
+        """Loaded at the first utterance the gate is unsure of (start-up stays short)."""
+        if self.encoder is None and not self._encoder_failed and self.dense_coef is not None:
+            try:
+                from copilot.nlu.model.encoder import shared_encoder
+                self.encoder = shared_encoder()
+            except Exception as exc:             # missing package, unreadable zip
+                log.warning("sentence encoder unavailable (%s); n-gram head only", exc)
+                self._encoder_failed = True
+        return self.encoder
 
     def _prediction(self, p: np.ndarray) -> Prediction:
         k = int(p.argmax())
