@@ -219,4 +219,7 @@ def shared_encoder() -> SentenceEncoder:
     with _shared_lock:
         if _shared is None:
             _shared = SentenceEncoder()
+            from copilot.heap import trim
+
+            trim()                             # the zip's bytes and the float copies: 12 MB
         return _shared
