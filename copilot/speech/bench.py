@@ -97,7 +97,13 @@ def _understanding() -> Any:
 
     u = Understander()
     u.understand("warm up with a large latte")
-    return u
+    try:                                       # loaded at the first unsure utterance: now
+        from copilot.nlu.model.encoder import shared_encoder
+
+        return u, shared_encoder()
+    except Exception as exc:                   # no encoder package: the n-gram head alone
+        log.info("sentence encoder not loaded (%s)", exc)
+        return u, None
 
 
 def _piper() -> Any:
@@ -230,7 +236,7 @@ def run_listen_bench(data: Path | None, engine: str, model_dir: Path | None, lim
     wavs = _wavs(data, limit)                 # after the snapshot: 200 files hold ~50 MB
     if not wavs:
         raise ValueError("no audio to measure")
-    u = next((m for m in mem.held if hasattr(m, "understand")), None) or _understanding()
+    u = next((m[0] for m in mem.held if isinstance(m, tuple)), None) or _understanding()[0]
     t0 = time.perf_counter()
     from copilot.speech import transcribe
 
