@@ -32,6 +32,24 @@ def test_eval_understand_prints_acceptance_fields_and_misses(tmp_path: Path) -> 
     assert "intent" in r.stdout and "take me home" in r.stdout.split("misses")[1]
 
 
+def test_a_held_out_set_shows_scores_only(tmp_path: Path) -> None:
+    """A set listed in its folder's HELDOUT.md never has its misses printed by default."""
+    data = tmp_path / "secret_heldout.jsonl"
+    data.write_text(json.dumps({"text": "take me home", "intent": "cancel"}) + "\n")
+    (tmp_path / "HELDOUT.md").write_text("| file |\n|---|\n| `secret_heldout.jsonl` | en |\n")
+    r = subprocess.run([COPILOT, "eval", "understand", "--no-llm", str(data)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert "command acceptance: 0/1" in r.stdout and "take me home" not in r.stdout
+    assert "1 misses not shown" in r.stdout
+    r = subprocess.run([COPILOT, "eval", "understand", "--no-llm", "--json", str(data)],
+                       capture_output=True, text=True, timeout=60)
+    assert json.loads(r.stdout)["misses"] == [] and "take me home" not in r.stdout
+    r = subprocess.run([COPILOT, "eval", "understand", "--no-llm", "--misses", "5", str(data)],
+                       capture_output=True, text=True, timeout=60)
+    assert "take me home" in r.stdout          # the set's author asks for them
+
+
 def test_eval_understand_rejects_a_bad_line(tmp_path: Path) -> None:
     data = tmp_path / "bad.jsonl"
     data.write_text("{not json\n")

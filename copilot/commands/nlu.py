@@ -261,7 +261,9 @@ def eval_group() -> None:
 @eval_group.command(name="understand", help="Command acceptance and per-field accuracy on text; "
                     "with --public DIR, the public dev sets side by side per --modes.")
 @click.argument("data", type=click.Path(exists=True, dir_okay=False), required=False)
-@click.option("--misses", "show_misses", type=int, default=40, help="How many misses to print.")
+@click.option("--misses", "show_misses", type=click.IntRange(min=0), default=None,
+              help="How many misses to print (default 40; 0 for a held-out set listed in "
+              "its folder's HELDOUT.md, whose misses only the set's author may read).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--public", "public_dir", type=click.Path(exists=True, file_okay=False),
               default=None, help="../shared/nlu-public: TOP eval, KVRET dev, held-out Snips "
@@ -271,11 +273,12 @@ def eval_group() -> None:
 @click.option("--limit", type=int, default=None, help="With --public: rows per set.")
 @_llm_option
 @_mode_option
-def eval_understand(data: str | None, show_misses: int, as_json: bool, public_dir: str | None,
+def eval_understand(data: str | None, show_misses: int | None, as_json: bool,
+                    public_dir: str | None,
                     modes: str, limit: int | None, llm_model: str | None, no_llm: bool,
                     mode: str) -> None:
     from copilot.nlu import Understander
-    from copilot.nlu.evaluate import load_cases, report_text, score
+    from copilot.nlu.evaluate import is_held_out, load_cases, report_text, score
 
     if public_dir is not None:
         from copilot.nlu.model import evaluate as public_eval
@@ -295,7 +298,19 @@ def eval_understand(data: str | None, show_misses: int, as_json: bool, public_di
         fail(str(exc))
     u = Understander(Path(llm_model) if llm_model else None, use_llm=not no_llm, mode=mode)
     rep = score(cases, [u.understand(c.text) for c in cases])
-    click.echo(json.dumps(rep.as_dict()) if as_json else report_text(rep, show_misses))
+    held_out = data is not None and is_held_out(Path(data))
+    if show_misses is None:
+        show_misses = 0 if held_out else 40
+    if as_json:
+        d = rep.as_dict()
+        if held_out and show_misses == 0:
+            d["misses"] = []         # scores only (eval/HELDOUT.md)
+        click.echo(json.dumps(d))
+        return
+    click.echo(report_text(rep, show_misses))
+    if held_out and show_misses == 0 and rep.misses:
+        click.echo(f"{len(rep.misses)} misses not shown: a held-out set (HELDOUT.md); "
+                   "--misses N shows them to the set's author")
 
 
 @eval_group.command(name="listen", help="Command acceptance on speech. DATA is a directory "

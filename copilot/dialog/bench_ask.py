@@ -112,6 +112,9 @@ def run(pbf: Path, sets: list[Path], repeat: int, top: Path | None = None) -> bo
                f"{', '.join(p.name for p in sets)}", _question_texts(sets))]
     if top is not None:
         groups.append((f"TOP {top.name} trip questions", _top_questions(top)))
+    from copilot.nlu.evaluate import is_held_out
+
+    hidden = {p.name for p in sets if is_held_out(p)}
     for title, questions in groups:
         moved: list[str] = []
         for name, text in questions:
@@ -121,6 +124,10 @@ def run(pbf: Path, sets: list[Path], repeat: int, top: Path | None = None) -> bo
         console.print(f"questions that changed the route: {len(moved)} of {len(questions)} "
                       f"({title})")
         for m in moved:
+            if m.split(":", 1)[0] in hidden:     # scores only (eval/HELDOUT.md)
+                continue
             console.print(f"  {m}")
+        if any(m.split(":", 1)[0] in hidden for m in moved):
+            console.print("  (lines of held-out sets are not shown: eval/HELDOUT.md)")
         ok &= not moved
     return ok

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -138,6 +139,18 @@ def score(cases: list[Case], results: list[Understanding]) -> Report:
                                "got": {k: got[k] for k in _FIELDS if k != "text"},
                                **case.extra})
     return rep
+
+
+def is_held_out(path: Path) -> bool:
+    """Whether `path` is one of the held-out sets listed in its folder's HELDOUT.md: their
+    misses are never shown by default (model authors read only the scores)."""
+    index = path.parent / "HELDOUT.md"
+    try:
+        text = index.read_text(encoding="utf-8")
+    except OSError:
+        return False
+    listed = re.findall(r"^\|\s*`([^`]+)`\s*\|", text, flags=re.MULTILINE)
+    return path.name in listed
 
 
 def report_text(rep: Report, show_misses: int = 40) -> str:
