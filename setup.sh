@@ -89,7 +89,8 @@ if [ "$(cat .venv/.llama-key 2>/dev/null)" != "$key" ]; then
 fi
 
 # 5. The project and its dependencies (llama-cpp-python is already satisfied by the pinned wheel).
-stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
+# keyed by pyproject.toml and this script (it pins the --no-deps package below)
+stamp=.venv/.installed-$(cat pyproject.toml setup.sh | sha256sum | cut -c1-16)
 if [ ! -f "$stamp" ]; then
   say "Installing the project and its dependencies"
   pipq install -q -e '.[dev]'
