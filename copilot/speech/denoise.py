@@ -5,8 +5,9 @@ of the quietest share of frames (frames without speech: a driver's turn starts a
 with a pause and has gaps between words). Each frame is then scaled per bin by a Wiener
 gain computed from a decision-directed a-priori SNR (Ephraim-Malah), with a floor so that
 residual noise stays noise-like instead of "musical". Whisper was trained on noisy audio
-and is sometimes hurt by denoisers, so whether this runs is measured (`copilot eval listen
---engine whisper:denoise`), not assumed.
+and is hurt by it as a front end for everything (first 60 real voices: kitchen 6 dB equal,
+quiet 96.7 -> 95.0%, `copilot eval listen --engine whisper:denoise`), so it only gives a
+second opinion on an order no reading of the plain audio makes clear (`whisper.py`).
 """
 
 from __future__ import annotations
