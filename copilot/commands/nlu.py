@@ -271,12 +271,14 @@ def eval_group() -> None:
 @click.option("--modes", default="rules,model,model+llm", show_default=True,
               help="With --public: comma-separated modes to compare.")
 @click.option("--limit", type=int, default=None, help="With --public: rows per set.")
+@click.option("--no-spelling", is_flag=True, help="Without typo correction (copilot/nlu/"
+              "spelling.py), to measure what it adds; with --public use MODE:nospell.")
 @_llm_option
 @_mode_option
 def eval_understand(data: str | None, show_misses: int | None, as_json: bool,
                     public_dir: str | None,
                     modes: str, limit: int | None, llm_model: str | None, no_llm: bool,
-                    mode: str) -> None:
+                    mode: str, no_spelling: bool) -> None:
     from copilot.nlu import Understander
     from copilot.nlu.evaluate import is_held_out, load_cases, report_text, score
 
@@ -284,9 +286,11 @@ def eval_understand(data: str | None, show_misses: int | None, as_json: bool,
         from copilot.nlu.model import evaluate as public_eval
 
         chosen = [m.strip() for m in modes.split(",") if m.strip()]
-        bad = [m for m in chosen if m not in UNDERSTAND_MODES]
+        bad = [m for m in chosen if m.removesuffix(public_eval.NO_SPELLING)
+               not in UNDERSTAND_MODES]
         if bad or not chosen:
-            fail(f"--modes: choose from {', '.join(UNDERSTAND_MODES)}", 2)
+            fail(f"--modes: choose from {', '.join(UNDERSTAND_MODES)} (each optionally with "
+                 f"{public_eval.NO_SPELLING}: no typo correction)", 2)
         res = public_eval.run(Path(public_dir), chosen, limit=limit)
         click.echo(json.dumps(res) if as_json else public_eval.report_text(res))
         return
@@ -296,7 +300,8 @@ def eval_understand(data: str | None, show_misses: int | None, as_json: bool,
         cases = load_cases(Path(data))
     except ValueError as exc:
         fail(str(exc))
-    u = Understander(Path(llm_model) if llm_model else None, use_llm=not no_llm, mode=mode)
+    u = Understander(Path(llm_model) if llm_model else None, use_llm=not no_llm, mode=mode,
+                     spelling=not no_spelling)
     rep = score(cases, [u.understand(c.text) for c in cases])
     held_out = data is not None and is_held_out(Path(data))
     if show_misses is None:

@@ -3,7 +3,8 @@
 Order of work for one utterance (see README.md beside this file for what each part adds):
 1. `text.sanitise`: bad input gets its error code (empty, not_text, no_words, not_english
    stop here; too_long and control_chars are cleaned and still understood).
-2. The rules (`rules.parse`) find places, times, drink orders and write the skeleton.
+2. Typos of the copilot's own vocabulary are corrected (`spelling.correct`).
+   The rules (`rules.parse`) find places, times, drink orders and write the skeleton.
 3. The learned model (`model.infer`) scores the labels from words, characters and the
    skeleton. Its label decides (`source: "model"`); the rules split the places into
    destination and stops for that intent. refused_harmful and unsupported_service come out
@@ -25,6 +26,7 @@ from copilot.nlu.model.features import rules_view
 from copilot.nlu.places import Mention
 from copilot.nlu.questions import as_question, is_question
 from copilot.nlu.rules import RuleParse, parse
+from copilot.nlu.spelling import correct as correct_typos
 from copilot.nlu.text import sanitise
 from routing.messages import (
     Category,
@@ -114,13 +116,17 @@ class Understander:
     rules, the LLM where the rules are unsure). `use_llm=False` turns the LLM modes off."""
 
     def __init__(self, llm_model: Path | None = None, use_llm: bool = True,
-                 mode: str = "model", weights: Path | None = None) -> None:
+                 mode: str = "model", weights: Path | None = None,
+                 spelling: bool = True) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
         self.llm_model = llm_model
         self.use_llm = use_llm and mode.endswith("+llm")
         self.mode = mode
         self.weights = weights
+        self.spelling = spelling
+        """Correct typos of the copilot's vocabulary first (`spelling.py`); off only to
+        measure what the correction adds."""
         self._scorer: LabelScorer | None = None
         self._llm_failed = False
         self._model: IntentModel | None = None
@@ -150,11 +156,15 @@ class Understander:
 
             return understand_korean(clean.text, clean.error,
                                      "rules" if self.mode.startswith("rules") else "combined")
-        p = parse(clean.text)
+        # Typos of the copilot's own words are fixed for the rules and the model alike; the
+        # Understanding keeps the driver's text.
+        fixed = correct_typos(clean.text) if self.spelling else clean.text
+        p = parse(fixed)
         model = self._intent_model()
         if model is None:
-            return self._rules_path(clean.text, p, clean.error)
-        pred = model.predict(clean.text, rules_view(p.skeleton, p.intent, p.confidence))
+            return self._rules_path(fixed, p, clean.error).model_copy(
+                update={"text": clean.text})
+        pred = model.predict(fixed, rules_view(p.skeleton, p.intent, p.confidence))
         label, prob = pred.label, pred.probability
         if label in EXTRA_LABELS and prob < EXTRA_MIN_PROB:
             # A refusal or "I can't do that" only when the model is sure; else its best
@@ -165,10 +175,11 @@ class Understander:
         source = "model"
         if self.use_llm and prob < MODEL_UNSURE and not clean.error:
             first = label
-            label, prob = self._second_opinion(clean.text, pred)
+            label, prob = self._second_opinion(fixed, pred)
             source = "model" if label == first else "local_llm"
         label, prob = hold_still_when_unsure(label, prob, pred.scores)
-        return self._from_label(clean.text, p, label, prob, clean.error, source)
+        result = self._from_label(fixed, p, label, prob, clean.error, source)
+        return result if fixed == clean.text else result.model_copy(update={"text": clean.text})
 
     def _from_label(self, text: str, p: RuleParse, label: str, prob: float,
                     error: str | None, source: str = "model") -> Understanding:

@@ -38,7 +38,10 @@ log = logging.getLogger(__name__)
 MOVES = {"navigate", "add_stop", "remove_stop", "cancel"}
 QUESTIONS = {"ask_eta", "find_place"}
 ROOT = Path(__file__).resolve().parents[3]
-OWN_SETS = ("understand.jsonl", "understand_heldout.jsonl", "understand_heldout2.jsonl")
+OWN_SETS = ("understand.jsonl", "understand_heldout.jsonl", "understand_heldout2.jsonl",
+            "typos_dev.jsonl")
+NO_SPELLING = ":nospell"
+"""Mode suffix ("model:nospell"): the same mode without typo correction, for a before/after."""
 TRAINED_ON = {"understand.jsonl"}
 
 
@@ -137,7 +140,8 @@ def run(public: Path | None, modes: list[str], own: bool = True,
     from copilot.nlu import Understander
 
     out: dict[str, dict[str, Any]] = {}
-    understanders = {m: Understander(mode=m) for m in modes}
+    understanders = {m: Understander(mode=m.removesuffix(NO_SPELLING),
+                                     spelling=not m.endswith(NO_SPELLING)) for m in modes}
     sets = public_sets(public) if public is not None else {}
     for name, (rows, other) in sets.items():
         rows = rows[:limit] if limit else rows
