@@ -30,6 +30,9 @@ class AskTurn(_Frozen):
     state: dict[str, Any] = Field(default_factory=dict)
     """COVESA VSS path -> value (degrees, km/h, metres, percent)."""
     trip: Route | None = None
+    at_stop_since: datetime | None = None
+    """Extension: the car stands at a stop of the trip, reached at this time; the trip goes on
+    after the driver's time there (the profile's `stop_dwell_min`), so times told count it."""
 
 
 class Timings(_Frozen):

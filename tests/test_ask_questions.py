@@ -289,3 +289,18 @@ def test_mid_trip_questions_answer_about_the_place_asked(copilot: Copilot) -> No
     assert abs((told - coffee.eta).total_seconds()) <= 120, (stop.reply, coffee.eta)
     end = ask(copilot, "when will we get to the airport", trip=trip)
     assert not changes_route(end) and end.why == "eta" and "airport" in end.reply.lower()
+
+
+@pytest.mark.slow
+def test_an_eta_asked_while_standing_at_a_stop_counts_the_rest_of_the_time_there(
+        copilot: Copilot) -> None:
+    trip = route_of(ask(copilot, "take me to the airport"))
+    turn = AskTurn(text="when will we get to the airport", at=AT, state=HBG, trip=trip)
+    moving = copilot.answer(turn)
+    dwell_min = Profile().preferences.stop_dwell_min
+    standing = copilot.answer(turn.model_copy(update={"at_stop_since": AT - timedelta(minutes=2)}))
+    gap = (_clock(standing.reply, "at") - _clock(moving.reply, "at")).total_seconds()
+    assert abs(gap - (dwell_min - 2) * 60) <= 60, (moving.reply, standing.reply)
+    assert not changes_route(standing)
+    done = copilot.answer(turn.model_copy(update={"at_stop_since": AT - timedelta(hours=1)}))
+    assert done.reply == moving.reply          # the time there is over: it goes on now

@@ -84,6 +84,21 @@ def test_a_stop_is_reached_on_getting_there_not_on_coming_close() -> None:
     assert [s.name for s in tp.update(cafe_lat + 0.00005, LON0, 50.0)] == ["Cafe"]
 
 
+def test_dwelling_at_one_stop_is_not_reaching_the_next_one_down_the_road() -> None:
+    # The demo's Starbucks and Wendy's: ~60 m apart along the road, both within the radius.
+    first, second = 40.2800, 40.2800 + 60 / 111_000
+    route = Route(stops=(_place("Cafe", first, LON0), _place("Burger", second, LON0)),
+                  destination=_place("Airport", 40.300, LON0), distance_m=3400, duration_s=300,
+                  geometry=tuple((40.270 + i * 0.001, LON0) for i in range(31)))
+    tp = TripProgress()
+    tp.set(route)
+    tp.update(40.279, LON0, 40.0)
+    assert [s.name for s in tp.update(first - 0.00005, LON0, 0.0)] == ["Cafe"]  # pulled in
+    assert tp.update(first - 0.00005, LON0, 0.0) == []        # dwelling: the burger is ahead
+    assert [s.name for s in tp.remaining().stops] == ["Burger"]  # type: ignore[union-attr]
+    assert [s.name for s in tp.update(second, LON0, 20.0)] == ["Burger"]
+
+
 def test_standing_near_a_stop_before_driving_is_not_arriving_there() -> None:
     tp = TripProgress()
     tp.set(_route())

@@ -35,3 +35,5 @@ class Turn:
     profile: Profile
     avoid: tuple[Keep, ...]
     """Hazard areas and road kinds every route of this turn keeps out of."""
+    leave_at: datetime | None = None
+    """When the car goes on, if later than now: it stands at a stop whose time is not over."""

@@ -257,7 +257,8 @@ def ask_eta(t: Turn) -> Answer:
         return drive_question(t, dest, dl)
     dest = _trip_dest(t, t.trip)
     stops = [(trip_place(t.pack, s), StopSpec(label=s.name or "stop")) for s in t.trip.stops]
-    plan = route_in_order(t.origin, t.now, stops, dest, t.pack.router, t.profile.preferences,
+    depart = t.leave_at or t.now           # standing at a stop: the trip goes on after it
+    plan = route_in_order(t.origin, depart, stops, dest, t.pack.router, t.profile.preferences,
                           t.avoid, dl.at if dl else None)
     if on_trip:                            # "when do we get to the coffee place": that stop
         stop = plan.stops[on_trip[0]]
@@ -265,7 +266,8 @@ def ask_eta(t: Turn) -> Answer:
         return Answer("ok", f"You'll reach {place_name(stop.place)} at {clock(stop.eta)}, in "
                       f"{minutes(left)}.", why="eta_stop")
     word = dest_word(dest, dest.place.category)
-    text = f"You'll reach {word} at {clock(plan.arrival)}, in {minutes(plan.duration_s)}."
+    left_s = (plan.arrival - t.now).total_seconds()
+    text = f"You'll reach {word} at {clock(plan.arrival)}, in {minutes(left_s)}."
     if dl is not None:  # the same measure as the route's reply; the margin said there once
         text += " " + against_deadline(plan.arrival, dl.said, dl.at, dl.is_flight, margin=False)
     return Answer("ok", text, why="eta")

@@ -16,6 +16,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from copilot.audit import AuditLog
@@ -203,6 +204,13 @@ class Copilot:
             trip=turn.trip, avoid=self.profile.preferences.avoid,
         )
 
+    def _leave_at(self, turn: AskTurn) -> datetime | None:
+        """The end of the planned time at the stop the car stands at, if still ahead."""
+        if turn.at_stop_since is None:
+            return None
+        leave = turn.at_stop_since + timedelta(minutes=self.profile.preferences.stop_dwell_min)
+        return leave if leave > turn.at else None
+
     def _same_destination(self, u: Understanding, trip: Route | None) -> bool:
         """Does a navigate turn head for the trip's own destination (a new way there)?"""
         if trip is None or u.destination is None:
@@ -236,7 +244,8 @@ class Copilot:
                          trip=turn.trip, pack=self.pack, profile=self.profile,
                          avoid=(*(Avoid(h.lat, h.lon, h.radius_m) for h in hazards),
                                 *road_kinds(u, self.profile, turn.trip,
-                                            self._same_destination(u, turn.trip))))
+                                            self._same_destination(u, turn.trip))),
+                         leave_at=self._leave_at(turn))
             if u.confidence < LOW_CONFIDENCE and u.intent == Intent.NAVIGATE \
                     and u.destination is None and not u.stops:
                 raise Clarify("Sorry, where would you like to go?")

@@ -30,7 +30,7 @@ from copilot.messages import AskResult, AskTurn, ServiceReply, ServiceRequest, T
 from copilot.service.dedup import AnsweredLog
 from copilot.service.pipeline import UnusableAudio
 from copilot.service.proactive import ProactiveMonitor, ProactiveTurn
-from copilot.service.trip_progress import TripProgress
+from copilot.service.trip_progress import STOPPED_KPH, TripProgress
 from copilot.speech.gate import Hearing, repeat_reply, unsure_understanding
 from routing.messages import Route, Understanding
 from sensors import topics
@@ -117,6 +117,8 @@ class CopilotService:
         self.stats = ServiceStats()
         self.progress = TripProgress()
         """The trip set last and which of its stops the car has reached."""
+        self._at_stop_since: datetime | None = None
+        """When the car reached the stop it stands at (None once it drives on)."""
         self.tick_s = tick_s
         self.request_topic = topics.REQUEST.for_vin(vin)
         self.reply_topic = topics.REPLY.for_vin(vin)
@@ -181,7 +183,15 @@ class CopilotService:
         so that a stop is not missed between two turns)."""
         lat, lon = self.store.get(LAT), self.store.get(LON)
         if isinstance(lat, int | float) and isinstance(lon, int | float):
-            self.progress.update(float(lat), float(lon), self._speed_kph())
+            self._note_stops(self.progress.update(float(lat), float(lon), self._speed_kph()))
+
+    def _note_stops(self, reached: list[Any]) -> None:
+        """Remember when the car reached a stop; forget it once the car drives on."""
+        speed = self._speed_kph()
+        if reached:
+            self._at_stop_since = self.now_local()
+        elif speed is not None and speed >= STOPPED_KPH:
+            self._at_stop_since = None
 
     def _speed_kph(self) -> float | None:
         """The fresh speed, for telling a car that stopped at a stop from one passing near."""
@@ -296,9 +306,12 @@ class CopilotService:
                 return error_result("", "no_speech", "I didn't catch that. Please say it again.")
         state = self._state_for_turn()
         if isinstance(state.get(LAT), int | float) and isinstance(state.get(LON), int | float):
-            self.progress.update(float(state[LAT]), float(state[LON]),  # where the turn starts
-                                 self._speed_kph())
-        turn = AskTurn(text=text, at=self.now_local(), state=state, trip=self.trip)
+            self._note_stops(self.progress.update(  # where the turn starts
+                float(state[LAT]), float(state[LON]), self._speed_kph()))
+        speed = self._speed_kph()
+        standing = self._at_stop_since if speed is not None and speed < STOPPED_KPH else None
+        turn = AskTurn(text=text, at=self.now_local(), state=state, trip=self.trip,
+                       at_stop_since=standing)
         result = self.answer(turn)
         self._follow_trip(result)
         return result

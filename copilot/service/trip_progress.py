@@ -11,9 +11,10 @@ towards it, has its dwell there ahead, and an ETA that dropped the stop then was
 minutes early (the demo's "3:20 pm" for a 3:25 arrival); nor is standing short of a stop
 when the trip is set. The dialog gets only the remaining stops as the turn's `trip`.
 
-Not known here: how much of the dwell at a reached stop is still to come. A turn while the
-car stands at a stop gets a trip without it, so an ETA then leaves out the rest of that
-dwell (at most the profile's `stop_dwell_min`).
+Standing counts for a stop only when the car is nearer it than the stop before it: two shops 100 m apart on one street (the demo's Starbucks and Wendy's) are both
+within the radius, and a car dwelling at the first had the second marked reached, its dwell
+dropped from every time told (+272 s). How much of the dwell at the stop the car stands at
+is still to come is the service's (`AskTurn.at_stop_since`), not this module's.
 """
 
 from __future__ import annotations
@@ -100,7 +101,11 @@ class TripProgress:
                 abs(car_along - along[i]) <= self.radius_m
             if not (near_place or near_line):
                 continue
-            if car_along >= along[i] - LEVEL_M or standing:
+            # Standing counts only nearer this stop than the stop before it: a car dwelling at
+            # one shop is not at the next one 60 m down the road.
+            pulled_in = standing and (
+                i == 0 or abs(car_along - along[i]) < abs(car_along - along[i - 1]))
+            if car_along >= along[i] - LEVEL_M or pulled_in:
                 newly.append(i)
         if not newly:
             return []
