@@ -7,21 +7,15 @@ files with and without the order grammar, scored by command acceptance.
 
 from __future__ import annotations
 
-import json
-import wave
 from pathlib import Path
 
-import numpy as np
 import pytest
+from speechdev import LABELS, SPEECH_DEV, needs_set, samples
 from wavs import wav_bytes
 
 from copilot.speech import constrained as C
 
 ROOT = Path(__file__).resolve().parents[1]
-SPEECH_DEV = ROOT.parent / "shared" / "speech-dev"
-LABELS = json.loads((SPEECH_DEV / "labels.json").read_text()) \
-    if (SPEECH_DEV / "labels.json").exists() else {}
-needs_set = pytest.mark.skipif(not LABELS, reason="../shared/speech-dev is not available")
 
 
 def _words(text: str) -> list[str]:
@@ -99,10 +93,6 @@ def test_sound_alikes_get_their_fields_values_as_candidates() -> None:
     assert C.sound_alikes(_words("Take me to the coffee shop on main street.")) == []
 
 
-def _samples(name: str) -> np.ndarray:
-    with wave.open(str(SPEECH_DEV / "wav" / name)) as w:
-        return np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
-
 
 @needs_set
 @pytest.mark.slow
@@ -117,7 +107,7 @@ def test_order_grammar_recovers_orders_in_kitchen_noise_on_real_voices() -> None
     names = sorted(LABELS)[:28]                        # the first files, whatever they say
     accepted = {False: 0, True: 0}
     for name in names:
-        wav = wav_bytes(condition_audio(_samples(name), "kitchen 12 dB", name, kitchen))
+        wav = wav_bytes(condition_audio(samples(name), "kitchen 12 dB", name, kitchen))
         for repair in (False, True):
             t = transcribe(wav, engine="whisper", repair=repair, speculate=False)
             got = order_of(u.understand(t.text))

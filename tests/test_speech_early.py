@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import wave
 from pathlib import Path
 
 import numpy as np
 import pytest
+from speechdev import LABELS, SPEECH_DEV, needs_set, samples
 
 from copilot.speech.audio import read_wav
 from copilot.speech.early import SPECULATE_AFTER_S
@@ -23,20 +23,12 @@ from copilot.speech.vad import THRESHOLD, TRAILING_SILENCE_S, WINDOW_S, SileroEn
 
 ROOT = Path(__file__).resolve().parents[1]
 COPILOT = str(ROOT / ".venv" / "bin" / "copilot")
-SPEECH_DEV = ROOT.parent / "shared" / "speech-dev"
-LABELS = json.loads((SPEECH_DEV / "labels.json").read_text()) \
-    if (SPEECH_DEV / "labels.json").exists() else {}
-needs_set = pytest.mark.skipif(not LABELS, reason="../shared/speech-dev is not available")
 CONTRACT_TIMINGS = {"speech", "understand", "total", "after_end_of_speech"}
 
 
 def _first_with(drink: str) -> str:
     return next(f for f in sorted(LABELS) if LABELS[f]["slots"].get("coffeeDrink") == drink)
 
-
-def _samples(name: str) -> np.ndarray:
-    with wave.open(str(SPEECH_DEV / "wav" / name)) as w:
-        return np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
 
 
 def _voiced_span(x: np.ndarray) -> tuple[int, int]:
@@ -68,7 +60,7 @@ def test_the_early_result_is_the_late_decode_of_the_same_real_voice() -> None:
 def test_an_early_decode_is_discarded_when_the_driver_speaks_again() -> None:
     # Two real orders with a 0.4 s pause: long enough to start an early decode, shorter
     # than the 0.6 s the detector waits, so it is one request and both drinks are heard.
-    a, b = _samples(_first_with("mocha")), _samples(_first_with("latte"))
+    a, b = samples(_first_with("mocha")), samples(_first_with("latte"))
     _, a_end = _voiced_span(a)
     b_start, _ = _voiced_span(b)
     pause = np.zeros(int(0.4 * 16000), dtype=np.int16)

@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import json
-import wave
-from pathlib import Path
-
 import numpy as np
-import pytest
+from speechdev import LABELS, needs_set, samples
 
 from copilot.speech.vad import SHORT_TRAILING_SILENCE_S, TRAILING_SILENCE_S, SileroEndOfSpeech
 
-ROOT = Path(__file__).resolve().parents[1]
-SPEECH_DEV = ROOT.parent / "shared" / "speech-dev"
-LABELS = json.loads((SPEECH_DEV / "labels.json").read_text()) \
-    if (SPEECH_DEV / "labels.json").exists() else {}
-needs_set = pytest.mark.skipif(not LABELS, reason="../shared/speech-dev is not available")
 RATE = 16_000
 
 
 def _voice() -> np.ndarray:
-    name = sorted(LABELS)[0]
-    with wave.open(str(SPEECH_DEV / "wav" / name)) as w:
-        return np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
+    return samples(sorted(LABELS)[0])
 
 
 def _ended_at(x: np.ndarray, eos: SileroEndOfSpeech) -> float | None:

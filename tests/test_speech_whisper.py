@@ -9,29 +9,21 @@ from __future__ import annotations
 
 import json
 import subprocess
-import wave
 from pathlib import Path
 
 import numpy as np
 import pytest
+from speechdev import LABELS, SPEECH_DEV, needs_set, samples
 from wavs import wav_bytes
 
 from copilot.speech import transcribe
 
 ROOT = Path(__file__).resolve().parents[1]
 COPILOT = str(ROOT / ".venv" / "bin" / "copilot")
-SPEECH_DEV = ROOT.parent / "shared" / "speech-dev"
-LABELS = json.loads((SPEECH_DEV / "labels.json").read_text()) \
-    if (SPEECH_DEV / "labels.json").exists() else {}
-needs_set = pytest.mark.skipif(not LABELS, reason="../shared/speech-dev is not available")
 
 def _first_with(drink: str) -> str:
     return next(f for f in sorted(LABELS) if LABELS[f]["slots"].get("coffeeDrink") == drink)
 
-
-def _samples(name: str) -> np.ndarray:
-    with wave.open(str(SPEECH_DEV / "wav" / name)) as w:
-        return np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
 
 
 @needs_set
@@ -71,7 +63,7 @@ def test_whisper_hears_real_orders_and_the_domain_prompt_fixes_roast() -> None:
 @pytest.mark.slow
 def test_stereo_and_44k_real_speech_are_heard_like_the_original() -> None:
     name = _first_with("cappuccino")
-    x = _samples(name)
+    x = samples(name)
     stereo = np.stack([x, x], axis=1).reshape(-1)
     t = transcribe(wav_bytes(stereo, channels=2))
     assert "cappuccino" in t.text.lower()
