@@ -78,6 +78,7 @@ def build_pipeline(map_path: Path | None, profile_path: Path | None,
     # busy cores), which the driver's first request must not wait for.
     t0 = time.perf_counter()
     copilot.understand("take me to the airport")
+    _warm_encoder()
     log.info("understanding loaded in %.0f ms", (time.perf_counter() - t0) * 1000.0)
     places = pack.places
 
@@ -101,6 +102,17 @@ def build_pipeline(map_path: Path | None, profile_path: Path | None,
 
     return Pipeline(answer, find_places, open_at, set_link, tuple(profile.saved),
                     tuple(region_names(places)), tuple(profile.languages))
+
+
+def _warm_encoder() -> None:
+    """Load the sentence encoder now: the model runs it only for a sentence its n-gram head is
+    unsure of, and that turn must not pay for loading it. Without it the head answers alone."""
+    try:
+        from copilot.nlu.model.encoder import shared_encoder
+
+        shared_encoder().encode(["is there a pharmacy open now"])
+    except Exception as exc:          # the understanding falls back to the n-gram head
+        log.warning("sentence encoder not loaded: %s", exc)
 
 
 def make_transcriber(engine: str = "auto", model_dir: Path | None = None,
