@@ -11,10 +11,11 @@ towards it, has its dwell there ahead, and an ETA that dropped the stop then was
 minutes early (the demo's "3:20 pm" for a 3:25 arrival); nor is standing short of a stop
 when the trip is set. The dialog gets only the remaining stops as the turn's `trip`.
 
-Standing counts for a stop only when the car is nearer it than the stop before it: two shops 100 m apart on one street (the demo's Starbucks and Wendy's) are both
-within the radius, and a car dwelling at the first had the second marked reached, its dwell
-dropped from every time told (+272 s). How much of the dwell at the stop the car stands at
-is still to come is the service's (`AskTurn.at_stop_since`), not this module's.
+Standing counts for a stop only when the car is nearer it than the stop before it: two
+shops 100 m apart on one street (the demo's Starbucks and Wendy's) are both within the
+radius, and a car dwelling at the first had the second marked reached, its dwell dropped
+from every time told (+272 s). How much of the dwell at the stop the car stands at is still
+to come is the service's (`AskTurn.at_stop_since`), not this module's.
 """
 
 from __future__ import annotations
