@@ -11,7 +11,7 @@ towards it, has its dwell there ahead, and an ETA that dropped the stop then was
 minutes early (the demo's "3:20 pm" for a 3:25 arrival); nor is standing short of a stop
 when the trip is set. The dialog gets only the remaining stops as the turn's `trip`.
 
-Standing counts for a stop only when the car is nearer it than the stop before it: two
+Standing counts for a stop only when it is the trip's stop nearest the car: two
 shops 100 m apart on one street (the demo's Starbucks and Wendy's) are both within the
 radius, and a car dwelling at the first had the second marked reached, its dwell dropped
 from every time told (+272 s). How much of the dwell at the stop the car stands at is still
@@ -102,10 +102,12 @@ class TripProgress:
                 abs(car_along - along[i]) <= self.radius_m
             if not (near_place or near_line):
                 continue
-            # Standing counts only nearer this stop than the stop before it: a car dwelling at
-            # one shop is not at the next one 60 m down the road.
-            pulled_in = standing and (
-                i == 0 or abs(car_along - along[i]) < abs(car_along - along[i - 1]))
+            # Standing counts only at the stop nearest the car: a car dwelling at one shop is
+            # not at the next one 60 m down the road. Measured straight, not along the line: a
+            # route that loops the block passes a stop twice, so "along" is ambiguous there.
+            d_i = haversine_m(car, (stop.lat, stop.lon))
+            pulled_in = standing and all(
+                d_i <= haversine_m(car, (o.lat, o.lon)) for o in route.stops)
             if car_along >= along[i] - LEVEL_M or pulled_in:
                 newly.append(i)
         if not newly:
