@@ -116,6 +116,38 @@ def test_questions_name_the_place_and_never_move_the_car(
     assert got["stops"] == [] and got["source"] == "model"
 
 
+@pytest.mark.parametrize(("text", "intent"), [
+    ("which roads should I avoid on the way to the stadium", "ask_eta"),
+    ("are there any parts of town we should avoid tonight", "ask_eta"),
+    ("does this route take me past the hospital", "ask_eta"),
+    ("do we need to take a different route to work", "ask_eta"),
+    ("could you tell me whether the bridge route is faster", "ask_eta"),
+    ("any accidents on the way home", "ask_eta"),
+    ("can we get to the train station before 6 pm", "ask_eta"),
+    ("is the main street route closed today", "ask_eta"),
+    ("locate the closest charging station on my route", "find_place"),
+    ("pull up the nearest pharmacy", "find_place"),
+])
+def test_questions_about_the_roads_and_searches_leave_the_route_alone(
+        text: str, intent: str) -> None:
+    assert _u(text)["intent"] == intent
+
+
+def test_a_search_that_says_go_there_still_goes() -> None:
+    got = _u("show me a hotel nearby and take me there")
+    assert got["intent"] == "navigate"
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("where can I get some thai food", "restaurant"),
+    ("we're looking for a tea house", "coffee"),
+])
+def test_looking_for_a_kind_of_place_is_a_search(text: str, category: str) -> None:
+    got = _u(text)
+    assert got["intent"] == "find_place"
+    assert got["destination"] == {"category": category}
+
+
 def test_what_time_to_leave_for_an_event_is_a_question() -> None:
     assert _u("what time should I leave to make it to the game by 7")["intent"] == "ask_eta"
 
@@ -164,7 +196,8 @@ def test_services_the_copilot_cannot_do_are_named_not_routed(text: str) -> None:
 @pytest.mark.parametrize("text", [
     "Add the album to my Flow Español playlist", "Give 6 stars to Of Mice and Men",
     "play the new taylor swift album", "what's the weather in boston tomorrow",
-    "find the movie schedule for the dark knight"])
+    "find the movie schedule for the dark knight", "take eggs off my shopping list",
+    "remind me to call the dentist after work"])
 def test_other_domains_never_move_the_car(text: str) -> None:
     got = MODEL.understand(text)
     assert got.intent not in MOVES and got.destination is None

@@ -16,7 +16,7 @@ import re
 log = logging.getLogger(__name__)
 
 _QUESTION_START = re.compile(
-    r"^(is|are|was|were|isn't|aren't|do|does|did|don't|should|shall|will|would|can|could|"
+    r"^(is|are|was|were|isn't|aren't|do|does|did|should|shall|will|would|can|could|"
     r"has|have|what|what's|whats|which|where|where's|wheres|when|when's|how|how's|why|who|"
     r"any idea|is it|do you know|tell me (if|whether|how|when|what|where))\b")
 _REQUEST = re.compile(
@@ -40,13 +40,52 @@ _ROUTE_SEEKING = re.compile(
     r"\bhow to (get|go|drive|reach)\b")
 
 
-def is_question(tokens: list[str]) -> bool:
+# Questions about the roads, even with a route word in them: what to avoid ("any areas I
+# should avoid", "what roads should I avoid to get to the museum"), whether the current route
+# does something ("does this detour take me by the university", "do I need to take an
+# alternate route"), and "tell me if/whether ...". They are answered, never acted on.
+_ROAD_QUESTION = re.compile(
+    r"\b(areas?|roads?|routes?|streets?|wrecks?|accidents?|spots?|places?|parts?|anything|"
+    r"what|which) ((do|should|would|must) (i|we|you) |(i|we|you) (should|need to|have to|must) |"
+    r"to |should be |(do|should) (i|we) (need to|have to) )(avoid|stay away from|stay off)\b|"
+    r"^(do|does|did|will|is|would) (this|the|that|my|our) (detour|route|way|road|trip)\b|"
+    r"^(do|does|will|would|should) (i|we) (need|have) to (take|use|find|go)\b|"
+    r"^(can you |could you )?tell me (if|whether)\b|"
+    r"^(can|could|will|would) (i|we) (get|make it|be) (to|at|there|home)\b.*"
+    r"\b(by|before|in time|on time)\b")
+_ROAD_NEWS = re.compile(
+    r"\btraffic (conditions|report|update|situation|info|information)\b|"
+    r"^(any|is there any|are there any) (traffic|accidents?|wrecks?|crashes|construction|"
+    r"delays?|closures?|road ?works|jams?|congestion|police|speed traps?|cops)\b|"
+    r"^(the )?(shortest |total |driving )?(distance|drive time|driving time|travel time)"
+    r" (from|to|between)\b|^(how much |the )?(drive |driving |travel )?time to (get to|reach|"
+    r"drive to)\b")
+# A search said as a command shows places and leaves the route alone ("locate the nearest gas
+# station along my route", "pull up nearest gas station"), unless it also says to go there.
+_SEARCH = re.compile(r"^(please )?(locate|pull up|look up|list|show me|search for|look for)\b")
+_AND_GO = re.compile(r"\b(and|then) (take|get|bring|drive|route|navigate|guide|go|head|add|"
+                     r"stop|swing|pull in|put)\b|\b(take me|get me|bring me) there\b")
+
+
+def is_question(tokens: list[str], seeking_a_route_asks: bool = True) -> bool:
     """Asked, not requested: a question word first, no request verb right after it, and not
-    a request for a route."""
+    a request for a route; or a question about the roads or the route itself.
+
+    `seeking_a_route_asks=False` for a reading that would end a trip or drop a stop: asking
+    about a route ("is route 66 closed") never asks to cancel one."""
     plain = " ".join(t for t in tokens if t != ",")
-    if not _QUESTION_START.search(plain):
+    if _ROAD_QUESTION.search(plain) or _ROAD_NEWS.search(plain):
+        return True
+    if not _QUESTION_START.search(plain) or _REQUEST.search(plain) is not None:
         return False
-    return _REQUEST.search(plain) is None and _ROUTE_SEEKING.search(plain) is None
+    return not seeking_a_route_asks or _ROUTE_SEEKING.search(plain) is None
+
+
+def is_search(tokens: list[str]) -> bool:
+    """A command to look places up (shown, not routed): "locate", "pull up", "show me" ...
+    without "and take me there"."""
+    plain = " ".join(t for t in tokens if t != ",")
+    return _SEARCH.search(plain) is not None and _AND_GO.search(plain) is None
 
 
 _LOOKING = re.compile(r"^(where|where's|wheres|is there|are there|any|do you know (a|any|where)|"
@@ -57,7 +96,11 @@ def as_question(intent: str, tokens: list[str]) -> str:
     """The answering intent for a question the model read as a route change: looking for a
     place ("where can I get a burger on the way") is find_place, the rest are trip
     questions (ask_eta)."""
-    if intent not in ("navigate", "add_stop"):
+    if intent not in ("navigate", "add_stop", "remove_stop", "cancel"):
         return intent
     plain = " ".join(t for t in tokens if t != ",")
+    if _ROAD_QUESTION.search(plain) or _ROAD_NEWS.search(plain):
+        return "ask_eta"
+    if intent in ("remove_stop", "cancel"):
+        return "ask_eta"                     # "is route 66 closed down": about the roads
     return "find_place" if intent == "add_stop" or _LOOKING.search(plain) else "ask_eta"

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from copilot.nlu.avoid import avoid_in
 from copilot.nlu.model.features import rules_view
 from copilot.nlu.places import Mention
-from copilot.nlu.questions import as_question, is_question
+from copilot.nlu.questions import as_question, is_question, is_search
 from copilot.nlu.rules import RuleParse, parse
 from copilot.nlu.spelling import correct as correct_typos
 from copilot.nlu.text import sanitise
@@ -185,8 +185,10 @@ class Understander:
                     error: str | None, source: str = "model") -> Understanding:
         refused = label in EXTRA_LABELS
         intent = "out_of_scope" if refused else label
-        if intent in ("navigate", "add_stop") and is_question(p.tokens):
+        if intent in MOVING and is_question(p.tokens, intent in ("navigate", "add_stop")):
             intent = as_question(intent, p.tokens)  # asked, not requested: no route change
+        elif intent in ("navigate", "add_stop") and is_search(p.tokens):
+            intent = "find_place"                # "locate ...": shown, not routed
         agree = intent == p.intent
         if not agree:
             p = parse(text, intent)              # the places split for the model's intent
