@@ -18,6 +18,7 @@ import json
 import logging
 import statistics
 import time
+from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -127,7 +128,8 @@ def run(pbf: Path, sets: list[Path], repeat: int, top: Path | None = None) -> bo
             if m.split(":", 1)[0] in hidden:     # scores only (eval/HELDOUT.md)
                 continue
             console.print(f"  {m}")
-        if any(m.split(":", 1)[0] in hidden for m in moved):
-            console.print("  (lines of held-out sets are not shown: eval/HELDOUT.md)")
+        per_hidden = Counter(m.split(":", 1)[0] for m in moved if m.split(":", 1)[0] in hidden)
+        for name, n in sorted(per_hidden.items()):    # a count per set is a score
+            console.print(f"  {name}: {n} (its lines are not shown: eval/HELDOUT.md)")
         ok &= not moved
     return ok

@@ -46,10 +46,14 @@ TRAINED_ON = {"understand.jsonl"}
 
 
 def place_kind(u: Understanding) -> str | None:
+    """The kind of the place asked for: the destination, or the first stop of an add_stop
+    (KVRET counts "I need a rest stop" read as a stop as the place asked for)."""
     d = u.destination
+    if d is None and u.intent.value == "add_stop" and u.stops:
+        d = u.stops[0]
     if d is None:
         return None
-    dump = d.model_dump()
+    dump = d.model_dump(exclude_none=True)
     if "category" in dump:
         return f"category:{dump['category']}"
     return "saved" if "saved" in dump else "name"
