@@ -56,3 +56,22 @@ def test_a_truncated_safetensors_file_is_a_clear_error() -> None:
 
     with pytest.raises(EncoderUnavailable):
         read_safetensors(b"\x01")
+
+
+def test_the_float16_word_table_gives_the_float32_tables_embeddings() -> None:
+    import json
+    import zipfile
+
+    from copilot.nlu.model.encoder import SentenceEncoder, model_zip
+
+    assert ENC._emb[0].dtype == np.float16                 # the memory saving is in place
+    with zipfile.ZipFile(model_zip()) as z:
+        name = next(n for n in z.namelist() if n.endswith("model.safetensors"))
+        table = read_safetensors(z.read(name))["embeddings.word_embeddings.weight"]
+    wide = SentenceEncoder()
+    wide._emb = (table.astype(np.float32), *wide._emb[1:])
+    root = Path(__file__).resolve().parents[1]
+    texts = [json.loads(x)["text"] for x in (root / "eval" / "understand.jsonl").read_text(
+        encoding="utf-8").splitlines() if x.strip()][:120]
+    cos = (ENC.encode(texts) * wide.encode(texts)).sum(axis=1)
+    assert float(cos.min()) > 0.99999
