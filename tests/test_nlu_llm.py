@@ -85,3 +85,14 @@ def test_a_missing_model_falls_back_to_rules(tmp_path: Path) -> None:
     u = Understander(llm_model=tmp_path / "missing.gguf", mode="rules+llm")
     res = u.understand("purple monkey dishwasher")
     assert res.source == "rules" and res.intent == "out_of_scope"
+
+
+def test_the_longest_question_fits_the_context(scorer: LabelScorer) -> None:
+    from copilot.nlu.llm import MAX_UTTERANCE_TOKENS, N_CTX, PROMPT_CATEGORY, PROMPT_INTENT
+
+    llm = scorer._llm
+    assert llm.n_ctx() == N_CTX
+    for prompt in (PROMPT_INTENT, PROMPT_CATEGORY):
+        assert len(llm.tokenize(prompt.encode(), add_bos=True)) + MAX_UTTERANCE_TOKENS < N_CTX
+    long = " ".join(["and then a coffee on the way"] * 40)       # cut to the budget
+    assert set(scorer.label_intent(long)) == set(INTENT_WORDS)
