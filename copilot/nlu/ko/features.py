@@ -71,21 +71,18 @@ class KoFeaturiser:
     """Analysis -> one sparse row of four hashed views."""
 
     def __init__(self, n_features: int = N_FEATURES) -> None:
-        from sklearn.feature_extraction.text import HashingVectorizer
+        from copilot.nlu.hashing import HashingVectorizer
 
         self.n_features = n_features
 
         def chars(lo: int, hi: int) -> HashingVectorizer:
-            return HashingVectorizer(n_features=n_features, analyzer="char",
-                                     ngram_range=(lo, hi), lowercase=True,
-                                     alternate_sign=False, norm="l2")
+            return HashingVectorizer(n_features, "char", (lo, hi), lowercase=True)
 
         self._syllables = chars(1, 3)
         self._jamo = chars(2, 4)
         self._skeleton = chars(1, 4)
-        self._tokens = HashingVectorizer(n_features=n_features, analyzer="word",
-                                         tokenizer=str.split, token_pattern=None,
-                                         lowercase=False, alternate_sign=False, norm="l2")
+        self._tokens = HashingVectorizer(n_features, "word", lowercase=False,
+                                         tokenizer=str.split)
 
     @property
     def width(self) -> int:

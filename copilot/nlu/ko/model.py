@@ -49,7 +49,7 @@ class KoModel:
     """Intent head and role tagger; loads both weight files once."""
 
     def __init__(self, folder: Path = DATA) -> None:
-        from sklearn.feature_extraction import FeatureHasher
+        from copilot.nlu.hashing import FeatureHasher
 
         with np.load(folder / "intent.npz", allow_pickle=False) as z:
             self.coef = z["coef"].astype(np.float32).T.copy()
@@ -64,8 +64,7 @@ class KoModel:
         self.features = KoFeaturiser(n)
         if self.coef.shape[0] != self.features.width:
             raise ValueError(f"{folder}: intent weights do not fit the featuriser")
-        self.hasher = FeatureHasher(n_features=ROLE_FEATURES, input_type="string",
-                                    alternate_sign=False)
+        self.hasher = FeatureHasher(ROLE_FEATURES)
 
     def predict(self, a: KoAnalysis) -> KoPrediction:
         x = self.features.transform([a])

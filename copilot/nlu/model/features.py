@@ -48,20 +48,16 @@ class Featuriser:
     """Text -> one sparse row: words, char n-grams and the rules' skeleton, hashed."""
 
     def __init__(self, spec: FeatureSpec | None = None) -> None:
-        # Imported here so that importing the Understander (rules_view) stays light.
-        from sklearn.feature_extraction.text import HashingVectorizer
+        # scikit-learn's hashing, without importing scikit-learn (52 MB resident)
+        from copilot.nlu.hashing import HashingVectorizer
 
         self.spec = spec or FeatureSpec()
         n = self.spec.n_features
-        self._words = HashingVectorizer(n_features=n, analyzer="word", ngram_range=self.spec
-                                        .word_ngrams, tokenizer=str.split, token_pattern=None,
-                                        lowercase=False, alternate_sign=False, norm="l2")
-        self._chars = HashingVectorizer(n_features=n, analyzer="char_wb",
-                                        ngram_range=self.spec.char_ngrams, lowercase=True,
-                                        alternate_sign=False, norm="l2")
-        self._skeleton = HashingVectorizer(n_features=n, analyzer="word", ngram_range=(1, 3),
-                                           tokenizer=str.split, token_pattern=None,
-                                           lowercase=False, alternate_sign=False, norm="l2")
+        self._words = HashingVectorizer(n, "word", self.spec.word_ngrams, lowercase=False,
+                                        tokenizer=str.split)
+        self._chars = HashingVectorizer(n, "char_wb", self.spec.char_ngrams, lowercase=True)
+        self._skeleton = HashingVectorizer(n, "word", (1, 3), lowercase=False,
+                                           tokenizer=str.split)
 
     @property
     def width(self) -> int:

@@ -110,15 +110,15 @@ class Tagger:
 
     def __init__(self, path: Path | None = None) -> None:
         import numpy as np
-        from sklearn.feature_extraction import FeatureHasher
+
+        from copilot.nlu.hashing import FeatureHasher
 
         self.path = path or DEFAULT_WEIGHTS
         with np.load(self.path, allow_pickle=False) as z:
             self.coef: np.ndarray = z["coef"].astype(np.float32).T.copy()
             self.intercept: np.ndarray = z["intercept"].astype(np.float32)
             self.tags = [str(x) for x in z["labels"]]
-        self.hasher = FeatureHasher(n_features=N_FEATURES, input_type="string",
-                                    alternate_sign=False)
+        self.hasher = FeatureHasher(N_FEATURES)
 
     def spans(self, tokens: list[str], text: str) -> list[Span]:
         if not tokens:
