@@ -148,6 +148,26 @@ def test_looking_for_a_kind_of_place_is_a_search(text: str, category: str) -> No
     assert got["destination"] == {"category": category}
 
 
+@pytest.mark.parametrize(("text", "name", "stops"), [
+    ("navigate to 1200 market street", "1200 market street", []),
+    ("take me to 40 north 2nd street and stop for gas on the way", "40 north 2nd street",
+     ["fuel"]),
+    ("set destination hershey park", "hershey park", []),
+])
+def test_addresses_and_said_destinations_are_one_name(
+        text: str, name: str, stops: list[str]) -> None:
+    got = _u(text)
+    assert got["intent"] == "navigate"
+    assert got["destination"] == {"name": name}
+    assert [s["category"] for s in got["stops"]] == stops  # type: ignore[union-attr]
+
+
+def test_fetching_someone_is_a_trip_and_a_reminder_is_not() -> None:
+    assert _u("i need to pick up my kids from school")["destination"] == {"saved": "school"}
+    got = _u("remember to pick me up from the airport at noon")
+    assert got["intent"] == "out_of_scope" and got["destination"] is None
+
+
 def test_what_time_to_leave_for_an_event_is_a_question() -> None:
     assert _u("what time should I leave to make it to the game by 7")["intent"] == "ask_eta"
 

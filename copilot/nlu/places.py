@@ -55,7 +55,8 @@ _NOT_NAMES = {"there", "it", "here", "back", "them", "him", "her", "me", "us", "
               "tell", "show", "look", "search", "deposit", "mail", "ship", "post"}
 _NAME_TRIGGERS = re.compile(
     r"\b(take|bring|drive|get|carry|send|navigate|directions|route|go|goin|going|head|"
-    r"heading|drop (me|us) off|way|trip|back|over|stop|stopping|swing|pull|visit|via|"
+    r"heading|drop (me|us)( off)?|let (me|us) (off|out)|way|trip|back|over|stop|stopping|"
+    r"swing|pull|visit|via|"
     r"destination is|pop|meet|pick (me|us) up|set destination|get there|way there)( me| us)?$")
 _NEGATORS = {"not", "no", "except", "avoid", "but", "without", "isn't", "aren't",
              "nothing", "never", "than"}
@@ -117,6 +118,31 @@ def _possessive_house(tokens: list[str], i: int) -> tuple[int, str] | None:
     if w.endswith("'s") and i + 1 < len(tokens) and tokens[i + 1] in _HOUSE and w not in _FAMILY:
         return 2, f"{w} house"
     return None
+
+
+_STREET = {"street", "st", "avenue", "ave", "road", "rd", "drive", "dr", "boulevard", "blvd",
+           "lane", "ln", "way", "pike", "court", "ct", "place", "pl", "parkway", "pkwy",
+           "highway", "hwy", "circle", "terrace", "trail", "square", "alley", "plaza"}
+_HOUSE_NUMBER = re.compile(r"^\d{1,6}[a-z]?$")
+
+
+def find_addresses(tokens: list[str], blocked: set[int], original: str) -> list[Mention]:
+    """Street addresses ("1200 market street", "40 n 2nd st") as one named place, so a word
+    inside them ("market", "park") is not read as a category or a stop of its own."""
+    out: list[Mention] = []
+    i = 0
+    while i < len(tokens):
+        if i in blocked or not _HOUSE_NUMBER.match(tokens[i]):
+            i += 1
+            continue
+        end = next((k + 1 for k in range(i + 2, min(i + 6, len(tokens)))
+                    if tokens[k] in _STREET and k not in blocked), None)
+        if end is None or any(t in _BOUNDARY - {"at", "on", "in"} for t in tokens[i + 1:end]):
+            i += 1
+            continue
+        out.append(Mention(i, end, name=_original_case(tokens[i:end], original)))
+        i = end
+    return out
 
 
 def find_mentions(tokens: list[str], blocked: set[int]) -> list[Mention]:
@@ -208,12 +234,18 @@ def find_names(tokens: list[str], taken: set[int], original: str) -> list[Mentio
     """Free-text destinations after a navigation verb ("take me to Hershey Park")."""
     out: list[Mention] = []
     for i, w in enumerate(tokens):
-        if w not in ("to", "at", "by", "towards", "toward", "via", "visit", "into"):
+        # "set destination Hershey Park": the name follows "destination" without a "to".
+        said_destination = w == "destination" and i > 0 and tokens[i - 1] in (
+            "set", "new", "change", "my", "the") and tokens[i + 1:i + 2] not in (
+            ["to"], ["as"], ["is"], ["for"])
+        if w not in ("to", "at", "by", "towards", "toward", "via", "visit", "into") \
+                and not said_destination:
             continue
         if i + 1 in taken or i in taken:
             continue
         before = " ".join(tokens[max(0, i - 3):i + (1 if w in ("via", "visit") else 0)])
-        if w not in ("via", "visit") and not _NAME_TRIGGERS.search(before):
+        if w not in ("via", "visit") and not said_destination \
+                and not _NAME_TRIGGERS.search(before):
             continue
         j = i + 1
         while j < len(tokens) and tokens[j] in _NAME_SKIP:

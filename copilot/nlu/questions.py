@@ -104,3 +104,15 @@ def as_question(intent: str, tokens: list[str]) -> str:
     if intent in ("remove_stop", "cancel"):
         return "ask_eta"                     # "is route 66 closed down": about the roads
     return "find_place" if intent == "add_stop" or _LOOKING.search(plain) else "ask_eta"
+
+
+# Reminders and lists name places and errands without asking to go anywhere now ("remember
+# to pick me up from the airport at noon", "add milk to my shopping list").
+_NOTE = re.compile(r"^(please )?(remind me|remember to|set a reminder|make a note|note to self|"
+                   r"(add|put) .+ (to|on) (my|the) ([a-z]+ )?list)\b(?! of stops)|"
+                   r"\b(from|off|on) (my|the) (shopping|grocery|to do|todo) list\b")
+
+
+def is_note(tokens: list[str]) -> bool:
+    """A reminder or a list edit: another domain, never a route change."""
+    return _NOTE.search(" ".join(t for t in tokens if t != ",")) is not None

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from copilot.nlu.corrections import apply_corrections
 from copilot.nlu.lexicon import lexicon
 from copilot.nlu.orders import OrderSpan, orders_in
-from copilot.nlu.places import Mention, find_mentions, find_names
+from copilot.nlu.places import Mention, find_addresses, find_mentions, find_names
 from copilot.nlu.text import normalise
 from copilot.nlu.times import find_times
 from routing.messages import MAX_STOPS, Order
@@ -312,9 +312,11 @@ def parse(text: str, intent: str | None = None) -> RuleParse:
     times = find_times(tokens)
     time_idx = {k for t in times for k in range(t.start, t.end)}
     orders = orders_in(tokens)
-    proper = _proper_names(text, tokens, time_idx)
+    addresses = find_addresses(tokens, time_idx, text)
+    address_idx = {k for m in addresses for k in range(m.start, m.end)}
+    proper = _proper_names(text, tokens, time_idx | address_idx)
     proper_idx = {k for m in proper for k in range(m.start, m.end)}
-    mentions = proper + find_mentions(tokens, time_idx | proper_idx)
+    mentions = addresses + proper + find_mentions(tokens, time_idx | proper_idx | address_idx)
     taken = time_idx | {k for m in mentions for k in range(m.start, m.end)}
     taken |= {k for o in orders for k in range(o.start, o.end)}
     mentions += find_names(tokens, taken, text)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from copilot.nlu.avoid import avoid_in
 from copilot.nlu.model.features import rules_view
 from copilot.nlu.places import Mention
-from copilot.nlu.questions import as_question, is_question, is_search
+from copilot.nlu.questions import as_question, is_note, is_question, is_search
 from copilot.nlu.rules import RuleParse, parse
 from copilot.nlu.spelling import correct as correct_typos
 from copilot.nlu.text import sanitise
@@ -39,6 +39,7 @@ from routing.messages import (
     StopRequest,
     Understanding,
 )
+from safety.text import steers_model
 
 if TYPE_CHECKING:
     from copilot.nlu.llm import LabelScorer
@@ -185,7 +186,11 @@ class Understander:
                     error: str | None, source: str = "model") -> Understanding:
         refused = label in EXTRA_LABELS
         intent = "out_of_scope" if refused else label
-        if intent in MOVING and is_question(p.tokens, intent in ("navigate", "add_stop")):
+        if intent in MOVING and (is_note(p.tokens) or steers_model(text)):
+            # A reminder or a list is not a trip; a line that tries to steer a model
+            # ("ignore previous instructions ...") never moves the car, whatever it asks.
+            intent = "out_of_scope"
+        elif intent in MOVING and is_question(p.tokens, intent in ("navigate", "add_stop")):
             intent = as_question(intent, p.tokens)  # asked, not requested: no route change
         elif intent in ("navigate", "add_stop") and is_search(p.tokens):
             intent = "find_place"                # "locate ...": shown, not routed
