@@ -70,7 +70,7 @@ def transcribe(wav: bytes, engine: str = "auto", model_dir: Path | None = None,
                grammar: bool | str = True, adaptation: Path | None = None, *,
                language: str = "en", bias: Bias | None = None,
                vad: str | None = None, window: str = "fit", beam: int = 5,
-               repair: bool = True, denoise: bool = False,
+               repair: bool = True, denoise: bool = False, fill: bool = True,
                speculate: bool = True) -> Transcript:
     """Recognise one utterance. Raises AudioError for audio that is not usable speech.
 
@@ -84,7 +84,8 @@ def transcribe(wav: bytes, engine: str = "auto", model_dir: Path | None = None,
     (default: Silero for Whisper, the energy gate the others were measured with). `window`:
     Whisper's encoder sees the utterance ("fit") or faster-whisper's padded 30 s ("full");
     `beam`: Whisper's beam width (1: greedy); `repair`: an order's menu details re-weighed
-    against the audio (`constrained`); `denoise`: a noise front end (`denoise`);
+    against the audio (`constrained`), with `fill` also the unknown words an order places
+    in a detail; `denoise`: a noise front end (`denoise`);
     `speculate`: Whisper starts decoding at the first pause (`early`; same text, less wait)."""
     from copilot.speech.audio import read_wav
     from copilot.speech.engines import choose_engine, recogniser
@@ -93,7 +94,7 @@ def transcribe(wav: bytes, engine: str = "auto", model_dir: Path | None = None,
     name = choose_engine(engine, language, model_dir, adaptation, grammar)
     pcm = read_wav(wav)
     rec = recogniser(name, model_dir, grammar, adaptation, bias=bias, window=window,
-                     beam=beam, repair=repair, denoise=denoise)
+                     beam=beam, repair=repair, denoise=denoise, fill=fill)
     return run_stream(rec, pcm, vad=vad or default_vad(name), speculate=speculate)
 
 

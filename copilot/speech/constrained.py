@@ -16,6 +16,9 @@ open-vocabulary decoder, for orders only, with the copilot's own vocabulary as t
    is put in the transcript and scored by Whisper's decoder on the same encoded audio,
    teacher-forced (CTranslate2's `Whisper.align` gives each text token's probability; no
    domain prompt, so the audio decides, not the bias). The likeliest transcript is kept.
+3. `copilot.speech.fill`: an unknown word where the order's own words say a detail must be
+   ("chicken shot", "a little bit of sweetheart") is decided the same way, among that
+   detail's phrases only.
 
 Measured side by side by `copilot eval listen --engine whisper --engine whisper:norepair`.
 """
@@ -272,26 +275,35 @@ def candidates(s: Stretch) -> list[Phrase]:
     return same + other[:NEAREST_OTHER]
 
 
-def repair(text: str, scorer: Scorer) -> Repair:
+def repair(text: str, scorer: Scorer, fill: bool = True) -> Repair:
     """The transcript with each sound-alike detail replaced by the menu phrase that Whisper's
-    decoder finds most likely on the same audio (module doc)."""
+    decoder finds most likely on the same audio, and with `fill` each unknown word the order
+    places in a detail (module doc)."""
     t0 = time.perf_counter()
     words = text.split()
     spots = sound_alikes(words)
-    trials: list[tuple[Stretch, Phrase, str]] = []
+    trials: list[tuple[Stretch, str, str]] = []
     for s in spots:
         for p in candidates(s):
-            trials.append((s, p, " ".join(_replace(words, s, p.text))))
+            trials.append((s, p.text, " ".join(_replace(words, s, p.text))))
+    if fill:
+        from copilot.speech.fill import fills
+
+        taken = {k for s in spots for k in range(s.start, s.end)}
+        for f in fills(words):
+            if taken.isdisjoint(range(f.start, f.end)):
+                s = Stretch(f.start, f.end, "", None)
+                trials += [(s, o, " ".join(_replace(words, s, o))) for o in f.options]
     if not trials:
         return Repair(text, False, 0, 0.0)
     scores = scorer.score([t for _, _, t in trials])
-    best: dict[tuple[int, int], tuple[float, Stretch, Phrase]] = {}
+    best: dict[tuple[int, int], tuple[float, Stretch, str]] = {}
     for (s, p, _), sc in zip(trials, scores, strict=True):
         if (s.start, s.end) not in best or sc > best[(s.start, s.end)][0]:
             best[(s.start, s.end)] = (sc, s, p)
     out = list(words)
     for _, s, p in sorted(best.values(), key=lambda b: -b[1].start):    # right to left
-        out = _replace(out, s, p.text)
+        out = _replace(out, s, p)
     new = " ".join(out)
     ms = (time.perf_counter() - t0) * 1000
     log.debug("sound-alikes %r -> %r (%d scored, %.0f ms)", text, new, len(trials), ms)

@@ -267,7 +267,8 @@ _cache: dict[tuple[str, str, bool | str, str, str, str], Recogniser] = {}
 
 
 def _whisper(model_dir: Path | None, grammar: bool | str, bias: Bias | None,
-             window: str, beam: int, repair: bool, denoise: bool) -> Recogniser:
+             window: str, beam: int, repair: bool, denoise: bool,
+             fill: bool = True) -> Recogniser:
     from copilot.speech.bias import NO_BIAS, domain_bias
     from copilot.speech.whisper import DecodeOptions, WhisperRecogniser
 
@@ -277,27 +278,29 @@ def _whisper(model_dir: Path | None, grammar: bool | str, bias: Bias | None,
     return WhisperRecogniser(model_dir, DecodeOptions(initial_prompt=b.prompt or None,
                                                       hotwords=b.hotwords or None,
                                                       window=window, beam_size=beam,
-                                                      order_repair=repair, denoise=denoise))
+                                                      order_repair=repair, denoise=denoise,
+                                                      order_fill=fill))
 
 
 def recogniser(engine: str, model_dir: Path | None, grammar: bool | str = True,
                adaptation: Path | None = None, *, bias: Bias | None = None,
                window: str = "fit", beam: int = 5, repair: bool = True,
-               denoise: bool = False) -> Recogniser:
+               denoise: bool = False, fill: bool = True) -> Recogniser:
     """`grammar`: True for domain biasing (a prompt from the vocabulary for Whisper, a
     bigram LM from the templates for PocketSphinx, a phrase list for vosk), "jsgf" for the
     strict template grammar (PocketSphinx), False for the recogniser's general model.
     `bias`: Whisper's prompt for this driver and region; `window`: Whisper's encoder window
     ("fit" the utterance or the "full" 30 s). `adaptation`: a driver enrollment profile
     directory (`copilot.speech.adapt`), PocketSphinx only. `repair`: Whisper re-weighs an
-    order's menu details against the audio (`copilot.speech.constrained`); `denoise`: a
-    Wiener noise front end before Whisper (`copilot.speech.denoise`)."""
+    order's menu details against the audio (`copilot.speech.constrained`), with `fill` also
+    the unknown words an order places in a detail; `denoise`: a Wiener noise front end
+    before Whisper (`copilot.speech.denoise`)."""
     if window not in ("fit", "full"):
         raise ValueError(f"unknown Whisper window {window!r} (fit, full)")
     key = (engine, str(model_dir), grammar,
            str(adaptation.resolve()) if adaptation is not None else "",
            repr(bias) if bias is not None else "",
-           f"{window}/{beam}/{repair}/{denoise}" if engine == "whisper" else "")
+           f"{window}/{beam}/{repair}/{denoise}/{fill}" if engine == "whisper" else "")
     with _lock:
         if key not in _cache:
             if engine == "pocketsphinx":
@@ -307,7 +310,8 @@ def recogniser(engine: str, model_dir: Path | None, grammar: bool | str = True,
             elif engine == "vosk":
                 _cache[key] = VoskRecogniser(model_dir, grammar)
             elif engine == "whisper":
-                _cache[key] = _whisper(model_dir, grammar, bias, window, beam, repair, denoise)
+                _cache[key] = _whisper(model_dir, grammar, bias, window, beam, repair, denoise,
+                                       fill)
             else:
                 raise ValueError(f"unknown engine {engine!r}")
         return _cache[key]

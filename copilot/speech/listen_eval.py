@@ -59,11 +59,13 @@ class EngineSpec:
     beam: int = 5
     repair: bool = True
     denoise: bool = False
+    fill: bool = True
 
     @classmethod
     def parse(cls, text: str, model_dir: Path | None = None) -> EngineSpec:
         """"whisper", "whisper:nobias", "whisper:energy", "whisper:full" (30 s window),
-        "whisper:repair" / "whisper:norepair" (order repair on / off), "whisper:denoise",
+        "whisper:repair" / "whisper:norepair" (order repair on / off), "whisper:nofill" (repair
+        without `fill.fills`), "whisper:denoise",
         "pocketsphinx:nobias", "vosk"."""
         name, *mods = text.split(":")
         if name not in ("whisper", "vosk", "pocketsphinx"):
@@ -72,7 +74,7 @@ class EngineSpec:
         vad: str | None = None
         window = "fit"
         beam = 5
-        repair, denoise = True, False
+        repair, denoise, fill = True, False, True
         for m in mods:
             if m == "nobias":
                 grammar = False
@@ -82,13 +84,16 @@ class EngineSpec:
                 window = m
             elif m.startswith("beam") and m[4:].isdigit() and name == "whisper":
                 beam = int(m[4:])
+            elif m == "nofill" and name == "whisper":
+                fill = False
             elif m in ("repair", "norepair", "denoise") and name == "whisper":
                 repair = m == "repair" or (repair and m != "norepair")
                 denoise = denoise or m == "denoise"
             else:
                 raise ValueError(f"unknown modifier {m!r} in {text!r} (nobias, silero, "
-                                 "energy; whisper: fit, full, beamN, repair, norepair, denoise)")
-        return cls(text, name, grammar, vad, model_dir, window, beam, repair, denoise)
+                                 "energy; whisper: fit, full, beamN, repair, norepair, nofill, "
+                                 "denoise)")
+        return cls(text, name, grammar, vad, model_dir, window, beam, repair, denoise, fill)
 
 
 DEFAULT_ENGINES = ("whisper", "whisper:nobias", "pocketsphinx")
@@ -189,7 +194,8 @@ def evaluate(root: Path, engines: Sequence[EngineSpec], understander: Any,
     for e in engines:                          # load every model before timing anything
         warm = _read_pcm16(items[0][0])
         transcribe(_wav_bytes(warm), engine=e.engine, model_dir=e.model_dir, grammar=e.grammar,
-                   vad=e.vad, window=e.window, beam=e.beam, repair=e.repair, denoise=e.denoise)
+                   vad=e.vad, window=e.window, beam=e.beam, repair=e.repair, denoise=e.denoise,
+                   fill=e.fill)
     understander.understand("warm up with a large latte")
     t_start = time.perf_counter()
     for cond in conditions:
@@ -201,7 +207,7 @@ def evaluate(root: Path, engines: Sequence[EngineSpec], understander: Any,
                 try:
                     t = transcribe(data, engine=e.engine, model_dir=e.model_dir,
                                    grammar=e.grammar, vad=e.vad, window=e.window, beam=e.beam,
-                                   repair=e.repair, denoise=e.denoise)
+                                   repair=e.repair, denoise=e.denoise, fill=e.fill)
                     text = t.text
                 except AudioError as exc:
                     log.warning("%s (%s): %s", wav.name, cond, exc)

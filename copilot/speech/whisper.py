@@ -114,6 +114,9 @@ class DecodeOptions:
     """An order's menu details re-weighed against the audio ("fit" only; `constrained`)."""
     denoise: bool = False
     """A Wiener noise front end before the features (`denoise`)."""
+    order_fill: bool = True
+    """With order repair, unknown words the order places in a detail are decided too
+    (`fill.fills`)."""
 
 
 FRAMES_PER_S = 100
@@ -194,7 +197,8 @@ class WhisperRecogniser:
             return "", 0.0
         avg_logprob = float(d.scores[k]) * len(tokens) / (len(tokens) + 1)
         if opt.order_repair:
-            text = _repair_order(self._model.model, d.encoded, d.mel_frames, d.tok, text)
+            text = _repair_order(self._model.model, d.encoded, d.mel_frames, d.tok, text,
+                                 opt.order_fill)
         return text, float(min(1.0, max(0.0, math.exp(avg_logprob))))
 
     def _nbest(self, samples: np.ndarray) -> _NBest:
@@ -258,13 +262,17 @@ def _choose_order(texts: list[str]) -> int:
     return choose(texts)
 
 
-def _repair_order(model: Any, encoded: Any, mel_frames: int, tok: Any, text: str) -> str:
-    """The hook into `constrained`: sound-alike details decided by the decoder on the audio."""
+def _repair_order(model: Any, encoded: Any, mel_frames: int, tok: Any, text: str,
+                  fill: bool = True) -> str:
+    """The hook into `constrained`: sound-alike details (and with `fill` the unknown words
+    an order places in a detail) decided by the decoder on the audio."""
     from copilot.speech.constrained import Scorer, repair, sound_alikes
+    from copilot.speech.fill import fills
 
-    if not sound_alikes(text.split()):
+    words = text.split()
+    if not sound_alikes(words) and not (fill and fills(words)):
         return text
-    return repair(text, Scorer(model, encoded, mel_frames, tok)).text
+    return repair(text, Scorer(model, encoded, mel_frames, tok), fill).text
 
 
 def _key(sentence: str) -> str:
