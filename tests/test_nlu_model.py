@@ -162,6 +162,14 @@ def test_addresses_and_said_destinations_are_one_name(
     assert [s["category"] for s in got["stops"]] == stops  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize("text", ["Get me an Americano.", "get me an americano",
+                                  "Get me an Americano!"])
+def test_a_transcripts_final_full_stop_changes_nothing(text: str) -> None:
+    got = _u(text)
+    assert got["intent"] == "add_stop" and got["text"] == text
+    assert got["stops"][0]["order"]["drink"] == "americano"  # type: ignore[index]
+
+
 def test_fetching_someone_is_a_trip_and_a_reminder_is_not() -> None:
     assert _u("i need to pick up my kids from school")["destination"] == {"saved": "school"}
     got = _u("remember to pick me up from the airport at noon")

@@ -160,6 +160,10 @@ class Understander:
         # Typos of the copilot's own words are fixed for the rules and the model alike; the
         # Understanding keeps the driver's text.
         fixed = correct_typos(clean.text) if self.spelling else clean.text
+        # Sentence-final punctuation (Whisper ends every transcript with one) carries no
+        # intent, and almost no training row has it: "Get me an Americano." must read as
+        # "get me an americano" does.
+        fixed = fixed.rstrip(" .!?;:") or fixed
         p = parse(fixed)
         model = self._intent_model()
         if model is None:
