@@ -67,13 +67,18 @@ _AND_GO = re.compile(r"\b(and|then) (take|get|bring|drive|route|navigate|guide|g
                      r"stop|swing|pull in|put)\b|\b(take me|get me|bring me) there\b")
 
 
+def _plain(tokens: list[str]) -> str:
+    """The words as one string, commas left out (the patterns here match words)."""
+    return " ".join(t for t in tokens if t != ",")
+
+
 def is_question(tokens: list[str], seeking_a_route_asks: bool = True) -> bool:
     """Asked, not requested: a question word first, no request verb right after it, and not
     a request for a route; or a question about the roads or the route itself.
 
     `seeking_a_route_asks=False` for a reading that would end a trip or drop a stop: asking
     about a route ("is route 66 closed") never asks to cancel one."""
-    plain = " ".join(t for t in tokens if t != ",")
+    plain = _plain(tokens)
     if _ROAD_QUESTION.search(plain) or _ROAD_NEWS.search(plain):
         return True
     if not _QUESTION_START.search(plain) or _REQUEST.search(plain) is not None:
@@ -84,7 +89,7 @@ def is_question(tokens: list[str], seeking_a_route_asks: bool = True) -> bool:
 def is_search(tokens: list[str]) -> bool:
     """A command to look places up (shown, not routed): "locate", "pull up", "show me" ...
     without "and take me there"."""
-    plain = " ".join(t for t in tokens if t != ",")
+    plain = _plain(tokens)
     return _SEARCH.search(plain) is not None and _AND_GO.search(plain) is None
 
 
@@ -98,7 +103,7 @@ def as_question(intent: str, tokens: list[str]) -> str:
     questions (ask_eta)."""
     if intent not in ("navigate", "add_stop", "remove_stop", "cancel"):
         return intent
-    plain = " ".join(t for t in tokens if t != ",")
+    plain = _plain(tokens)
     if _ROAD_QUESTION.search(plain) or _ROAD_NEWS.search(plain):
         return "ask_eta"
     if intent in ("remove_stop", "cancel"):
@@ -115,4 +120,4 @@ _NOTE = re.compile(r"^(please )?(remind me|remember to|set a reminder|make a not
 
 def is_note(tokens: list[str]) -> bool:
     """A reminder or a list edit: another domain, never a route change."""
-    return _NOTE.search(" ".join(t for t in tokens if t != ",")) is not None
+    return _NOTE.search(_plain(tokens)) is not None
