@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from copilot.dialog.replies import PLACE_NOUN
 from routing.candidates import find_candidates
-from routing.errors import NoCandidatesError, OutsideMapError
+from routing.errors import NoCandidatesError, OutsideMapError, UnknownSavedPlaceError
 from routing.messages import Category, CategoryRef, Destination, NameRef, Place, SavedRef
 from routing.messages import StopRequest as StopAsk
 from routing.pack import RegionPack
@@ -89,6 +89,11 @@ def _check_on_map(pack: RegionPack, place: Place, what: str) -> None:
         raise OutsideMapError(f"{what} is outside the on-board map.")
 
 
+_LABEL_CATEGORY = {"dry cleaner": Category.DRY_CLEANING}
+"""Saved labels that are also a kind of place: "the dry cleaner" with none saved is the
+nearest one on the map, not a question back to the driver."""
+
+
 def saved_place(pack: RegionPack, profile: Profile, label: str,
                 category: Category | None = None) -> MapPlace:
     place = profile.find_saved(label, category)  # UnknownSavedPlaceError -> clarification
@@ -118,7 +123,13 @@ def named_place(pack: RegionPack, name: str, near: LatLon,
 def destination(pack: RegionPack, profile: Profile, ref: Destination, origin: LatLon,
                 depart: datetime, avoid: tuple[Keep, ...]) -> MapPlace:
     if isinstance(ref, SavedRef):
-        return saved_place(pack, profile, ref.saved)
+        kind = _LABEL_CATEGORY.get(ref.saved)
+        try:
+            return saved_place(pack, profile, ref.saved, kind)
+        except UnknownSavedPlaceError:
+            if kind is None:
+                raise
+            ref = CategoryRef(category=kind)
     if isinstance(ref, NameRef):
         return named_place(pack, ref.name, origin)
     if isinstance(ref, CategoryRef):
@@ -155,7 +166,14 @@ def said_my(text: str, profile: Profile, category: Category) -> Place | None:
 def stop_spec(pack: RegionPack, profile: Profile, ask: StopAsk, origin: LatLon,
               text: str = "") -> StopSpec:
     if ask.saved:
-        fixed = saved_place(pack, profile, ask.saved, ask.category)
+        try:
+            fixed = saved_place(pack, profile, ask.saved, ask.category)
+        except UnknownSavedPlaceError:
+            kind = _LABEL_CATEGORY.get(ask.saved)
+            if kind is None:
+                raise
+            return StopSpec(category=kind, exclude_brands=ask.exclude_brands,
+                            label=PLACE_NOUN.get(kind, kind.value))
         return StopSpec(fixed=fixed, label=f"your {fixed.place.saved}")
     if ask.category is not None and text:
         mine = said_my(text, profile, ask.category)

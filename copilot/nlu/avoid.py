@@ -18,9 +18,9 @@ log = logging.getLogger(__name__)
 
 _KINDS: tuple[tuple[Avoid, str], ...] = (
     (Avoid.HIGHWAYS, r"(the )?(high ?ways?|freeways?|interstates?|motorways?|expressways?|"
-                     r"turnpikes?|i-?\d+|major roads|the big roads)"),
+                     r"turnpikes?(?! tolls?)|i-?\d+|major roads|the big roads)"),
     (Avoid.TOLLS, r"(the )?(tolls?|toll roads?|toll bridges?|toll booths?|tollways?|"
-                  r"paid roads|turnpike tolls)"),
+                  r"paid roads|turnpike tolls?|bridge tolls?)"),
     (Avoid.FERRIES, r"(the )?(ferry|ferries|boat|ferry crossings?)"),
     (Avoid.UNPAVED, r"(the )?(unpaved|dirt|gravel|unsealed) ?(roads?|tracks?|paths?)?"),
 )
@@ -28,10 +28,15 @@ _BEFORE = (r"(avoid|avoiding|avoids|without|no|skip|skipping|stay off|staying of
            r"keep me off|keep us off|not on|not via|not through|don't take|do not take|"
            r"don't use|do not use|dodge|dodging|bypass|bypassing|steer clear of|minus|"
            r"not the|anything but|other than|instead of|off|hate|rather not take|"
-           r"don't want|do not want|don't go on|stay away from)( any| all| all the| the)?")
+           r"don't want|do not want|don't go on|stay away from|(re)?route (me |us )?around|"
+           r"go around|detour around|"
+           r"without getting on|without going on|without taking|without using|not getting on)"
+           r"( any| all| all the| the)?")
 _FIXED = ((Avoid.TOLLS, r"toll ?free|no-toll|tollfree|free roads?"),
           (Avoid.HIGHWAYS, r"back ?roads|side streets|local roads|surface streets|"
-                           r"country roads"))
+                           r"country roads"),
+          (Avoid.UNPAVED, r"(stay|keep|stick) (me |us )?(on|to) (the )?paved roads?|"
+                          r"paved roads only|only paved roads"))
 _NOT_A_PREFERENCE = re.compile(r"\b(don't|do not|no need to|not) (avoid|skip)\b|"
                                r"\b(fine|okay|ok|happy) (to take|with|taking)\b")
 
@@ -48,12 +53,13 @@ _PATTERNS = _compile()
 def avoid_in(tokens: list[str]) -> tuple[Avoid, ...]:
     """The road kinds to avoid, in a fixed order (the contract's vocabulary order)."""
     plain = " ".join(t for t in tokens if t != ",")
+    listed = " ".join(tokens)                  # commas kept: "avoid highways, tolls, all of it"
     if _NOT_A_PREFERENCE.search(plain):
         return ()
     found = {kind for kind, p in _PATTERNS if p.search(plain)}
     # "no highways or tolls", "avoid tolls and ferries": a list continues its verb.
     for kind, pat in _KINDS:
-        if kind not in found and found and re.search(rf"\b(and|or|nor) {pat}\b", plain) and \
-                re.search(rf"\b{_BEFORE} .*\b(and|or|nor) {pat}\b", plain):
+        if kind not in found and found and re.search(rf"(\b(and|or|nor)|,) {pat}\b", listed) and \
+                re.search(rf"\b{_BEFORE} .*(\b(and|or|nor)|,) {pat}\b", listed):
             found.add(kind)
     return tuple(k for k in Avoid if k in found)

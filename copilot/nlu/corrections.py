@@ -74,7 +74,8 @@ def _merge(pre: list[str], post: list[str]) -> list[str]:
     lead = next((m for m in _REPLACE_LEADS if tuple(post[:len(m)]) == m), None)
     if lead is not None:
         return _replace(pre, post[len(lead):]) or [*pre, ",", *post]
-    if post[0] in _ADDITIVE or "also" in post[:3]:
+    if post[0] in _ADDITIVE or "also" in post[:3] or post[-1] in ("first", "too"):
+        # "go home. oh wait, I need cash first": a stop added, not the trip replaced.
         return [*pre, ",", *post]
     if post[0] not in _VERBS:
         replaced = _replace(pre, post)
@@ -85,6 +86,8 @@ def _merge(pre: list[str], post: list[str]) -> list[str]:
 
 def _replace(pre: list[str], item: list[str]) -> list[str] | None:
     """Replace the last order detail or place in `pre` with `item` (same kind)."""
+    if "not" in item[1:]:                    # "a grocery store, not a bakery": said twice
+        item = item[:item.index("not", 1)]
     item = [t for t in item if t not in ("instead", ",")]
     new_order = find_order_words(item)
     old_order = find_order_words(pre)

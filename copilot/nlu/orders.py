@@ -235,7 +235,9 @@ def find_order_words(tokens: list[str]) -> list[tuple[int, int, str, Any]]:
 def orders_in(tokens: list[str]) -> list[OrderSpan]:
     """Group order words into orders: a new order starts when a field repeats."""
     words = order_words(tokens)
-    drinks = [w for w in words if w.field == "drink"]
+    # "a large dark roast" is a coffee order with no drink word: the roast stands for it.
+    drinks = [w for w in words if w.field == "drink" or (
+        w.field == "roast" and "roast" in tokens[w.start:w.end])]
     if not drinks:
         return []
     out: list[OrderSpan] = []
@@ -254,6 +256,18 @@ def orders_in(tokens: list[str]) -> list[OrderSpan]:
         if w.by_sound and current is not None and w.field in current.values:
             amount = None
             continue                           # a guess never overrides what was said
+        if current is not None and w.field == "drink" and current.values.get("drink") == \
+                "coffee" and w.value != "coffee" and "and" not in tokens[last_end:w.start] \
+                and gap <= 2 * CHAIN_GAP:
+            # "coffee stop, a large cappuccino", "coffee. A big iced latte": the general
+            # word named the stop; the drink said next is the order.
+            current.values["drink"] = w.value
+            current.spans["drink"] = (w.start, w.end)
+            chains[-1].append(w)
+            current.end = max(current.end, w.end)
+            last_end = w.end
+            amount = None
+            continue
         if current is None or w.field in current.values or (gap > CHAIN_GAP and not near):
             current = OrderSpan(start, w.end)
             out.append(current)
@@ -268,7 +282,8 @@ def orders_in(tokens: list[str]) -> list[OrderSpan]:
         last_end = w.end
     # An order is said around a drink: a stretch of details that has none counts only when
     # every word of it is near one (the rule before chaining).
-    out = [o for o, ws in zip(out, chains, strict=True) if "drink" in o.values or all(
+    out = [o for o, ws in zip(out, chains, strict=True) if "drink" in o.values or any(
+        w in drinks for w in ws) or all(
         any(abs(w.start - d.start) <= 6 for d in drinks) for w in ws)]
     # A lone "coffee" is the place, not an order; keep orders that say something more.
     return [o for o in out if set(o.values) != {"drink"} or o.values["drink"] != "coffee"]

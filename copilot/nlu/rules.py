@@ -35,7 +35,8 @@ _DEST_BEFORE = re.compile(
 _STOP_AFTER = re.compile(
     r"^(on the way|along the way|en route|on route|on our way|on my way|first|before|along|"
     r"beforehand|quickly first|on the road|enroute|as well|too|also|in between|midway|"
-    r"halfway)\b")
+    r"halfway|((anywhere|places|place|joints|spots|stations|stops) )?(along|on) (my|the|this|our) "
+    r"(route|way|road|trip)|coming up|up ahead|ahead)\b")
 _VEHICLE_STATE_WORDS = {"gas", "fuel", "charge", "battery", "diesel", "petrol", "charging"}
 _OUT_OF_SCOPE = re.compile(
     r"\b(deliver|delivery|delivered|joke|weather|forecast|rain|call|text|email|message|messages|calendar|alarm|reminder|"
@@ -71,6 +72,9 @@ def _attach_orders(tokens: list[str], mentions: list[Mention],
         order = o.to_order()
         if order is None:
             continue
+        if set(o.values) == {"drink"} and any(m.category == "coffee" and m.start <= o.start
+                                              and o.end <= m.end for m in out):
+            continue                     # "a tea house": the drink word names the place
         # A coffee mention inside the order span or next to it (no other place between).
         best: Mention | None = None
         best_gap = 99
@@ -142,7 +146,8 @@ def _role(tokens: list[str], m: Mention, times: set[int], has_order: bool) -> st
         return "qualifier"                                # "near X", "on Front Street"
     if has_order:
         return "stop_after"
-    if _STOP_AFTER.search(after) and not (after.startswith("before") and m.end + 1 in times):
+    if _STOP_AFTER.search(after) and not (after.startswith("before") and m.end + 1 in times) \
+            and not re.match(r"before (it|they|that|the place) ", after):   # "... closes"
         return "stop_after"
     if _DEST_BEFORE.search(before) and not _INFINITIVE_BEFORE.search(before):
         return "dest"
@@ -168,9 +173,20 @@ def _roles(tokens: list[str], mentions: list[Mention], times: set[int],
     return roles
 
 
+_BEFORE_GOAL = re.compile(r"\bbefore (we (get|arrive|reach) (to |at )?|getting to |reaching |"
+                         r"arriving at )?(the |my |our )?$")
+
+
 def _split_roles(tokens: list[str], mentions: list[Mention], roles: list[str],
                  intent: str) -> tuple[Mention | None, list[Mention]]:
     pairs = [(m, r) for m, r in zip(mentions, roles, strict=True) if r != "qualifier"]
+    if intent == "add_stop" and len(pairs) > 1:
+        # "stop at a car wash before we get to my sister's", "before home, the gym": the
+        # place after "before" is where the trip already goes, not another stop.
+        ahead = [(m, r) for m, r in pairs if _BEFORE_GOAL.search(
+            " ".join(tokens[max(0, m.start - 5):m.start]) + " ")]
+        if len(ahead) < len(pairs):
+            pairs = [x for x in pairs if x not in ahead]
     dest: Mention | None = None
     dests = [m for m, r in pairs if r == "dest"]
     if intent in ("add_stop", "remove_stop"):
@@ -198,16 +214,32 @@ def _split_roles(tokens: list[str], mentions: list[Mention], roles: list[str],
     return dest, stops
 
 
+_SAVED_KIND = {"dry cleaner": "dry_cleaning"}
+"""Saved labels that name a kind of place, for merging "my suits at the dry cleaner"."""
+
+
 def _merge_duplicates(tokens: list[str], mentions: list[Mention]) -> list[Mention]:
     """ "stop at a wawa for gas", "my suits at the dry cleaner": one stop, not two."""
     out: list[Mention] = []
     for m in mentions:
         prev = out[-1] if out else None
+        kinds = {x.category or _SAVED_KIND.get(x.saved or "") for x in (m, prev) if x}
         if prev is not None and not m.excluded and not prev.excluded and (
                 (m.category is not None and m.category == prev.category) or (
-                m.saved is not None and m.saved == prev.saved)) and m.start - prev.end <= 8 \
-                and "then" not in tokens[prev.end:m.start]:
+                m.saved is not None and m.saved == prev.saved) or (
+                len(kinds) == 1 and None not in kinds and bool(m.saved or prev.saved))) \
+                and m.start - prev.end <= 8 and "then" not in tokens[prev.end:m.start]:
+            if m.saved and not prev.saved:     # "my suits at the dry cleaner": the own one
+                prev.category, prev.saved = None, m.saved
             prev.name = prev.name or m.name
+            prev.exclude_brands += m.exclude_brands
+            prev.end = m.end
+            continue
+        if prev is not None and prev.category and not prev.name and m.name and m.category \
+                and not m.excluded and not prev.excluded and \
+                tokens[prev.end:m.start] in (["at"], ["at", "the"], ["at", "a"]):
+            # "fill up at Costco", "gas at the Sheetz": the brand is where the errand is done.
+            prev.name = m.name
             prev.exclude_brands += m.exclude_brands
             prev.end = m.end
             continue
@@ -277,15 +309,37 @@ def _decide_intent(hits: dict[str, int], mentions: list[Mention], roles: list[st
     return "out_of_scope", 0.35
 
 
+_SMALL_WORDS = {"to", "the", "me", "a", "an", "at", "of", "for", "and", "my", "us", "in",
+               "on", "by", "please", "is", "it"}
+_OPENERS = {"destination", "navigate", "take", "go", "drive", "directions", "route", "head",
+            "set", "find", "get", "please", "hey", "ok", "okay", "so", "um", "uh", "is", "are",
+            "any", "can", "could", "how", "where", "what", "when", "will", "does", "do"}
+_NAME_JOINERS = {"of", "de", "del", "la", "du"}
+
+
+def _title_case_everything(words: list[str]) -> bool:
+    """ALL CAPS, or Title Case Everything: small words ("to", "the") capitalised after the
+    first word too. A short request with a long name ("Go to the Broad Street Market") is
+    mostly capitals and still a name."""
+    if not any(w[0].islower() for w in words if w[0].isalpha()):
+        return True
+    return any(w[0].isupper() and w.lower() in _SMALL_WORDS for w in words[1:])
+
+
 def _proper_names(text: str, tokens: list[str], blocked: set[int]) -> list[Mention]:
     """Runs of capitalised words ("Capital City Airport", "123 Main Street") are names."""
     words = re.findall(r"[A-Za-z0-9][\w'&-]*", text)
-    if not words or sum(w[0].isupper() for w in words) > 0.6 * len(words):
-        return []                                         # ALL CAPS or Title Case Everything
+    if not words or _title_case_everything(words):
+        return []
     runs: list[list[str]] = [[]]
-    for w in words:
+    for k, w in enumerate(words):
+        if k == 0 and w.lower() in _OPENERS:
+            continue                                      # "Destination York", "Navigate ..."
         if (w[0].isupper() and w != "I") or (w.isdigit() and not runs[-1]):
             runs[-1].append(w)
+        elif runs[-1] and w in _NAME_JOINERS and k + 1 < len(words) and \
+                words[k + 1][0].isupper():
+            runs[-1].append(w)                            # "Museum of Modern Art"
         elif runs[-1]:
             runs.append([])
     lex = lexicon()
@@ -344,7 +398,9 @@ def parse(text: str, intent: str | None = None) -> RuleParse:
         confidence = min(confidence, 0.55)
     if intent in ("add_stop", "remove_stop") and not stops and dest is None:
         confidence = min(confidence, 0.6)
-    arrive_by = next((t.hhmm for t in times if t.role == "arrive_by"), None)
+    # "my train's at 7:15 so be there by seven": the deadline said with "by" wins.
+    deadlines = sorted((t for t in times if t.role == "arrive_by"), key=lambda t: not t.deadline)
+    arrive_by = deadlines[0].hhmm if deadlines else None
     flight = next((t.hhmm for t in times if t.role == "flight"), None)
     if intent in ("navigate", "ask_eta", "add_stop") and arrive_by is None and flight is None:
         others = [t for t in times if t.role == "other"]

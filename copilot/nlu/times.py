@@ -34,6 +34,8 @@ class TimeMention:
     hhmm: str
     role: str
     """"arrive_by", "flight" or "other"."""
+    deadline: bool = False
+    """Said as a deadline ("by", "before"), not only as an event's time ("my train's at")."""
 
 
 def number_at(tokens: list[str], i: int) -> tuple[int, int] | None:
@@ -91,6 +93,13 @@ def _clock_at(tokens: list[str], i: int) -> tuple[int, int, int] | None:
         if tokens[i + 1] in ("to", "til", "till"):
             return (hour[0] - 1) or 12, 60 - minutes, 2 + hour[1]
         return hour[0], minutes, 2 + hour[1]
+    if w == "half" and i + 1 < len(tokens):              # "half five": 5:30 (British)
+        hour = number_at(tokens, i + 1)
+        if hour is not None and 1 <= hour[0] <= 12:
+            return hour[0], 30, 1 + hour[1]
+    before = _minutes_to_or_past(tokens, i)
+    if before is not None:
+        return before
     hour = number_at(tokens, i)
     if hour is None or not 1 <= hour[0] <= 23:
         return None
@@ -107,10 +116,31 @@ def _clock_at(tokens: list[str], i: int) -> tuple[int, int, int] | None:
     return hour[0], 0, hour[1]
 
 
+def _minutes_to_or_past(tokens: list[str], i: int) -> tuple[int, int, int] | None:
+    """ "ten to seven" (6:50), "twenty five past four" (4:25), "5 after 6": minutes said
+    before the hour they count from."""
+    minutes = number_at(tokens, i)
+    if minutes is None or not 1 <= minutes[0] <= 30:
+        return None
+    j = i + minutes[1]
+    if j < len(tokens) and tokens[j] in ("minutes", "mins"):
+        j += 1
+    if j + 1 >= len(tokens) or tokens[j] not in ("to", "past", "after", "til", "till"):
+        return None
+    hour = number_at(tokens, j + 1)
+    if hour is None or not 1 <= hour[0] <= 12:
+        return None
+    used = j + 1 + hour[1] - i
+    if tokens[j] in ("past", "after"):
+        return hour[0], minutes[0], used
+    return (hour[0] - 1) or 12, 60 - minutes[0], used
+
+
 def _event_before(cue: str, before: list[str]) -> bool:
     """ "the meeting is at 3", "get there at 5": an "at" time that is a deadline."""
     return cue in ("at", "is", "for", "around", "about") and bool(
-        _EVENTS & set(before) or {"there", "arrive", "be", "land", "get"} & set(before))
+        _EVENTS & set(before) or {"there", "arrive", "be", "land", "get", "closes", "close",
+                                  "closing", "shuts"} & set(before))
 
 
 def find_times(tokens: list[str]) -> list[TimeMention]:
@@ -120,11 +150,13 @@ def find_times(tokens: list[str]) -> list[TimeMention]:
     while i < len(tokens):
         cue = tokens[i]
         if cue not in _DEADLINE and cue not in ("at", "for", "is", "leaves", "departs", "a", "an",
-                                                "around", "about", "boards", "than"):
+                                                "around", "about", "boards", "than", "my",
+                                                "our"):
             i += 1
             continue
         j = i + 1
-        while j < len(tokens) and tokens[j] in ("around", "about", "like", "roughly", "the"):
+        while j < len(tokens) and tokens[j] in ("around", "about", "like", "roughly", "the",
+                                                "my", "our"):
             j += 1
         if j >= len(tokens):
             break
@@ -144,6 +176,12 @@ def find_times(tokens: list[str]) -> list[TimeMention]:
             role = "flight"
         elif cue in _DEADLINE or cue == "than" or _event_before(cue, before):
             role = "arrive_by"
+        if cue in ("my", "our"):
+            # "my 6:40 flight", "our 10 o'clock meeting": a time that names its event.
+            if not tail or tail[0] not in _EVENTS | {"flight", "plane"}:
+                i += 1
+                continue
+            role = "flight" if tail[0] in ("flight", "plane") else "arrive_by"
         if cue in ("a", "an"):
             if not (end < len(tokens) and tokens[end] in ("flight", "pm", "am")):
                 i += 1
@@ -164,6 +202,6 @@ def find_times(tokens: list[str]) -> list[TimeMention]:
             end += 1
         if end < len(tokens) and tokens[end] == "tonight":
             end += 1
-        found.append(TimeMention(i, end, hhmm, role))
+        found.append(TimeMention(i, end, hhmm, role, cue in _DEADLINE or cue == "than"))
         i = end
     return found

@@ -51,6 +51,9 @@ log = logging.getLogger(__name__)
 LLM_THRESHOLD = 0.6
 """Rules at or above this confidence answer alone (no model is loaded)."""
 BAD_INPUT_CONFIDENCE = 0.2
+MAX_WORD_CHARS = 40
+"""Longer runs of letters are not words ("pneumonoultramicroscopicsilicovolcanoconiosis" is 45
+and no driver says it)."""
 MODEL_UNSURE = 0.5
 """In model+llm mode the LLM's intent votes are mixed in below this model probability."""
 LLM_SHARE = 0.5
@@ -148,7 +151,11 @@ class Understander:
 
     def _understand(self, text: str) -> Understanding:
         clean = sanitise(text)
-        if clean.error in ("empty", "not_text", "no_words", "not_english"):
+        if clean.error in ("empty", "not_text", "no_words", "not_english") or not any(
+                c.isalnum() for w in clean.text.split() if len(w) <= MAX_WORD_CHARS
+                for c in w):
+            # Nothing left once cleaned ("\x07\x07"), or no word a person says ("xxxx..."
+            # ten thousand times): nothing to understand, whatever a model would guess.
             return Understanding(text=clean.text, intent=Intent.OUT_OF_SCOPE,
                                  confidence=0.0 if clean.error != "not_english" else 0.1,
                                  error=clean.error)

@@ -33,6 +33,9 @@ PUBLIC_TSV = DATA / "public.tsv"
 SEEDS = DATA / "seeds.yaml"
 ROOT = HERE.parents[2]
 OWN_SET = ROOT / "eval" / "understand.jsonl"
+DEV_SETS = (ROOT / "eval" / "incar_dev3.jsonl", ROOT / "eval" / "incar_dev4.jsonl")
+"""In-car requests by outside authors (eval/HELDOUT.md): their misses were read and fixed
+in the rules, then they joined the training rows. The held-out sets never do."""
 LABELS = (*(i.value for i in Intent), "refused_harmful", "unsupported_service")
 
 TEMPLATE_SAMPLES = 300
@@ -137,6 +140,8 @@ def training_rows(extra: Iterable[Path] = (), seed: int = 13, public: bool = Tru
     """Every training row, deduplicated, in a fixed order."""
     rows: list[Row] = []
     rows += read_labelled(OWN_SET)
+    for path in DEV_SETS:
+        rows += read_labelled(path)
     rows += _seed_rows(seed)
     for intent in sorted(templates()):
         rows += [Row(s.text, intent, "templates") for s in sample(intent, TEMPLATE_SAMPLES,

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from copilot.nlu.places import Mention, _original_case, find_mentions
-from copilot.nlu.rules import RuleParse
+from copilot.nlu.rules import _STOP_AFTER, RuleParse
 from copilot.nlu.text import normalise
 from copilot.nlu.times import find_times
 
@@ -231,12 +231,15 @@ def apply_spans(p: RuleParse, spans: list[Span], text: str) -> RuleParse:
     if dest is None and dests:
         span = dests[-1]
         inside = [m for m in stops if _overlaps(m, span)]
-        if inside and p.intent != "add_stop":
+        # A search "along the route" keeps its place as a stop (the rules put it there).
+        along = p.intent == "find_place" and any(_STOP_AFTER.search(
+            " ".join(p.tokens[m.end:m.end + 4])) for m in inside)
+        if inside and p.intent != "add_stop" and not along:
             dest = inside[-1]
             stops = [m for m in stops if m is not dest]
         elif not inside and p.intent in ("navigate", "ask_eta", "find_place"):
             words = [t for t in p.tokens[span.start:span.end] if t != ","]
-            while words and words[0] in ("the", "a", "an", "to"):
+            while words and words[0] in ("the", "a", "an", "to", "at", "by", "for", "my"):
                 words = words[1:]
             phrase = " ".join(words)
             if words and phrase not in _NOT_A_NAME and any(c.isalpha() for c in phrase):
