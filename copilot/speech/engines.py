@@ -140,7 +140,7 @@ class VoskRecogniser:
             from copilot.speech.vosk_lean import LeanModelError, grammar_model
 
             try:
-                load = grammar_model(path)
+                load = grammar_model(path, phrases=self._phrases)
             except (OSError, LeanModelError) as exc:
                 log.info("vosk grammar-only model not made (%s); loading the full model", exc)
         self._model = _vosk_model(str(load))

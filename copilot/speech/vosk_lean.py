@@ -83,9 +83,12 @@ def empty_fst_with(osymbols: bytes) -> bytes:
     return header + osymbols + state
 
 
-def grammar_model(model_dir: Path, cache: Path | None = None) -> Path:
+def grammar_model(model_dir: Path, cache: Path | None = None,
+                  phrases: list[str] | None = None) -> Path:
     """`model_dir` as vosk needs it for phrase grammars (see the module docstring); the
-    model itself when it has no HCLr.fst + Gr.fst pair."""
+    model itself when it has no HCLr.fst + Gr.fst pair. With `phrases`, the directory also
+    has graph/HCLr.fst cut down to their words (`vosk_prune`), the lean one without them
+    when that cannot be done."""
     graph = model_dir / "graph"
     gr = graph / "Gr.fst"
     if not (gr.is_file() and (graph / "HCLr.fst").is_file()):
@@ -98,8 +101,21 @@ def grammar_model(model_dir: Path, cache: Path | None = None) -> Path:
     tag = hashlib.sha256(f"{model_dir.resolve()}:{stat.st_size}:{int(stat.st_mtime)}:"
                          f"{_VERSION}".encode()).hexdigest()[:16]
     out = cache / f"vosk-grammar-{tag}"
-    if (out / "graph" / "Gr.fst").is_file():
+    if not (out / "graph" / "Gr.fst").is_file():
+        _write_lean(model_dir, gr, out, tag, cache)
+    if not phrases:
         return out
+    from copilot.speech import vosk_prune
+
+    try:
+        return vosk_prune.pruned_model(out, graph / "HCLr.fst", phrases, cache)
+    except (vosk_prune.PruneError, LeanModelError, struct.error, ValueError) as exc:
+        log.info("vosk HCLr.fst not pruned (%s); the grammar-only model keeps all of it", exc)
+        return out
+
+
+def _write_lean(model_dir: Path, gr: Path, out: Path, tag: str, cache: Path) -> None:
+    graph = model_dir / "graph"
     try:
         symbols = output_symbols(gr.read_bytes())
     except (struct.error, IndexError) as exc:    # truncated or not the layout read here
@@ -120,4 +136,3 @@ def grammar_model(model_dir: Path, cache: Path | None = None) -> Path:
 
         shutil.rmtree(tmp, ignore_errors=True)
     log.info("vosk grammar-only model of %s in %s", model_dir, out)
-    return out
