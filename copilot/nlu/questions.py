@@ -51,7 +51,8 @@ _ROAD_QUESTION = re.compile(
     r"^(do|does|did|will|is|would) (this|the|that|my|our) (detour|route|way|road|trip)\b|"
     r"^(do|does|will|would|should) (i|we) (need|have) to (take|use|find|go)\b|"
     r"^(can you |could you )?tell me (if|whether)\b|"
-    r"^(can|could|will|would) (i|we) (get|make it|be) (to|at|there|home)\b.*"
+    r"^(can|could|will|would) (i|we) (get|make it|be) (from (here|this place) )?"
+    r"(to|at|there|home)\b.*"
     r"\b(by|before|in time|on time)\b")
 _ROAD_NEWS = re.compile(
     r"\btraffic (conditions|report|update|situation|info|information)\b|"
