@@ -25,6 +25,10 @@ from routing.messages import Avoid, Category, Place
 
 log = logging.getLogger(__name__)
 
+LABEL_KINDS: dict[str, Category] = {"dry cleaner": Category.DRY_CLEANING}
+"""Saved labels that also name a kind of place: the parser merges "my suits at the dry
+cleaner" into one stop, and the dialog searches the kind when none is saved."""
+
 
 class _SavedIn(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)

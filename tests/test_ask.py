@@ -337,3 +337,17 @@ def test_any_text_gets_an_answer_never_a_traceback(copilot: Copilot) -> None:
         AskResult.model_validate_json(r.to_json())
 
     check()
+
+
+def test_the_dry_cleaner_with_none_saved_is_searched_on_the_map(harrisburg: RegionPack) -> None:
+    """"the dry cleaner" reads as the saved label; with none saved the dialog searches the
+    kind (this map has none, so it says so) instead of asking which saved place was meant."""
+    bare = Copilot(harrisburg, Profile.from_dict({"saved": {"home": {"lat": 40.30,
+                                                                      "lon": -76.80}}}))
+    for understood in (u(Intent.NAVIGATE, text="take me to the dry cleaner",
+                         destination=SavedRef(saved="dry cleaner")),
+                       u(Intent.NAVIGATE, text="home via the dry cleaner",
+                         destination=SavedRef(saved="home"),
+                         stops=(StopRequest(saved="dry cleaner"),))):
+        r = bare.answer_understood(understood, turn())
+        assert r.status == "infeasible" and "no dry cleaner" in r.reply, r

@@ -20,7 +20,7 @@ from routing.messages import Category, CategoryRef, Destination, NameRef, Place,
 from routing.messages import StopRequest as StopAsk
 from routing.pack import RegionPack
 from routing.places import MapPlace
-from routing.profile import Profile
+from routing.profile import LABEL_KINDS, Profile
 from routing.router import Keep, LatLon
 from routing.trip import StopSpec
 
@@ -89,11 +89,6 @@ def _check_on_map(pack: RegionPack, place: Place, what: str) -> None:
         raise OutsideMapError(f"{what} is outside the on-board map.")
 
 
-_LABEL_CATEGORY = {"dry cleaner": Category.DRY_CLEANING}
-"""Saved labels that are also a kind of place: "the dry cleaner" with none saved is the
-nearest one on the map, not a question back to the driver."""
-
-
 def saved_place(pack: RegionPack, profile: Profile, label: str,
                 category: Category | None = None) -> MapPlace:
     place = profile.find_saved(label, category)  # UnknownSavedPlaceError -> clarification
@@ -123,7 +118,7 @@ def named_place(pack: RegionPack, name: str, near: LatLon,
 def destination(pack: RegionPack, profile: Profile, ref: Destination, origin: LatLon,
                 depart: datetime, avoid: tuple[Keep, ...]) -> MapPlace:
     if isinstance(ref, SavedRef):
-        kind = _LABEL_CATEGORY.get(ref.saved)
+        kind = LABEL_KINDS.get(ref.saved)
         try:
             return saved_place(pack, profile, ref.saved, kind)
         except UnknownSavedPlaceError:
@@ -169,7 +164,7 @@ def stop_spec(pack: RegionPack, profile: Profile, ask: StopAsk, origin: LatLon,
         try:
             fixed = saved_place(pack, profile, ask.saved, ask.category)
         except UnknownSavedPlaceError:
-            kind = _LABEL_CATEGORY.get(ask.saved)
+            kind = LABEL_KINDS.get(ask.saved)
             if kind is None:
                 raise
             return StopSpec(category=kind, exclude_brands=ask.exclude_brands,

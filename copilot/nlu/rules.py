@@ -19,6 +19,7 @@ from copilot.nlu.places import Mention, find_addresses, find_mentions, find_name
 from copilot.nlu.text import normalise
 from copilot.nlu.times import find_times
 from routing.messages import MAX_STOPS, Order
+from routing.profile import LABEL_KINDS
 
 log = logging.getLogger(__name__)
 
@@ -214,16 +215,13 @@ def _split_roles(tokens: list[str], mentions: list[Mention], roles: list[str],
     return dest, stops
 
 
-_SAVED_KIND = {"dry cleaner": "dry_cleaning"}
-"""Saved labels that name a kind of place, for merging "my suits at the dry cleaner"."""
-
-
 def _merge_duplicates(tokens: list[str], mentions: list[Mention]) -> list[Mention]:
     """ "stop at a wawa for gas", "my suits at the dry cleaner": one stop, not two."""
     out: list[Mention] = []
     for m in mentions:
         prev = out[-1] if out else None
-        kinds = {x.category or _SAVED_KIND.get(x.saved or "") for x in (m, prev) if x}
+        kinds = {x.category or (k.value if (k := LABEL_KINDS.get(x.saved or "")) else None)
+                 for x in (m, prev) if x}
         if prev is not None and not m.excluded and not prev.excluded and (
                 (m.category is not None and m.category == prev.category) or (
                 m.saved is not None and m.saved == prev.saved) or (
