@@ -118,3 +118,25 @@ def test_report_renders_in_headless_chromium(tmp_path: Path) -> None:
                  'id="plot-range"', 'id="plot-link"', 'class="turn"'):
         assert part in dom, part
     assert png.stat().st_size > 40_000  # a blank page is a few kB
+
+
+def test_a_replan_after_a_stop_keeps_the_visited_stop_on_the_map(tmp_path: Path) -> None:
+    """A re-plan passes only the stops still ahead; the map still shows the stop the drive
+    served (the demo's map once lost it when a proactive re-plan came after the burger)."""
+    from copilot.sim.record import ArrivalRecord
+    from copilot.sim.svg import map_svg
+
+    report, _ = build_report(tmp_path)
+    first = report.final_route
+    assert first is not None and len(first.stops) == 1
+    later = first.model_copy(update={"stops": ()})
+    report = report.model_copy(update={
+        "final_route": later,
+        "arrivals": [ArrivalRecord(at_s=200, place=first.stops[0]),
+                     ArrivalRecord(at_s=400, place=first.destination, destination=True)]})
+    svg = map_svg(report, load_map_data(MAP))
+    assert svg.count('class="stop visited"') == 1 and "Five Guys (visited)" in svg
+    assert svg.count('<g class="stop') == 2  # the visited burger and the airport, once each
+    # a stop still ahead is not drawn twice when the car has already reached it
+    report = report.model_copy(update={"final_route": first})
+    assert map_svg(report, load_map_data(MAP)).count('<g class="stop') == 2

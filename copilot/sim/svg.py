@@ -13,6 +13,7 @@ from html import escape
 
 from copilot.sim.mapdata import MapData
 from copilot.sim.record import Report
+from routing.messages import RoutedPlace
 
 MAP_W = 760
 MAP_MAX_H = 640
@@ -74,6 +75,24 @@ def _path(proj: Projection, line: Sequence[tuple[float, float]]) -> str:
     return "".join(out) if len(out) > 1 else ""
 
 
+def _label(p: RoutedPlace) -> str:
+    return str(p.name or p.saved or (p.category or ""))
+
+
+def _at(p: RoutedPlace) -> tuple[float, float]:
+    return (round(p.lat, 5), round(p.lon, 5))
+
+
+def visited_stops(report: Report, ahead: Sequence[RoutedPlace]) -> list[RoutedPlace]:
+    """Stops the car reached that the route in force no longer lists, in the order reached."""
+    here = {_at(p) for p in ahead}
+    out: dict[tuple[float, float], RoutedPlace] = {}
+    for a in report.arrivals:
+        if not a.destination and _at(a.place) not in here:
+            out.setdefault(_at(a.place), a.place)
+    return list(out.values())
+
+
 def map_svg(report: Report, data: MapData) -> str:
     """The region's roads inside the drive's view, the routes, the track, stops and hazards."""
     route = report.final_route
@@ -119,11 +138,22 @@ def map_svg(report: Report, data: MapData) -> str:
                      f'height="10" transform="rotate(45 {x} {y})" fill="#ff6f00"/>'
                      f'<text x="{x + 9}" y="{y + 4}" font-size="11" fill="#e65100">'
                      f'{escape(label)} (suggested)</text></g>')
+    ahead = [*route.stops, route.destination] if route is not None else []
+    visited = visited_stops(report, ahead)
+    for i, p in enumerate(visited, start=1):
+        # a re-plan after a stop passes only the stops still ahead; the drive did serve these
+        x, y = proj.xy(p.lat, p.lon)
+        parts.append(f'<g class="stop visited"><circle cx="{x}" cy="{y}" r="9" fill="#e3ebf7" '
+                     f'stroke="#1e63d6" stroke-width="2" stroke-dasharray="3 2"/>'
+                     f'<text x="{x}" y="{y + 4}" font-size="10" text-anchor="middle" '
+                     f'fill="#1e63d6">{i}</text><text x="{x + 12}" y="{y - 8}" font-size="12" '
+                     f'fill="#555" paint-order="stroke" stroke="#fff" stroke-width="3">'
+                     f'{escape(_label(p))} (visited)</text></g>')
     if route is not None:
-        for i, p in enumerate([*route.stops, route.destination], start=1):
+        for i, p in enumerate(ahead, start=len(visited) + 1):
             x, y = proj.xy(p.lat, p.lon)
-            label = p.name or p.saved or (p.category or "")
-            last = i == len(route.stops) + 1
+            label = _label(p)
+            last = i == len(visited) + len(ahead)
             parts.append(f'<g class="stop"><circle cx="{x}" cy="{y}" r="9" fill="'
                          f'{"#1e63d6" if last else "#fff"}" stroke="#1e63d6" stroke-width="2"/>'
                          f'<text x="{x}" y="{y + 4}" font-size="10" text-anchor="middle" '
