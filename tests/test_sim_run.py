@@ -1,8 +1,8 @@
 """`copilot sim run` end to end: real Mosquitto, real `copilot serve` (Valhalla, place index,
 speech), the simulated car publishing at 10 Hz; exit 0 iff every expectation holds.
 
-Every scenario in scenarios/ runs in the default test run (about five minutes on 2 cores),
-plus `copilot demo` (the airport run on the embedded map).
+Every scenario in scenarios/ runs in the default test run (two at a time: about
+four minutes on 2 cores), plus `copilot demo` (the airport run on the embedded map).
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -42,10 +44,7 @@ def _needs_map(path: Path) -> None:
         pytest.skip(f"map not available: {e}")
 
 
-def check_scenario(name: str, tmp_path: Path, *extra: str) -> dict:
-    path = SCENARIOS / f"{name}.yaml"
-    _needs_map(path)
-    r = run("sim", "run", str(path), "--report", str(tmp_path), *extra)
+def judge_run(name: str, tmp_path: Path, r: subprocess.CompletedProcess[str]) -> dict:
     assert "Traceback" not in r.stderr, r.stderr[-2000:]
     report = json.loads((tmp_path / "report.json").read_text())
     assert (r.returncode == 0) == report["passed"]  # exit 0 iff every expectation holds
@@ -64,18 +63,43 @@ def test_the_repository_has_the_scenarios_the_issue_asks_for() -> None:
             "unsafe-while-moving", "opening-hours", "spoken-multistop-noise"} <= set(SCENARIO_NAMES)
 
 
-@pytest.mark.parametrize("name", SCENARIO_NAMES)
-def test_scenarios_pass(name: str, tmp_path: Path) -> None:
-    if name == "opening-hours-afternoon":  # also: on a broker the caller runs, by option
-        from copilot.service.broker import Mosquitto
+# A scenario's wall time is mostly its simulated clock running (wall time x speedup), not the
+# CPU: two at once take about half the time of one after the other (each has its own broker,
+# service and car). Longest first, so the two lanes end together; measured seconds, one run.
+LANES = 2
+WALL_S = {"tunnel-no-link": 149, "airport-run": 42, "urban-errands": 37, "airport-run-ko": 34,
+          "low-fuel": 33, "road-closure-ko": 25, "road-closure": 25, "opening-hours": 24,
+          "spoken-multistop-noise": 23, "unsafe-while-moving": 21, "opening-hours-afternoon": 13}
+Ran = tuple[subprocess.CompletedProcess[str], Path, str]
 
-        with Mosquitto(vin="SIM0001") as broker:
-            users = [f"--broker-user={role}={c.username}:{c.password}"
-                     for role, c in broker.credentials.items()]
-            check_scenario(name, tmp_path, "--broker", broker.url, *users)
-            assert "as copilot-SIM0001" in broker.log_text  # serve ran on this broker
-        return
-    report = check_scenario(name, tmp_path)
+
+def _run_scenario(name: str, out: Path) -> Ran:
+    path = SCENARIOS / f"{name}.yaml"
+    if name != "opening-hours-afternoon":
+        return run("sim", "run", str(path), "--report", str(out)), out, ""
+    from copilot.service.broker import Mosquitto  # also: on a broker the caller runs, by option
+
+    with Mosquitto(vin="SIM0001") as broker:
+        users = [f"--broker-user={role}={c.username}:{c.password}"
+                 for role, c in broker.credentials.items()]
+        r = run("sim", "run", str(path), "--report", str(out), "--broker", broker.url, *users)
+        return r, out, broker.log_text
+
+
+@pytest.fixture(scope="module")
+def scenario_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Future[Ran]]]:
+    order = sorted(SCENARIO_NAMES, key=lambda n: -WALL_S.get(n, 60))
+    with ThreadPoolExecutor(max_workers=LANES, thread_name_prefix="scenario") as pool:
+        yield {n: pool.submit(_run_scenario, n, tmp_path_factory.mktemp(n)) for n in order}
+
+
+@pytest.mark.parametrize("name", SCENARIO_NAMES)
+def test_scenarios_pass(name: str, scenario_runs: dict[str, Future[Ran]]) -> None:
+    _needs_map(SCENARIOS / f"{name}.yaml")
+    r, out, broker_log = scenario_runs[name].result()
+    report = judge_run(name, out, r)
+    if name == "opening-hours-afternoon":
+        assert "as copilot-SIM0001" in broker_log  # serve ran on the caller's broker
     if name == "road-closure":
         assert report["replans"] >= 1
         assert any(t["proactive"] for t in report["turns"])  # the copilot spoke up first
