@@ -10,7 +10,7 @@ import pytest
 from copilot.messages import Timings
 from copilot.sim.expectations import CheckContext, check_spec, evaluate
 from copilot.sim.mapdata import MapObject
-from copilot.sim.record import HazardRecord, RunLog, Sample, TurnRecord
+from copilot.sim.record import ArrivalRecord, HazardRecord, RunLog, Sample, TurnRecord
 from routing.messages import Place, Route, RoutedPlace, SetRoute, ShowPlaces
 from sensors.messages import HazardEvent
 
@@ -62,7 +62,9 @@ def test_route_has_counts_stops_reached_before_a_later_replan() -> None:
     # still served it, but only if the car really reached it.
     replan = SetRoute(route=_route(STRAIGHT, CLEANER))
     turns = [turn(0, actions=[SetRoute(route=_route())]), turn(60, actions=[replan])]
-    assert check({"route_has": ["burger"]}, RunLog(turns=turns, stops_visited=["Five Guys"]))[0]
+    reached = [ArrivalRecord(at_s=30, place=BURGER)]
+    assert check({"route_has": ["burger"]}, RunLog(turns=turns, stops_visited=["Five Guys"],
+                                                   arrivals=reached))[0]
     held, detail = check({"route_has": ["burger"]}, RunLog(turns=turns))
     assert not held and "missing burger" in detail
 

@@ -18,7 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from copilot.sim import eta_check
 from copilot.sim.geo import haversine_m, polyline_distance_m
-from copilot.sim.record import ExpectationResult, RunLog
+from copilot.sim.record import ExpectationResult, RunLog, served_stops
 from routing.messages import HHMM, Category, Place, Route, Status
 from safety.text import is_korean, word_count
 
@@ -68,31 +68,12 @@ def _describe(p: Place) -> str:
     return p.name or (f"saved:{p.saved}" if p.saved else f"{p.osm_type}/{p.osm_id}")
 
 
-def _visited_stops(run: RunLog) -> list[Place]:
-    """Stops of earlier routes the car reached: a later re-plan rightly leaves them out (the
-    service passes only the stops still ahead), yet the drive did serve them."""
-    seen = set(run.stops_visited)
-    out: dict[tuple[object, ...], Place] = {}
-    for t in run.turns:
-        for a in t.actions:
-            if a.type == "set_route":
-                for s in a.route.stops:
-                    if (s.name or s.saved or str(s.category)) in seen:
-                        out.setdefault(_key(s), s)
-    return list(out.values())
-
-
-def _key(p: Place) -> tuple[object, ...]:
-    return (p.osm_type, p.osm_id, p.saved, p.name, round(p.lat, 5), round(p.lon, 5))
-
-
 def route_has(want: list[str], run: RunLog, ctx: CheckContext) -> Result:
     route = run.final_route()
     if route is None:
         return False, "no route was set"
     ahead = [*route.stops, route.destination]
-    here = {_key(p) for p in ahead}
-    places = [*(s for s in _visited_stops(run) if _key(s) not in here), *ahead]
+    places = [*served_stops(run.arrivals, ahead), *ahead]
     have = [_place_tags(p, ctx) for p in places]
     missing = [w for w in want if not any(w in h for h in have)]
     listing = ", ".join(f"{_describe(p)} ({p.category or p.saved})" for p in places)

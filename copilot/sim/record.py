@@ -8,6 +8,7 @@ replans) come first; everything else is an extension. The JSON is always produce
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal
 
@@ -16,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from copilot.messages import Timings
 from routing.messages import (
     Action,
+    Place,
     Route,
     RoutedPlace,
     ServedBy,
@@ -128,6 +130,23 @@ def route_in_force(turns: list[TurnRecord]) -> Route | None:
             elif a.type == "cancel_route":
                 route = None
     return route
+
+def place_key(p: Place) -> tuple[object, ...]:
+    """One place, however many routes list it."""
+    return (p.osm_type, p.osm_id, p.saved, p.name, round(p.lat, 5), round(p.lon, 5))
+
+
+def served_stops(arrivals: Sequence[ArrivalRecord], ahead: Sequence[Place]) -> list[RoutedPlace]:
+    """Stops the car reached that `ahead` (the route in force) no longer lists, in the order
+    reached: a later re-plan rightly passes only the stops still ahead, yet the drive did serve
+    them."""
+    here = {place_key(p) for p in ahead}
+    out: dict[tuple[object, ...], RoutedPlace] = {}
+    for a in arrivals:
+        if not a.destination and place_key(a.place) not in here:
+            out.setdefault(place_key(a.place), a.place)
+    return list(out.values())
+
 
 class RunLog(_Model):
     """Everything a run observed; the expectations are pure functions of this."""

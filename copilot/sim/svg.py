@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from html import escape
 
 from copilot.sim.mapdata import MapData
-from copilot.sim.record import Report
+from copilot.sim.record import Report, served_stops
 from routing.messages import RoutedPlace
 
 MAP_W = 760
@@ -75,22 +75,25 @@ def _path(proj: Projection, line: Sequence[tuple[float, float]]) -> str:
     return "".join(out) if len(out) > 1 else ""
 
 
-def _label(p: RoutedPlace) -> str:
-    return str(p.name or p.saved or (p.category or ""))
-
-
-def _at(p: RoutedPlace) -> tuple[float, float]:
-    return (round(p.lat, 5), round(p.lon, 5))
-
-
-def visited_stops(report: Report, ahead: Sequence[RoutedPlace]) -> list[RoutedPlace]:
-    """Stops the car reached that the route in force no longer lists, in the order reached."""
-    here = {_at(p) for p in ahead}
-    out: dict[tuple[float, float], RoutedPlace] = {}
-    for a in report.arrivals:
-        if not a.destination and _at(a.place) not in here:
-            out.setdefault(_at(a.place), a.place)
-    return list(out.values())
+def _stop_marker(proj: Projection, p: RoutedPlace, number: int, kind: str) -> str:
+    """A numbered circle and its label; the destination is a filled star, a stop already
+    served is dashed and says so."""
+    x, y = proj.xy(p.lat, p.lon)
+    label = str(p.name or p.saved or (p.category or ""))
+    fill, text_fill, mark, dash = {
+        "visited": ("#e3ebf7", "#1e63d6", str(number), ' stroke-dasharray="3 2"'),
+        "destination": ("#1e63d6", "#fff", "★", ""),
+        "ahead": ("#fff", "#1e63d6", str(number), "")}[kind]
+    if kind == "visited":
+        label += " (visited)"
+    left = x < proj.width - 140  # labels near the right edge go to the left of the circle
+    return (f'<g class="stop{" visited" if kind == "visited" else ""}"><circle cx="{x}" '
+            f'cy="{y}" r="9" fill="{fill}" stroke="#1e63d6" stroke-width="2"{dash}/>'
+            f'<text x="{x}" y="{y + 4}" font-size="10" text-anchor="middle" '
+            f'fill="{text_fill}">{mark}</text>'
+            f'<text x="{x + 12 if left else x - 12}" y="{y - 8}" font-size="12" '
+            f'text-anchor="{"start" if left else "end"}" paint-order="stroke" stroke="#fff" '
+            f'stroke-width="3">{escape(label)}</text></g>')
 
 
 def map_svg(report: Report, data: MapData) -> str:
@@ -139,29 +142,12 @@ def map_svg(report: Report, data: MapData) -> str:
                      f'<text x="{x + 9}" y="{y + 4}" font-size="11" fill="#e65100">'
                      f'{escape(label)} (suggested)</text></g>')
     ahead = [*route.stops, route.destination] if route is not None else []
-    visited = visited_stops(report, ahead)
-    for i, p in enumerate(visited, start=1):
-        # a re-plan after a stop passes only the stops still ahead; the drive did serve these
-        x, y = proj.xy(p.lat, p.lon)
-        parts.append(f'<g class="stop visited"><circle cx="{x}" cy="{y}" r="9" fill="#e3ebf7" '
-                     f'stroke="#1e63d6" stroke-width="2" stroke-dasharray="3 2"/>'
-                     f'<text x="{x}" y="{y + 4}" font-size="10" text-anchor="middle" '
-                     f'fill="#1e63d6">{i}</text><text x="{x + 12}" y="{y - 8}" font-size="12" '
-                     f'fill="#555" paint-order="stroke" stroke="#fff" stroke-width="3">'
-                     f'{escape(_label(p))} (visited)</text></g>')
-    if route is not None:
-        for i, p in enumerate(ahead, start=len(visited) + 1):
-            x, y = proj.xy(p.lat, p.lon)
-            label = _label(p)
-            last = i == len(visited) + len(ahead)
-            parts.append(f'<g class="stop"><circle cx="{x}" cy="{y}" r="9" fill="'
-                         f'{"#1e63d6" if last else "#fff"}" stroke="#1e63d6" stroke-width="2"/>'
-                         f'<text x="{x}" y="{y + 4}" font-size="10" text-anchor="middle" '
-                         f'fill="{"#fff" if last else "#1e63d6"}">{"★" if last else i}</text>'
-                         f'<text x="{x + 12 if x < proj.width - 140 else x - 12}" y="{y - 8}" '
-                         f'font-size="12" text-anchor="{"start" if x < proj.width - 140 else "end"}'
-                         f'" paint-order="stroke" stroke="#fff" stroke-width="3">'
-                         f'{escape(str(label))}</text></g>')
+    # a re-plan after a stop lists only the stops still ahead; the drive did serve the others
+    visited = served_stops(report.arrivals, ahead)
+    for i, p in enumerate([*visited, *ahead], start=1):
+        kind = ("visited" if i <= len(visited) else
+                "destination" if i == len(visited) + len(ahead) else "ahead")
+        parts.append(_stop_marker(proj, p, i, kind))
     if report.samples:
         s0 = report.samples[0]
         x, y = proj.xy(s0.lat, s0.lon)
