@@ -131,6 +131,7 @@ def route_in_force(turns: list[TurnRecord]) -> Route | None:
                 route = None
     return route
 
+
 def place_key(p: Place) -> tuple[object, ...]:
     """One place, however many routes list it."""
     return (p.osm_type, p.osm_id, p.saved, p.name, round(p.lat, 5), round(p.lon, 5))
