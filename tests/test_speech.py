@@ -23,7 +23,7 @@ def espeak(text: str, path: Path, voice: str = "en-us", rate_hz: int | None = No
                    capture_output=True)
     if rate_hz:
         out = path.with_suffix(f".{rate_hz}.wav")
-        subprocess.run(["sox", str(path), "-r", str(rate_hz), str(out)], check=True)
+        subprocess.run(["sox", "-R", str(path), "-r", str(rate_hz), str(out)], check=True)
         path = out
     return path.read_bytes()
 

@@ -36,7 +36,7 @@ def _speak(text: str, path: Path, voice: str = VOICE, speed: int = SPEED) -> Pat
     raw = path.with_suffix(".raw.wav")
     subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(raw), text],
                    check=True, capture_output=True)
-    subprocess.run(["sox", str(raw), "-r", "16000", str(path), "pad", "0.4", "0.8"],
+    subprocess.run(["sox", "-R", str(raw), "-r", "16000", str(path), "pad", "0.4", "0.8"],
                    check=True, capture_output=True)
     raw.unlink()
     return path

@@ -55,7 +55,7 @@ def synthesise(case: dict[str, Any], cache: Path) -> Path:
     raw = cache / f"{case['id']}.raw.wav"
     subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(raw), case["text"]],
                    check=True, capture_output=True)
-    subprocess.run(["sox", str(raw), str(clean), "pad", "0.4", "0.8"], check=True,
+    subprocess.run(["sox", "-R", str(raw), str(clean), "pad", "0.4", "0.8"], check=True,
                    capture_output=True)
     raw.unlink(missing_ok=True)
     snr = case.get("noise_snr_db")
@@ -65,7 +65,7 @@ def synthesise(case: dict[str, Any], cache: Path) -> Path:
     with wave.open(str(clean)) as w:
         rate = w.getframerate()
     noise = cache / f"{case['id']}.noise.wav"
-    subprocess.run(["sox", "-n", "-r", str(rate), "-b", "16", "-c", "1", str(noise), "synth",
+    subprocess.run(["sox", "-R", "-n", "-r", str(rate), "-b", "16", "-c", "1", str(noise), "synth",
                     f"{_duration_s(clean):.3f}", "brownnoise", "lowpass", "400", "gain", "-6"],
                    check=True, capture_output=True)
     # Speech RMS over the voiced part only, so pauses do not flatter the SNR.
@@ -74,7 +74,7 @@ def synthesise(case: dict[str, Any], cache: Path) -> Path:
     voiced = x[np.abs(x) > 0.02 * max(1.0, float(np.max(np.abs(x))))]
     speech_rms = float(np.sqrt(np.mean(voiced ** 2))) if len(voiced) else 1.0
     gain = speech_rms / max(1e-6, _rms(noise)) / (10 ** (float(snr) / 20))
-    subprocess.run(["sox", "-m", "-v", "1", str(clean), "-v", f"{gain:.5f}", str(noise), str(out)],
+    subprocess.run(["sox", "-R", "-m", "-v", "1", str(clean), "-v", f"{gain:.5f}", str(noise), str(out)],
                    check=True, capture_output=True)
     noise.unlink(missing_ok=True)
     clean.unlink(missing_ok=True)

@@ -90,8 +90,10 @@ def synthesise(text: str, *, voice: str = "en-us", noise_snr_db: float | None = 
                   text])
         else:
             raise AudioError(f"unknown synthesiser {synth!r} (espeak or piper)")
-        # 0.4 s of lead-in and tail, as a push-to-talk recording has
-        _run(["sox", str(raw), "-r", str(RATE_HZ), "-c", "1", "-b", "16", str(speech),
+        # 0.4 s of lead-in and tail, as a push-to-talk recording has. -R: sox dithers the
+        # 16-bit result with fresh random noise on every run unless told to repeat itself,
+        # and recognisers on the edge (Whisper on Korean speech) then heard different words.
+        _run(["sox", "-R", str(raw), "-r", str(RATE_HZ), "-c", "1", "-b", "16", str(speech),
               "pad", "0.4", "0.4"])
         voice_pcm = _read_pcm(speech)
         if noise_snr_db is None:
