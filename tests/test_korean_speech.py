@@ -56,6 +56,30 @@ def test_auto_routes_korean_speech_to_vosk_and_english_to_whisper(wavs: dict[str
     assert en["destination"] == {"saved": "home"}
 
 
+# Korean sentences whose espeak-ng speech Whisper (with the domain prompt) writes as fluent
+# English coffee orders the understanding acts on ("A 10 ounce iced mocha.", confidence ~0.25).
+FLUENT_IN_ENGLISH = ("기차역까지 데려다 줘", "엄마네 집으로 가 줄래?", "롯데월드로 가자")
+
+
+def test_whisper_english_that_reads_as_a_request_does_not_keep_a_korean_turn() -> None:
+    from copilot.nlu import Understander
+    from copilot.speech import transcribe
+    from copilot.speech.language import WHISPER_SURE, hear
+
+    u = Understander(use_llm=False)
+    for text in FLUENT_IN_ENGLISH:
+        wav = synthesise(text, voice="ko")
+        english = transcribe(wav, engine="whisper", language="en")
+        as_english = u.understand(english.text)
+        # the trap: Whisper alone gives an English request the car would act on...
+        assert as_english.error is None and as_english.intent.value != "out_of_scope", text
+        assert english.confidence < WHISPER_SURE, (text, english.text, english.confidence)
+        # ...and the driver's languages [en, ko] still hear it as Korean
+        h = hear(wav, ("en", "ko"), u.understand)
+        assert h.language == "ko" and h.tried == ("en", "ko"), (text, h.transcript.text)
+        assert is_korean(h.transcript.text)
+
+
 def test_the_vosk_grammar_uses_only_words_the_model_knows() -> None:
     from copilot.speech.engines import default_vosk_model
     from copilot.speech.grammar import korean_phrases
