@@ -127,15 +127,19 @@ def test_questions_name_the_place_and_never_move_the_car(
     ("is the main street route closed today", "ask_eta"),
     ("locate the closest charging station on my route", "find_place"),
     ("pull up the nearest pharmacy", "find_place"),
+    ("find a hotel for tonight", "find_place"),            # read as a stop before the guard
+    ("can you find a bakery on the way", "find_place"),
 ])
 def test_questions_about_the_roads_and_searches_leave_the_route_alone(
         text: str, intent: str) -> None:
     assert _u(text)["intent"] == intent
 
 
-def test_a_search_that_says_go_there_still_goes() -> None:
-    got = _u("show me a hotel nearby and take me there")
-    assert got["intent"] == "navigate"
+@pytest.mark.parametrize("text", ["show me a hotel nearby and take me there",
+                                  "find me a hotel for tonight and take me there",
+                                  "find the fastest way home", "find me a route to the airport"])
+def test_a_search_that_says_go_there_or_asks_for_a_route_still_goes(text: str) -> None:
+    assert _u(text)["intent"] == "navigate"
 
 
 @pytest.mark.parametrize(("text", "category"), [

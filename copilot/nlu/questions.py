@@ -64,6 +64,9 @@ _ROAD_NEWS = re.compile(
 # A search said as a command shows places and leaves the route alone ("locate the nearest gas
 # station along my route", "pull up nearest gas station"), unless it also says to go there.
 _SEARCH = re.compile(r"^(please )?(locate|pull up|look up|list|show me|search for|look for)\b")
+# "find X" first is a search too (contract: find_place looks for places without changing the
+# route), but "find me a way / route / directions to ..." asks to be routed.
+_FIND = re.compile(r"^(please )?(can you |could you )?find\b")
 _AND_GO = re.compile(r"\b(and|then) (take|get|bring|drive|route|navigate|guide|go|head|add|"
                      r"stop|swing|pull in|put)\b|\b(take me|get me|bring me) there\b")
 
@@ -91,7 +94,11 @@ def is_search(tokens: list[str]) -> bool:
     """A command to look places up (shown, not routed): "locate", "pull up", "show me" ...
     without "and take me there"."""
     plain = _plain(tokens)
-    return _SEARCH.search(plain) is not None and _AND_GO.search(plain) is None
+    if _AND_GO.search(plain) is not None:
+        return False
+    if _FIND.search(plain) is not None:
+        return _ROUTE_SEEKING.search(plain) is None
+    return _SEARCH.search(plain) is not None
 
 
 _LOOKING = re.compile(r"^(where|where's|wheres|is there|are there|any|do you know (a|any|where)|"
