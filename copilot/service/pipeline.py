@@ -149,7 +149,7 @@ def make_transcriber(engine: str = "auto", model_dir: Path | None = None,
 
                 h = hear(wav, languages, understand)
                 return Hearing(h.transcript.text, h.transcript.confidence, h.transcript.engine,
-                               h.language)
+                               h.language, h.tried)
             t = transcribe(wav, engine=name, model_dir=model_dir, adaptation=adaptation,
                            language=language, bias=bias)
         except AudioError as e:

@@ -299,7 +299,7 @@ class CopilotService:
                 # A turn the recogniser is unsure of must not move the car: asked again.
                 u = unsure_understanding(heard)
                 return AskResult(understanding=u, status="not_understood",
-                                 reply=repeat_reply(u.language),
+                                 reply=repeat_reply(u.language, heard.tried),
                                  timings_ms=Timings(understand=0, plan=0, validate=0, total=0),
                                  why=u.error)
             if not text.strip():

@@ -41,6 +41,8 @@ class Hearing:
     engine: str
     language: str
     """The turn's language as heard (BCP 47 primary tag)."""
+    tried: tuple[str, ...] = ()
+    """The languages whose recognisers heard the turn (`speech.language.hear`), if several."""
 
     @property
     def unsure(self) -> bool:
@@ -59,8 +61,12 @@ def spoken_language(text: str, fallback: str = "en") -> str:
     return "ko" if any("\uac00" <= ch <= "\ud7a3" for ch in text) else fallback
 
 
-def repeat_reply(language: str) -> str:
-    return REPEAT.get(language, REPEAT["en"])
+def repeat_reply(language: str, tried: tuple[str, ...] = ()) -> str:
+    """"Say it again" in the turn's language; when the recognisers of several languages heard
+    it, in each of them, the one heard first: Whisper's English of Korean speech and vosk's
+    Korean of English speech both read as requests, so the language itself is in doubt."""
+    phrases = (REPEAT.get(lang, REPEAT["en"]) for lang in (language, *tried))
+    return " ".join(dict.fromkeys(phrases))
 
 
 def unsure_understanding(h: Hearing) -> Understanding:
