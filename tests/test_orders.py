@@ -59,9 +59,19 @@ def test_misheard_orders_are_heard_by_how_they_sound(text: str, order: Order) ->
     "it's cold in here, take me home",
     "take me to a large hotel near the airport",
     "get me a double cheeseburger with white cheese",      # "white" is not "chai tea"
+    "stop for a coffee",                                   # the place, not a cup
+    "get me a coffee shop",
+    "take me to a coffee place",
 ])
 def test_no_order_is_invented(text: str) -> None:
     assert heard(text) is None
+
+
+@pytest.mark.parametrize("text", ["can I get a coffee?", "Give me a coffee.",
+                                  "let's grab a coffee on the way"])
+def test_one_cup_of_coffee_asked_for_is_an_order(text: str) -> None:
+    # speech-dev's drivers order "a coffee" alone; a lone "coffee" had been read as the place
+    assert heard(text) == Order(drink="coffee")
 
 
 def test_a_word_heard_right_is_not_re_heard_as_another_drink() -> None:

@@ -285,5 +285,17 @@ def orders_in(tokens: list[str]) -> list[OrderSpan]:
     out = [o for o, ws in zip(out, chains, strict=True) if "drink" in o.values or any(
         w in drinks for w in ws) or all(
         any(abs(w.start - d.start) <= 6 for d in drinks) for w in ws)]
-    # A lone "coffee" is the place, not an order; keep orders that say something more.
-    return [o for o in out if set(o.values) != {"drink"} or o.values["drink"] != "coffee"]
+    # A lone "coffee" is the place, not an order ("stop for coffee"), unless it is asked for
+    # as one cup: "can I get a coffee", "give me a coffee".
+    return [o for o in out if set(o.values) != {"drink"} or o.values["drink"] != "coffee"
+            or _one_cup_asked_for(tokens, o.spans.get("drink", (o.start, o.end))[0])]
+
+
+_ASKING = frozenset({"get", "have", "like", "order", "take", "grab", "brew", "me"})
+"""The word before "a coffee" that makes it a drink ordered ("get me" / "give me" end in me)."""
+
+
+def _one_cup_asked_for(tokens: list[str], start: int) -> bool:
+    after = tokens[start + 1] if start + 1 < len(tokens) else ""
+    return start >= 2 and tokens[start - 1] in ("a", "an", "one") and \
+        tokens[start - 2] in _ASKING and after not in _place_words() | {"house", "run"}
