@@ -74,8 +74,8 @@ def synthesise(case: dict[str, Any], cache: Path) -> Path:
     voiced = x[np.abs(x) > 0.02 * max(1.0, float(np.max(np.abs(x))))]
     speech_rms = float(np.sqrt(np.mean(voiced ** 2))) if len(voiced) else 1.0
     gain = speech_rms / max(1e-6, _rms(noise)) / (10 ** (float(snr) / 20))
-    subprocess.run(["sox", "-R", "-m", "-v", "1", str(clean), "-v", f"{gain:.5f}", str(noise), str(out)],
-                   check=True, capture_output=True)
+    subprocess.run(["sox", "-R", "-m", "-v", "1", str(clean), "-v", f"{gain:.5f}", str(noise),
+                    str(out)], check=True, capture_output=True)
     noise.unlink(missing_ok=True)
     clean.unlink(missing_ok=True)
     return out
