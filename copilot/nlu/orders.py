@@ -298,4 +298,5 @@ _ASKING = frozenset({"get", "have", "like", "order", "take", "grab", "brew", "me
 def _one_cup_asked_for(tokens: list[str], start: int) -> bool:
     after = tokens[start + 1] if start + 1 < len(tokens) else ""
     return start >= 2 and tokens[start - 1] in ("a", "an", "one") and \
-        tokens[start - 2] in _ASKING and after not in _place_words() | {"house", "run"}
+        tokens[start - 2] in _ASKING and after not in ("house", "run") and \
+        after not in _place_words()

@@ -76,7 +76,7 @@ def _attach_orders(tokens: list[str], mentions: list[Mention],
         if set(o.values) == {"drink"} and o.values["drink"] != "coffee" and any(
                 m.category == "coffee" and m.start <= o.start and o.end <= m.end for m in out):
             continue                     # "a tea house": the drink word names the place
-        # (a lone "coffee" order is left by orders_in only when a cup is asked for)
+        # (a lone "coffee" order is left by orders_in only when a cup is asked for: it joins)
         # A coffee mention inside the order span or next to it (no other place between).
         best: Mention | None = None
         best_gap = 99
