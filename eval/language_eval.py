@@ -40,13 +40,11 @@ def main() -> None:
     from copilot.speech.language import hear
     from copilot.speech.listen_eval import _read_pcm16, _wav_bytes, condition_audio, load_set
 
+    for path in (args.ko, args.speech_dev):
+        if not path.exists():
+            ap.error(f"{path} does not exist")
     u = Understander(use_llm=False)
     langs = ("en", "ko")
-
-    def acted(lang_text: str) -> bool:
-        r = u.understand(lang_text)
-        return r.error is None and r.intent.value != "out_of_scope"
-
     out: dict[str, dict[str, int]] = {}
     rows = [json.loads(line) for line in args.ko.read_text(encoding="utf-8").splitlines()
             if line.strip()][: args.ko_limit]
@@ -55,7 +53,7 @@ def main() -> None:
         h = hear(synthesise(row["text"], voice="ko"), langs, u.understand)
         ko["turns"] += 1
         ko["heard_as_ko"] += h.language == "ko"
-        ko["acted_on_in_en"] += h.language == "en" and acted(h.transcript.text)
+        ko["acted_on_in_en"] += h.language == "en" and h.acted_on
     out[f"korean, espeak-ng, {args.ko.name}"] = ko
     items, kitchen = load_set(args.speech_dev, args.limit)
     for cond in args.conditions:

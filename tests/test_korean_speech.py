@@ -78,6 +78,7 @@ def test_whisper_english_that_reads_as_a_request_does_not_keep_a_korean_turn() -
         h = hear(wav, ("en", "ko"), u.understand)
         assert h.language == "ko" and h.tried == ("en", "ko"), (text, h.transcript.text)
         assert is_korean(h.transcript.text)
+        assert h.understanding is not None and h.understanding.text == h.transcript.text
 
 
 def test_the_vosk_grammar_uses_only_words_the_model_knows() -> None:

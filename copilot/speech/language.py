@@ -53,6 +53,13 @@ class Heard:
     language: str
     tried: tuple[str, ...]
     """The languages whose recognisers heard the turn, in order."""
+    understanding: Understanding | None = None
+    """What the transcript was understood as while choosing (None: nothing was heard)."""
+
+    @property
+    def acted_on(self) -> bool:
+        """The transcript reads as a request the car would act on."""
+        return _understood(self.understanding)
 
 
 def _understood(u: Understanding | None) -> bool:
@@ -94,6 +101,6 @@ def hear(wav: bytes, languages: Sequence[str], understand: Understand, *,
         raise ValueError("no recogniser for any of the driver's languages: " + "; ".join(errors))
     tried = tuple(lang for _, lang, _ in heard)
     others = [h for h in heard[1:] if _understood(h[2])]
-    t, lang, _ = others[0] if others else heard[0]
+    t, lang, u = others[0] if others else heard[0]
     log.info("heard %r in %s (tried %s)", t.text[:60], lang, ", ".join(tried))
-    return Heard(t, lang, tried)
+    return Heard(t, lang, tried, u)
