@@ -17,7 +17,7 @@ def test_distance_counts_a_transposition_as_one() -> None:
 
 
 def test_bound_depends_on_length() -> None:
-    assert [bound(w) for w in ("gym", "home", "station", "hospital")] == [0, 1, 1, 2]
+    assert [bound(w) for w in ("at", "gym", "home", "station", "hospital")] == [0, 1, 1, 1, 2]
 
 
 @pytest.mark.parametrize(("typed", "meant"), [
@@ -41,10 +41,24 @@ def test_real_words_are_left_alone(word: str) -> None:
 
 
 def test_short_words_are_left_alone() -> None:
-    s = Speller(["home", "work", "gym"], known=[])
-    assert s.correct_word("hom") is None          # 3 letters: no edits allowed
-    assert s.correct_word("wrk") is None
-    assert s.correct_word("gim") is None
+    s = Speller(["home", "work", "gym", "atm", "gas"], known=["him"])
+    assert s.correct_word("go") is None           # 2 letters: no edits allowed
+    assert s.correct_word("hom") == "home"        # 3 letters: a dropped letter
+    assert s.correct_word("wrk") == "work"
+    assert s.correct_word("gsa") == "gas"         # or two letters swapped
+    assert s.correct_word("gim") is None          # a changed letter in three is not guessed
+    assert s.correct_word("atl") is None          # Atlanta's airport, not an ATM
+    assert s.correct_word("him") is None          # a known word
+
+
+def test_typos_the_training_data_carries_are_still_corrected() -> None:
+    # The corpus holds "tkae" and "wrok" on purpose (typo robustness), so counting corpus
+    # words as known had made them words: the known list leaves swapped vocabulary out.
+    s = speller()
+    assert s is not None
+    assert (s.correct_word("tkae"), s.correct_word("wrok")) == ("take", "work")
+    for word in ("from", "form", "lax", "jfk", "sfo"):   # real swaps and airport codes stay
+        assert s.correct_word(word) is None, word
 
 
 def test_no_place_is_invented() -> None:
@@ -76,6 +90,8 @@ def test_bad_input_never_raises(text: str) -> None:
     ("drive hoem and stop at a gas statoin on the way", "navigate", {"saved": "home"}, "fuel"),
     ("add a stop at the supermakret", "add_stop", None, "grocery"),
     ("cancle the whole trip", "cancel", None, None),
+    ("tkae me to wrok", "navigate", {"saved": "work"}, None),
+    ("set a course for hom", "navigate", {"saved": "home"}, None),
 ])
 def test_understand_typos_end_to_end(text: str, intent: str, dest: dict[str, str] | None,
                                      stop: str | None) -> None:

@@ -33,8 +33,8 @@ KNOWN_FILE = "known_words.txt"
 MIN_CORPUS_COUNT = 2
 """A corpus word said once may be a typo itself (public.tsv has "resturant" once)."""
 MIN_TARGET = 3
-"""Vocabulary words this short are targets ("gass" -> gas) but typed words under 4 letters
-are never corrected (`bound`)."""
+"""Vocabulary words this short are targets ("gass" -> gas); typed words under 3 letters are
+never corrected (`bound`)."""
 MAX_WORD = 24
 """Longer tokens are not words a driver types (URLs, hashes): left alone."""
 _EXTRA_VOCAB = (
@@ -49,9 +49,13 @@ _EXTRA_VOCAB = (
 
 
 def bound(word: str) -> int:
-    """Edits allowed for a word of this length: 0 under 4 letters, 1 for 4-7, 2 for 8+."""
+    """Edits allowed for a word of this length: 0 under 3 letters, 1 for 3-7, 2 for 8+.
+    A three-letter word is corrected only when it is no English word at all (the known list
+    holds three-letter words too, so "him", "ham" stay), and only for a dropped or swapped
+    letter ("hom" -> home, "gsa" -> gas): a changed letter in three is as often a code or a
+    name ("atl" is Atlanta's airport, not "atm")."""
     n = len(word)
-    return 0 if n < 4 else 1 if n < 8 else 2
+    return 0 if n < 3 else 1 if n < 8 else 2
 
 
 def damerau_levenshtein(a: str, b: str) -> int:
@@ -140,6 +144,8 @@ class Speller:
             # first letter is mostly another word or a name ("zorn", "corning").
             if c[0] != word[0] and not (word[1:2] == c[0] and word[0] == c[1:2]):
                 continue
+            if len(word) == 3 and len(c) != 4 and sorted(c) != sorted(word):
+                continue                  # a three-letter word: dropped or swapped letters only
             dist = damerau_levenshtein(word, c)
             if 0 < dist <= n:
                 # At equal distance a place word beats a cue word ("gass": gas, not pass).
@@ -204,8 +210,12 @@ def correct(text: str) -> str:
 
 def build_known_words() -> list[str]:
     """The known-word list: training-corpus words said >= MIN_CORPUS_COUNT times, plus the
-    sentence encoder's whole-word WordPiece tokens; only words of 4+ letters are kept
-    (shorter ones are never corrected anyway)."""
+    sentence encoder's whole-word WordPiece tokens; only words of 3+ letters are kept
+    (shorter ones are never corrected anyway).
+
+    A corpus word that is no WordPiece word and is a vocabulary word with two neighbouring
+    letters swapped ("tkae", "wrok") is a typo the training data carries on purpose, not a
+    word: it is left out, so it is corrected."""
     import json
     import zipfile
 
@@ -215,13 +225,17 @@ def build_known_words() -> list[str]:
     counts: Counter[str] = Counter()
     for row in training_rows():
         counts.update(_ALPHA.findall(row.text.lower()))
-    words = {w for w, c in counts.items() if c >= MIN_CORPUS_COUNT}
     with zipfile.ZipFile(model_zip()) as z:
         name = next(n for n in z.namelist() if n.endswith("tokenizer.json"))
         vocab = json.loads(z.read(name))["model"]["vocab"]
-    words |= {w for w in vocab if w.isascii() and w.isalpha() and w.islower()}
+    pieces = {w for w in vocab if w.isascii() and w.isalpha() and w.islower()}
+    targets = vocabulary_words()
+    swapped = {w[:i] + w[i + 1] + w[i] + w[i + 2:] for w in targets for i in range(len(w) - 1)}
+    words = {w for w, c in counts.items() if c >= MIN_CORPUS_COUNT
+             and (w in pieces or w in targets or w not in swapped)}
+    words |= pieces
     words |= {w.replace("'", "") for w in words if "'" in w}
-    return sorted(w for w in words if len(w) >= 4 and len(w) <= MAX_WORD)
+    return sorted(w for w in words if len(w) >= 3 and len(w) <= MAX_WORD)
 
 
 def main(argv: list[str] | None = None) -> int:
