@@ -135,3 +135,45 @@ def test_indirect_needs_are_stops() -> None:
     for text, kind in [("I'm running on fumes here", "fuel"), ("tank's nearly empty", "fuel"),
                        ("battery's getting low, let's stop and charge", "ev_charging")]:
         assert [m.category for m in parse(text, "add_stop").stops] == [kind], text
+
+
+# eval/incar_dev5.jsonl (2026-12-03): possessives that say "is", "the house", clocks that a
+# comma ends, pickups and departures, and clocks in requests with no trip.
+@pytest.mark.parametrize(("text", "saved"), [
+    ("hospital, fast, my wife's in labor", None),
+    ("my brother's waiting at the airport, go", None),
+    ("take me to mom's", "mom's house"),
+    ("swing by mom's on the way", "mom's house"),
+    ("head back to the house", "home"),
+])
+def test_a_bare_possessive_is_a_house_unless_it_says_is(text: str, saved: str | None) -> None:
+    p = parse(text, "navigate")
+    got = [m.saved for m in ([p.destination] if p.destination else []) + list(p.stops)
+           if m.saved]
+    assert got == ([saved] if saved else [])
+
+
+def test_the_house_of_a_name_is_not_home() -> None:
+    p = parse("take me to the house of blues", "navigate")
+    assert p.destination is not None and p.destination.saved is None
+
+
+@pytest.mark.parametrize(("text", "hhmm", "role"), [
+    ("I've got a meeting at 2, am I going to make it", "14:00", "arrive_by"),
+    ("I'm picking the kids up at three", "15:00", "arrive_by"),
+    ("airport, departure's at noon", "12:00", "flight"),
+    ("my train departs at 5 from the airport", "17:00", "arrive_by"),
+    ("be there at 5 am, please", "05:00", "arrive_by"),
+])
+def test_clocks_a_comma_ends_and_departures(text: str, hhmm: str, role: str) -> None:
+    assert [(t.hhmm, t.role) for t in find_times(normalise(text))] == [(hhmm, role)]
+
+
+@pytest.mark.parametrize("text", ["buy movie tickets for the 8 o'clock show",
+                                  "make a dinner reservation at Luigi's for 7:30"])
+def test_a_clock_in_a_request_with_no_trip_is_no_deadline(text: str) -> None:
+    from copilot.nlu import Understander
+
+    u = Understander(use_llm=False).understand(text)
+    assert u.intent.value == "out_of_scope"
+    assert (u.arrive_by, u.flight_time) == (None, None)

@@ -90,6 +90,19 @@ def _canon_saved(words: list[str]) -> str:
     return label
 
 
+# After a bare "mom's" these make the 's an "is" ("my wife's in labor", "mom's waiting"):
+# no place at all. Anything else leaves it a house ("mom's on the way", "moms at 8").
+_IS_AFTER_POSSESSIVE = {"in", "waiting", "sick", "coming", "going", "gonna", "not", "really",
+                        "so", "very", "getting", "been", "having", "expecting", "pregnant",
+                        "hungry", "tired", "asleep", "late", "already", "still", "about", "a",
+                        "an", "the", "stuck", "hurt", "upset", "mad", "calling", "texting"}
+
+
+def _names_a_house(tokens: list[str], after: int) -> bool:
+    """A bare family possessive ending at `after` is a house, not "<someone> is ..."."""
+    return after >= len(tokens) or tokens[after] not in _IS_AFTER_POSSESSIVE
+
+
 def _my_saved(tokens: list[str], i: int) -> tuple[int, str] | None:
     """ "my" at tokens[i] followed by a place noun: (tokens used, label)."""
     words: list[str] = []
@@ -101,7 +114,8 @@ def _my_saved(tokens: list[str], i: int) -> tuple[int, str] | None:
         if w in _BOUNDARY and w not in ("at",):
             break
         words.append(w)
-        if w in _HEADS or (w in _FAMILY and len(words) == 1):
+        if w in _HEADS or (w in _FAMILY and len(words) == 1 and (
+                not w.endswith("'s") or _names_a_house(tokens, j + 1))):
             best = (j + 1 - i, _canon_saved(words))
     return best
 
@@ -112,6 +126,8 @@ def _family_saved(tokens: list[str], i: int) -> tuple[int, str] | None:
         return None
     if i + 1 < len(tokens) and tokens[i + 1] in _HOUSE:
         return 2, _canon_saved([w, tokens[i + 1]])
+    if w.endswith("'s") and not _names_a_house(tokens, i + 1):
+        return None
     return 1, f"{w} house"
 
 
@@ -178,6 +194,12 @@ def find_mentions(tokens: list[str], blocked: set[int]) -> list[Mention]:
             # cleaners" stay the category (eval/HELDOUT.md). With none saved, the dialog
             # searches the category.
             hit = Mention(i, i + 3, saved="dry cleaner")
+        if hit is None and tokens[i:i + 2] == ["the", "house"] and i > 0 and tokens[i - 1] in (
+                "to", "back", "towards", "toward", "for") and (
+                i + 2 >= len(tokens) or (tokens[i + 2] in _BOUNDARY and tokens[i + 2] not in (
+                    "on", "at", "in", "near", "by", "with", "next", "along", "around"))):
+            # "head back to the house" is home; "the house on Elm" or "the house of blues" is not.
+            hit = Mention(i, i + 2, saved="home")
         if hit is None:
             two = " ".join(tokens[i:i + 2])
             three = " ".join(tokens[i:i + 3])

@@ -22,6 +22,9 @@ _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50}
 _PM_WORDS = {"pm", "tonight", "evening", "afternoon", "night"}
 _AM_WORDS = {"am", "morning"}
 _DEADLINE = {"by", "before", "until", "till", "til"}
+_DEPARTURE = {"departure", "departure's", "departs", "leaves", "takeoff", "boarding", "boards",
+              "wheels"}
+_GROUND = {"train", "bus", "ferry", "shuttle"}
 _EVENTS = {"meeting", "appointment", "reservation", "train", "bus", "show", "game", "class",
            "interview", "dinner", "lunch", "concert", "movie", "pickup", "check-in", "checkin",
            "doctor", "dentist", "boarding", "practice", "event", "call", "shift", "ferry"}
@@ -140,7 +143,7 @@ def _event_before(cue: str, before: list[str]) -> bool:
     """ "the meeting is at 3", "get there at 5": an "at" time that is a deadline."""
     return cue in ("at", "is", "for", "around", "about") and bool(
         _EVENTS & set(before) or {"there", "arrive", "be", "land", "get", "closes", "close",
-                                  "closing", "shuts"} & set(before))
+                                  "closing", "shuts", "picking", "collecting"} & set(before))
 
 
 def find_times(tokens: list[str]) -> list[TimeMention]:
@@ -167,6 +170,8 @@ def find_times(tokens: list[str]) -> list[TimeMention]:
         hour, minute, used = clock
         end = j + used
         tail = tokens[end:end + 3]
+        if "," in tail:                # "a meeting at 2, am I going to make it": "am" is a verb
+            tail = tail[:tail.index(",")]
         # A bare small number after "a"/"for"/"is" is rarely a time ("a 2 shot", "for 2").
         bare = used == 1 and tokens[j].isalpha() and tokens[j] not in ("noon", "midnight")
         has_marker = bool((_PM_WORDS | _AM_WORDS) & set(tail)) or not bare or used > 1
@@ -174,6 +179,8 @@ def find_times(tokens: list[str]) -> list[TimeMention]:
         role = "other"
         if "flight" in before or "plane" in before or "flight" in tail[:1] or "flights" in before:
             role = "flight"
+        elif _DEPARTURE & set(before) and "airport" in tokens and not _GROUND & set(before):
+            role = "flight"              # "airport, departure's at noon": the flight leaves
         elif cue in _DEADLINE or cue == "than" or _event_before(cue, before):
             role = "arrive_by"
         if cue in ("my", "our"):

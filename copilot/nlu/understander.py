@@ -102,12 +102,19 @@ def _destination(m: Mention | None) -> Destination | None:
     return None
 
 
+UNTIMED = ("out_of_scope", "vehicle_control", "cancel", "remove_stop")
+"""Intents with no trip to time: a clock said in them ("movie tickets for the 8 o'clock
+show", "a table at Luigi's for 7:30") is no arrival or flight."""
+
+
 def to_understanding(text: str, p: RuleParse, error: str | None) -> Understanding:
     """A rule parse as the contract object."""
     stops = tuple(_stop(m, p.orders.get(id(m))) for m in p.stops)
     confidence = p.confidence if error is None else min(p.confidence, BAD_INPUT_CONFIDENCE)
+    timed = p.intent not in UNTIMED
     return Understanding(text=text, intent=Intent(p.intent), destination=_destination(
-        p.destination), stops=stops, arrive_by=p.arrive_by, flight_time=p.flight_time,
+        p.destination), stops=stops, arrive_by=p.arrive_by if timed else None,
+        flight_time=p.flight_time if timed else None,
         avoid=avoid_in(p.tokens), confidence=max(0.0, min(1.0, confidence)), source="rules",
         error=error)
 
