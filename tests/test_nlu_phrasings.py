@@ -177,3 +177,23 @@ def test_a_clock_in_a_request_with_no_trip_is_no_deadline(text: str) -> None:
     u = Understander(use_llm=False).understand(text)
     assert u.intent.value == "out_of_scope"
     assert (u.arrive_by, u.flight_time) == (None, None)
+
+
+@pytest.mark.parametrize(("text", "intent", "dest"), [
+    ("Get me to the office, I need gas and coffee on the way, large iced americano", "navigate",
+     {"saved": "work"}),
+    ("on the way home stop at a coffee place, I want a medium oat milk latte", "navigate",
+     {"saved": "home"}),
+    ("battery's low so route me to work through a charger", "navigate", {"saved": "work"}),
+    ("Stop at a car wash before we get to my sister's", "add_stop", None),
+    ("I need gas", "add_stop", None),
+])
+def test_stops_said_with_where_to_go_are_a_new_trip(text: str, intent: str,
+                                                    dest: dict[str, str] | None) -> None:
+    from copilot.nlu import Understander
+
+    u = Understander(use_llm=False).understand(text)
+    assert u.intent.value == intent
+    got = u.destination.model_dump(exclude_none=True) if u.destination else None
+    assert got == dest
+    assert u.stops

@@ -129,3 +129,18 @@ _NOTE = re.compile(r"^(please )?(remind me|remember to|set a reminder|make a not
 def is_note(tokens: list[str]) -> bool:
     """A reminder or a list edit: another domain, never a route change."""
     return _NOTE.search(_plain(tokens)) is not None
+
+
+# A stop said together with where to go is a new trip, not a stop on the current one ("get me
+# to the office, I need gas on the way", "on the way home stop at a coffee place", "route me
+# to work through a charger"). "Before we get to my sister's" names the current destination
+# and stays a stop.
+_NEW_TRIP = re.compile(
+    r"(?<!\bwe )(?<!\bi )(?<!\byou )(?<!\bthey )"
+    r"\b(get|take|bring|drive|route|navigate|guide|head|heading)( me| us)? (to|towards)\b|"
+    r"^(on|along) (the|my|our) way (home|to)\b|\bon (the|my|our) way to\b")
+
+
+def names_a_new_trip(tokens: list[str]) -> bool:
+    """Where to go is said with the stops: navigate, not add_stop."""
+    return _NEW_TRIP.search(_plain(tokens)) is not None

@@ -24,7 +24,13 @@ from typing import TYPE_CHECKING
 from copilot.nlu.avoid import avoid_in
 from copilot.nlu.model.features import rules_view
 from copilot.nlu.places import Mention
-from copilot.nlu.questions import as_question, is_note, is_question, is_search
+from copilot.nlu.questions import (
+    as_question,
+    is_note,
+    is_question,
+    is_search,
+    names_a_new_trip,
+)
 from copilot.nlu.rules import RuleParse, parse
 from copilot.nlu.spelling import correct as correct_typos
 from copilot.nlu.text import sanitise
@@ -212,6 +218,9 @@ class Understander:
             intent = as_question(intent, p.tokens)  # asked, not requested: no route change
         elif intent in ("navigate", "add_stop") and is_search(p.tokens):
             intent = "find_place"                # "locate ...": shown, not routed
+        elif intent == "add_stop" and names_a_new_trip(p.tokens) and parse(
+                text, "navigate").destination is not None:
+            intent = "navigate"                  # "get me to work, gas on the way": a new trip
         agree = intent == p.intent
         if not agree:
             p = parse(text, intent)              # the places split for the model's intent
