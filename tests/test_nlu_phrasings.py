@@ -197,3 +197,27 @@ def test_stops_said_with_where_to_go_are_a_new_trip(text: str, intent: str,
     got = u.destination.model_dump(exclude_none=True) if u.destination else None
     assert got == dest
     assert u.stops
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("any pharmacies still open around here", "pharmacy"),
+    ("are there any car washes near here", "car_wash"),
+    ("kids are hungry, stop somewhere quick", "fast_food"),
+    ("what's good to eat around here", "restaurant"),
+])
+def test_plurals_and_food_said_loosely_name_the_kind(text: str, category: str) -> None:
+    from copilot.nlu import Understander
+
+    u = Understander(use_llm=False).understand(text)
+    places = ([u.destination] if u.destination else []) + list(u.stops)
+    assert [getattr(p, "category", None) and p.category.value for p in places] == [category]
+
+
+def test_a_preference_said_as_a_complaint_is_kept_and_no_word_becomes_a_place() -> None:
+    from copilot.nlu import Understander
+
+    u = Understander(use_llm=False).understand("don't put me on dirt roads again, seriously")
+    assert [a.value for a in u.avoid] == ["unpaved"]
+    assert u.destination is None and not u.stops
+    assert avoid_in(normalise("never take the interstate"))
+    assert not avoid_in(normalise("don't avoid highways"))

@@ -29,7 +29,9 @@ _BEFORE = (r"(avoid|avoiding|avoids|without|no|skip|skipping|stay off|staying of
            r"don't use|do not use|dodge|dodging|bypass|bypassing|steer clear of|minus|"
            r"not the|anything but|other than|instead of|off|hate|rather not take|"
            r"don't want|do not want|don't go on|stay away from|(re)?route (me |us )?around|"
-           r"go around|detour around|"
+           r"go around|detour around|never take|never use|"
+           r"(don't|do not|never) (put|send|route|take|drive) (me |us )?(on|onto|down|over|"
+           r"through|via)|"
            r"without getting on|without going on|without taking|without using|not getting on)"
            r"( any| all| all the| the)?")
 _FIXED = ((Avoid.TOLLS, r"toll ?free|no-toll|tollfree|free roads?"),

@@ -79,6 +79,16 @@ def order_tables[K](raw: dict[str, dict[Any, list[Any]]],
         out[field] = table
     return out
 
+def _plurals(word: str) -> tuple[str, ...]:
+    """English plurals of a phrase's last word: charger -> chargers, pharmacy -> pharmacies,
+    car wash -> car washes."""
+    if word.endswith("y") and len(word) > 2 and word[-2] not in "aeiou":
+        return (word + "s", word[:-1] + "ies")   # "pharmacys" is typed too
+    if word.endswith(("sh", "ch", "x", "z")):
+        return (word + "es",)
+    return () if word.endswith("s") else (word + "s",)
+
+
 @cache
 def lexicon() -> Lexicon:
     """Load and index the YAML vocabulary (once per process)."""
@@ -93,8 +103,8 @@ def lexicon() -> Lexicon:
         for p in phrases:
             toks = tokens_of(p)
             places.setdefault(toks, PlaceEntry(category))
-            if not toks[-1].endswith("s"):               # "bus stations", "ev chargers"
-                places.setdefault((*toks[:-1], toks[-1] + "s"), PlaceEntry(category))
+            for plural in _plurals(toks[-1]):          # "bus stations", "pharmacies"
+                places.setdefault((*toks[:-1], plural), PlaceEntry(category))
         bs = tuple(str(b) for b in entry.get("brands", []) or [])
         brand_names[category] = bs
         for b in bs:
