@@ -221,3 +221,19 @@ def test_a_preference_said_as_a_complaint_is_kept_and_no_word_becomes_a_place() 
     assert u.destination is None and not u.stops
     assert avoid_in(normalise("never take the interstate"))
     assert not avoid_in(normalise("don't avoid highways"))
+
+
+def test_an_unsure_stop_with_nothing_to_stop_at_leaves_the_car_alone() -> None:
+    from copilot.nlu import Understander
+
+    u = Understander(use_llm=False)
+    assert u.understand("i need a manger").intent.value == "out_of_scope"
+    assert u.understand("I need gas").intent.value == "add_stop"      # a sure stop stays
+
+
+def test_find_a_kind_of_place_is_a_search_even_where_the_model_doubts_it() -> None:
+    from copilot.nlu import Understander
+
+    got = Understander(use_llm=False).understand("find me a hotel room for tonight")
+    assert got.intent.value == "find_place"
+    assert got.destination is not None and got.destination.model_dump().get("category") == "hotel"

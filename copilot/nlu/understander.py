@@ -218,6 +218,10 @@ class Understander:
             intent = as_question(intent, p.tokens)  # asked, not requested: no route change
         elif intent in ("navigate", "add_stop") and is_search(p.tokens):
             intent = "find_place"                # "locate ...": shown, not routed
+        elif (intent == "out_of_scope" and not refused and is_search(p.tokens)
+              and any(m.category for m in [*p.stops, *([p.destination] if p.destination
+                                                        else [])])):
+            intent = "find_place"                # "find me a hotel room for tonight"
         elif intent == "add_stop" and names_a_new_trip(p.tokens) and parse(
                 text, "navigate").destination is not None:
             intent = "navigate"                  # "get me to work, gas on the way": a new trip
@@ -229,6 +233,11 @@ class Understander:
             from copilot.nlu.model.tagger import apply_spans
             p = apply_spans(p, tagger.spans(p.tokens, text), text)
         result = to_understanding(text, p, error)
+        if (result.intent == Intent.ADD_STOP and not result.stops and result.destination is None
+                and prob < MOVE_SURE):
+            # An unsure stop with nothing to stop at ("i need a manger", "I give a 4 to 3
+            # Willows"): nothing to act on, and the car stays as it is.
+            result = result.model_copy(update={"intent": Intent.OUT_OF_SCOPE})
         confidence = max(prob, p.confidence) if agree else prob
         if intent == "navigate" and result.destination is None and not result.stops:
             confidence = min(confidence, 0.55)   # "take me there": where to is unknown

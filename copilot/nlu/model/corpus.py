@@ -33,7 +33,8 @@ PUBLIC_TSV = DATA / "public.tsv"
 SEEDS = DATA / "seeds.yaml"
 ROOT = HERE.parents[2]
 OWN_SET = ROOT / "eval" / "understand.jsonl"
-DEV_SETS = (ROOT / "eval" / "incar_dev3.jsonl", ROOT / "eval" / "incar_dev4.jsonl")
+DEV_SETS = (ROOT / "eval" / "incar_dev3.jsonl", ROOT / "eval" / "incar_dev4.jsonl",
+            ROOT / "eval" / "incar_dev5.jsonl")
 """In-car requests by outside authors (eval/HELDOUT.md): their misses were read and fixed
 in the rules, then they joined the training rows. The held-out sets never do."""
 LABELS = (*(i.value for i in Intent), "refused_harmful", "unsupported_service")
