@@ -237,3 +237,19 @@ def test_find_a_kind_of_place_is_a_search_even_where_the_model_doubts_it() -> No
     got = Understander(use_llm=False).understand("find me a hotel room for tonight")
     assert got.intent.value == "find_place"
     assert got.destination is not None and got.destination.model_dump().get("category") == "hotel"
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("would you be able to take me to Lancaster avoiding the interstate", "navigate"),
+    ("could you keep us off the ferry for the rest of the trip", "navigate"),
+    ("would it be ok to stop at a grocery store first", "add_stop"),
+    ("could you delete the restroom stop", "remove_stop"),
+    ("can we forget about the burger place", "remove_stop"),
+    ("can you claer the route", "cancel"),
+    ("hwo long to the airprot", "ask_eta"),
+    ("how long to the airport", "ask_eta"),
+])
+def test_polite_requests_act_and_misspelt_questions_ask(text: str, intent: str) -> None:
+    from copilot.nlu import Understander
+
+    assert Understander(use_llm=False).understand(text).intent.value == intent

@@ -20,11 +20,15 @@ _QUESTION_START = re.compile(
     r"has|have|what|what's|whats|which|where|where's|wheres|when|when's|how|how's|why|who|"
     r"any idea|is it|do you know|tell me (if|whether|how|when|what|where))\b")
 _REQUEST = re.compile(
-    r"^(can|could|would|will|won't)( you| ya| u| we| i| us)?( please| just| maybe)?"
+    r"^(can|could|would|will|won't)( you| ya| u| we| i| us)?( please| just| maybe| not)?"
+    r"( be able to| kindly)?"
     r"( (take|drive|get|bring|navigate|route|direct|guide|find|add|stop|remove|drop|cancel|"
     r"head|go|swing|pop|pull|grab|pick|set|start|show me the way|give me directions|"
     r"make a stop|make|have|hit|skip|turn|end|get directions|redirect|reroute|plan|"
-    r"change|switch|avoid|include|throw in|squeeze in|put)\b)|"
+    r"change|switch|avoid|include|throw in|squeeze in|put|keep|stay|delete|forget|clear|"
+    r"scrap|ditch|nix|scratch|lose|quit|abort|shut|kill|stop|reset)\b)|"
+    r"^would it be (ok|okay|alright|all right|possible) (to|if) (we|i|you)? ?"
+    r"(go|stop|head|add|take|swing|skip|drop|grab|pick)\b|"
     r"^(would|do) you mind\b|^(how|what) about\b|^why (don't|not) (we|you)\b|"
     r"^(can|could|may) (i|we) (get|have) (directions|a route|navigation)\b|"
     r"^(is it|it is) (ok|okay|possible) (to|if) (we|i|you) (go|stop|head|add|take)\b")

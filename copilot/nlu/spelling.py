@@ -44,7 +44,9 @@ _EXTRA_VOCAB = (
     "nearest closest along minutes miles arrive leave airport home work office coffee fuel "
     "stop find take drive head want need grab remove skip cancel "
     "station restroom bathroom tonight tomorrow morning afternoon evening quarter thirty "
-    "fifteen forty fifty twenty eleven twelve seven eight three please"
+    "fifteen forty fifty twenty eleven twelve seven eight three please "
+    # Question words: "hwo long to the airport" must read as a question.
+    "how what when where which long far much many clear"
 )
 
 
