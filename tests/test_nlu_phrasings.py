@@ -253,3 +253,21 @@ def test_polite_requests_act_and_misspelt_questions_ask(text: str, intent: str) 
     from copilot.nlu import Understander
 
     assert Understander(use_llm=False).understand(text).intent.value == intent
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("how long does it take to drive to Baltimore this time of day", "Baltimore"),
+    ("ok so how long to Boston total, including stops", "Boston"),
+    ("are there tolls if we go to Pittsburgh the fast way", "Pittsburgh"),
+    ("What is the distance between London and Paris", "Paris"),
+    ("how many miles is it between here and NY", "NY"),
+    ("whats the distance to Philly from here", "Philly"),
+    ("what time are we getting in, roughly", None),
+    ("if we take the ferry is it quicker", None),
+])
+def test_a_free_text_name_is_the_name_and_nothing_around_it(text: str, name: str | None) -> None:
+    from copilot.nlu import Understander
+
+    u = Understander(use_llm=False).understand(text)
+    got = u.destination.model_dump().get("name") if u.destination else None
+    assert got == name

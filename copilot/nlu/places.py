@@ -289,12 +289,64 @@ def find_names(tokens: list[str], taken: set[int], original: str) -> list[Mentio
             continue
         if all(x in _NOT_NAMES for x in words):
             continue
-        out.append(Mention(j, k, name=_original_case(words, original)))
+        kept = trim_name(words)
+        if not kept:
+            continue
+        start = j + next(n for n, w in enumerate(words) if w not in _NAME_LEAD)
+        out.append(Mention(start, start + len(kept), name=_original_case(kept, original)))
     return out
+
+
+# A free-text name ends before words that say when, how or how much ("Baltimore this time
+# of day", "Boston total", "Pittsburgh the fast way"), starts after a joining word ("between
+# here and York"), and is never one word that names nothing ("roughly", "quicker", "six").
+# The tagger may mark only the joining word ("between London and Paris": DEST is "and"):
+# the name is then the words after it (`name_after_joiner`).
+_NAME_LEAD = {"and", "or", "between", "here", "then", "also", "just"}
+_NAME_STOP = {"this", "today", "tonight", "tomorrow", "now", "total", "including", "yet",
+              "already", "right", "roughly", "again", "too", "instead", "first", "later",
+              "soon", "asap", "please", "if", "when", "while", "or", "and", "with", "without",
+              "before", "after", "so", "because", "in", "for"}
+_NOT_ONE_WORD_NAME = {"roughly", "seriously", "really", "quickly", "quicker", "faster", "slower", "shorter", "longer", "sooner", "later",
+                      "closer", "cheaper", "better", "easier", "quickest", "fastest", "normal",
+                      "account", "jump", "time", "day", "traffic", "way", "route", "trip",
+                      "drive", "there", "here", "one", "two", "three", "four", "five", "six",
+                      "seven", "eight", "nine", "ten", "eleven", "twelve", "noon", "dark",
+                      "dinner", "lunch", "breakfast", "total", "ok", "okay", "yet", "still"}
+
+
+def trim_name(words: list[str]) -> list[str]:
+    """The words of a free-text place name, with what is not the name cut off; [] if none
+    is left. "the" after the first word starts a description, not the name, unless a
+    joining word comes before it ("Museum of the Bible")."""
+    while words and words[0] in _NAME_LEAD:
+        words = words[1:]
+    for k, w in enumerate(words):
+        if k > 0 and (w in _NAME_STOP or (w == "the" and words[k - 1] not in (
+                "of", "on", "at", "in", "de", "and"))):
+            words = words[:k]
+            break
+    if len(words) == 1 and words[0] in _NOT_ONE_WORD_NAME:
+        return []
+    return words
+
+
+def name_after_joiner(tokens: list[str], start: int, end: int) -> list[str]:
+    """For a span that is only a joining word ("and"), the name right after it."""
+    if end - start != 1 or tokens[start] not in ("and", "to"):
+        return []
+    words: list[str] = []
+    for w in tokens[end:end + 4]:
+        if w in _BOUNDARY or w in _NAME_STOP:
+            break
+        words.append(w)
+    return trim_name(words)
 
 
 def _original_case(words: list[str], original: str) -> str:
     pattern = r"[\W_]*".join(re.escape(w) for w in words)
-    m = re.search(pattern, original, flags=re.IGNORECASE)
+    # Whole words only: "ny" is not the end of "many".
+    m = re.search(rf"(?<!\w){pattern}(?!\w)", original, flags=re.IGNORECASE) or re.search(
+        pattern, original, flags=re.IGNORECASE)
     name = m.group(0) if m else " ".join(words)
     return name[:120]

@@ -17,7 +17,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from copilot.nlu.places import Mention, _original_case, find_mentions
+from copilot.nlu.places import (
+    Mention,
+    _original_case,
+    find_mentions,
+    name_after_joiner,
+    trim_name,
+)
 from copilot.nlu.rules import _STOP_AFTER, RuleParse
 from copilot.nlu.text import normalise
 from copilot.nlu.times import find_times
@@ -247,6 +253,7 @@ def apply_spans(p: RuleParse, spans: list[Span], text: str) -> RuleParse:
             words = [t for t in p.tokens[span.start:span.end] if t != ","]
             while words and words[0] in ("the", "a", "an", "to", "at", "by", "for", "my"):
                 words = words[1:]
+            words = trim_name(words) or name_after_joiner(p.tokens, span.start, span.end)
             phrase = " ".join(words)
             if (words and phrase not in _NOT_A_NAME and any(c.isalpha() for c in phrase)
                     and phrase not in _NOT_A_ONE_WORD_NAME):
