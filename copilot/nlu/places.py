@@ -307,7 +307,8 @@ _NAME_STOP = {"this", "today", "tonight", "tomorrow", "now", "total", "including
               "already", "right", "roughly", "again", "too", "instead", "first", "later",
               "soon", "asap", "please", "if", "when", "while", "or", "and", "with", "without",
               "before", "after", "so", "because", "in", "for"}
-_NOT_ONE_WORD_NAME = {"roughly", "seriously", "really", "quickly", "quicker", "faster", "slower", "shorter", "longer", "sooner", "later",
+_NOT_ONE_WORD_NAME = {"roughly", "seriously", "really", "quickly", "quicker", "faster",
+                      "slower", "shorter", "longer", "sooner", "later",
                       "closer", "cheaper", "better", "easier", "quickest", "fastest", "normal",
                       "account", "jump", "time", "day", "traffic", "way", "route", "trip",
                       "drive", "there", "here", "one", "two", "three", "four", "five", "six",
