@@ -300,3 +300,22 @@ def _one_cup_asked_for(tokens: list[str], start: int) -> bool:
     return start >= 2 and tokens[start - 1] in ("a", "an", "one") and \
         tokens[start - 2] in _ASKING and after not in ("house", "run") and \
         after not in _place_words()
+
+
+_DETAILS = ("size", "shots", "milk", "sweetener", "roast", "iced", "flavor")
+_NOT_AT_A_STOP = re.compile(r"\b(deliver|delivered|delivery|pickup|app|mobile order|remind|"
+                            r"reminder|list|machine|at home)\b")
+DETAILS_SPELLED_OUT = 2
+"""Details beside the drink that make an order unmistakable ("a light roast coffee with
+brown sugar"): no other domain spells a cup out like that."""
+
+
+def spells_out_a_drink(tokens: list[str]) -> bool:
+    """A drink ordered with at least DETAILS_SPELLED_OUT details, and no word that sends it
+    somewhere else (an app, a delivery, a list, the coffee machine at home)."""
+    if _NOT_AT_A_STOP.search(" ".join(tokens)):
+        return False
+    return any(("drink" in o.values or "roast" in o.values)
+               and sum(k in o.values for k in _DETAILS) >= DETAILS_SPELLED_OUT + (
+                   "drink" not in o.values)
+               for o in orders_in(tokens))

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from copilot.nlu.avoid import avoid_in
+from copilot.nlu.orders import spells_out_a_drink
 from copilot.nlu.model.features import rules_view
 from copilot.nlu.places import Mention
 from copilot.nlu.questions import (
@@ -218,6 +219,8 @@ class Understander:
             intent = as_question(intent, p.tokens)  # asked, not requested: no route change
         elif intent in ("navigate", "add_stop") and is_search(p.tokens):
             intent = "find_place"                # "locate ...": shown, not routed
+        elif intent == "out_of_scope" and not refused and spells_out_a_drink(p.tokens):
+            intent = "add_stop"                  # "brew a light roast coffee with brown sugar"
         elif (intent == "out_of_scope" and not refused and is_search(p.tokens)
               and any(m.category for m in [*p.stops, *([p.destination] if p.destination
                                                         else [])])):
