@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from copilot.nlu.avoid import avoid_in
-from copilot.nlu.orders import spells_out_a_drink
 from copilot.nlu.model.features import rules_view
+from copilot.nlu.orders import spells_out_a_drink
 from copilot.nlu.places import Mention
 from copilot.nlu.questions import (
     as_question,
