@@ -271,3 +271,21 @@ def test_a_free_text_name_is_the_name_and_nothing_around_it(text: str, name: str
     u = Understander(use_llm=False).understand(text)
     got = u.destination.model_dump().get("name") if u.destination else None
     assert got == name
+
+
+def test_actually_inside_a_clause_is_no_self_correction() -> None:
+    toks, corrected = apply_corrections(normalise("any idea when we'll actually get there"))
+    assert not corrected and toks[:3] == ["any", "idea", "when"]
+    assert not apply_corrections(normalise("is it actually faster on the highway"))[1]
+    assert apply_corrections(normalise("take me home actually make it work"))[0] == [
+        "take", "me", "work"]
+
+
+@pytest.mark.parametrize("text", [
+    "any idea when we'll actually get there",
+    "um, are we gonna be at the train station in time for the four fifty train",
+])
+def test_questions_about_arriving_are_trip_questions(text: str) -> None:
+    from copilot.nlu import Understander
+
+    assert Understander(use_llm=False).understand(text).intent.value == "ask_eta"

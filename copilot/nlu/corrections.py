@@ -29,6 +29,12 @@ _REPLACE_LEADS: tuple[tuple[str, ...], ...] = (
     ("i", "want"), ("i'd", "like"), ("change", "the", "order", "to"), ("swap", "that", "for"),
     ("go", "with"),
 )
+_BEFORE_AN_ADVERB = {"i", "we", "you", "it", "they", "we'll", "i'll", "you'll", "it'll",
+                     "we're", "i'm", "you're", "it's", "is", "are", "was", "were", "be", "will",
+                     "would", "can", "could", "should", "do", "does", "did", "not", "really",
+                     "i'd", "we'd", "that's", "there's", "am"}
+"""After these a one-word marker ("actually", "sorry") is an adverb in the clause ("when we'll
+actually get there", "is it actually faster"), not a driver starting over."""
 _ADDITIVE = {"also", "too", "and", "plus", "additionally"}
 _VERBS = {"take", "bring", "drive", "navigate", "go", "head", "cancel", "stop", "find", "get",
           "how", "when", "what", "where", "turn", "open", "close", "set", "is", "are", "will",
@@ -41,6 +47,9 @@ def _last_marker(tokens: list[str]) -> tuple[int, int] | None:
     for i in range(len(tokens)):
         for m in _MARKERS:
             if tuple(tokens[i:i + len(m)]) == m:
+                if len(m) == 1 and i > 0 and tokens[i - 1] in _BEFORE_AN_ADVERB and \
+                        tokens[i + 1:i + 2] != [","]:
+                    break              # "when we'll actually get there": an adverb, no marker
                 # "no" + "wait" only as a marker when it interrupts, not "no wait time".
                 if best is None or i >= best[0]:
                     best = (i, len(m))

@@ -148,3 +148,19 @@ _NEW_TRIP = re.compile(
 def names_a_new_trip(tokens: list[str]) -> bool:
     """Where to go is said with the stops: navigate, not add_stop."""
     return _NEW_TRIP.search(_plain(tokens)) is not None
+
+
+# A question about getting there that the model put in no domain ("any idea when we'll
+# actually get there", "are we gonna be at the train station in time for the four fifty
+# train"): a trip question, answered with the arrival.
+_ARRIVAL_QUESTION = re.compile(
+    r"^(um |uh |so |ok |okay )?(any idea |do you know |can you tell me )?"
+    r"(when|what time|how long|how much longer|how soon)\b.*"
+    r"\b(get there|get in|get home|arrive|arriving|be there|be home|reach|make it)\b|"
+    r"^(um |uh |so |ok |okay )?(are|am|will|is) (we|i)( gonna| going to)? (be|get|make it|arrive)"
+    r"\b.*\b(in time|on time|by|before|late|there yet)\b")
+
+
+def asks_about_arriving(tokens: list[str]) -> bool:
+    """When we get there, or whether we make it: ask_eta."""
+    return _ARRIVAL_QUESTION.search(_plain(tokens)) is not None

@@ -27,6 +27,7 @@ from copilot.nlu.orders import spells_out_a_drink
 from copilot.nlu.places import Mention
 from copilot.nlu.questions import (
     as_question,
+    asks_about_arriving,
     is_note,
     is_question,
     is_search,
@@ -219,6 +220,8 @@ class Understander:
             intent = as_question(intent, p.tokens)  # asked, not requested: no route change
         elif intent in ("navigate", "add_stop") and is_search(p.tokens):
             intent = "find_place"                # "locate ...": shown, not routed
+        elif intent == "out_of_scope" and not refused and asks_about_arriving(p.tokens):
+            intent = "ask_eta"                   # "any idea when we'll get there"
         elif intent == "out_of_scope" and not refused and spells_out_a_drink(p.tokens):
             intent = "add_stop"                  # "brew a light roast coffee with brown sugar"
         elif (intent == "out_of_scope" and not refused and is_search(p.tokens)
