@@ -313,7 +313,11 @@ _NOT_ONE_WORD_NAME = {"roughly", "seriously", "really", "quickly", "quicker", "f
                       "account", "jump", "time", "day", "traffic", "way", "route", "trip",
                       "drive", "there", "here", "one", "two", "three", "four", "five", "six",
                       "seven", "eight", "nine", "ten", "eleven", "twelve", "noon", "dark",
-                      "dinner", "lunch", "breakfast", "total", "ok", "okay", "yet", "still"}
+                      "dinner", "lunch", "breakfast", "total", "ok", "okay", "yet", "still",
+                      "please", "again", "now", "asap", "thanks", "actually", "honestly",
+                      "literally", "right", "definitely", "fast", "quick", "instead",
+                      "already", "anyway", "though", "eat", "food", "somewhere", "anywhere",
+                      "something", "anything"}
 
 
 def trim_name(words: list[str]) -> list[str]:

@@ -127,6 +127,34 @@ def to_understanding(text: str, p: RuleParse, error: str | None) -> Understandin
         error=error)
 
 
+def guarded_intent(intent: str, text: str, p: RuleParse) -> str:
+    """The model's intent, overruled where the words say plainly what it is: a question
+    never moves the car, a search is shown, a reminder is another domain; and, where the
+    model put a request in no domain, an arrival question, a spelled-out drink or a search
+    for a kind of place is what it says. Stops said with where to go are a new trip."""
+    tokens = p.tokens
+    if intent in MOVING and (is_note(tokens) or steers_model(text)):
+        # A reminder or a list is not a trip; a line that tries to steer a model
+        # ("ignore previous instructions ...") never moves the car, whatever it asks.
+        return "out_of_scope"
+    if intent in MOVING and is_question(tokens, intent in ("navigate", "add_stop")):
+        return as_question(intent, tokens)     # asked, not requested: no route change
+    if intent in ("navigate", "add_stop") and is_search(tokens):
+        return "find_place"                    # "locate ...": shown, not routed
+    if intent == "out_of_scope":
+        if asks_about_arriving(tokens):
+            return "ask_eta"                   # "any idea when we'll get there"
+        if spells_out_a_drink(tokens):
+            return "add_stop"                  # "brew a light roast coffee with brown sugar"
+        places = [*p.stops, *([p.destination] if p.destination else [])]
+        if is_search(tokens) and any(m.category for m in places):
+            return "find_place"                # "find me a hotel room for tonight"
+    if intent == "add_stop" and names_a_new_trip(tokens) and parse(
+            text, "navigate").destination is not None:
+        return "navigate"                      # "get me to work, gas on the way": a new trip
+    return intent
+
+
 class Understander:
     """Text -> `Understanding`. Never raises for any str; loads models lazily, once.
 
@@ -211,26 +239,7 @@ class Understander:
     def _from_label(self, text: str, p: RuleParse, label: str, prob: float,
                     error: str | None, source: str = "model") -> Understanding:
         refused = label in EXTRA_LABELS
-        intent = "out_of_scope" if refused else label
-        if intent in MOVING and (is_note(p.tokens) or steers_model(text)):
-            # A reminder or a list is not a trip; a line that tries to steer a model
-            # ("ignore previous instructions ...") never moves the car, whatever it asks.
-            intent = "out_of_scope"
-        elif intent in MOVING and is_question(p.tokens, intent in ("navigate", "add_stop")):
-            intent = as_question(intent, p.tokens)  # asked, not requested: no route change
-        elif intent in ("navigate", "add_stop") and is_search(p.tokens):
-            intent = "find_place"                # "locate ...": shown, not routed
-        elif intent == "out_of_scope" and not refused and asks_about_arriving(p.tokens):
-            intent = "ask_eta"                   # "any idea when we'll get there"
-        elif intent == "out_of_scope" and not refused and spells_out_a_drink(p.tokens):
-            intent = "add_stop"                  # "brew a light roast coffee with brown sugar"
-        elif (intent == "out_of_scope" and not refused and is_search(p.tokens)
-              and any(m.category for m in [*p.stops, *([p.destination] if p.destination
-                                                        else [])])):
-            intent = "find_place"                # "find me a hotel room for tonight"
-        elif intent == "add_stop" and names_a_new_trip(p.tokens) and parse(
-                text, "navigate").destination is not None:
-            intent = "navigate"                  # "get me to work, gas on the way": a new trip
+        intent = "out_of_scope" if refused else guarded_intent(label, text, p)
         agree = intent == p.intent
         if not agree:
             p = parse(text, intent)              # the places split for the model's intent

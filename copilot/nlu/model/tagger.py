@@ -216,12 +216,6 @@ def rule_example(tokens: list[str], dest: tuple[int, int] | None,
 
 _NOT_A_NAME = {"there", "it", "here", "destination", "my destination", "the destination",
                "way", "route", "trip", "road", "the road", "traffic", "work", "home"}
-_NOT_A_ONE_WORD_NAME = {"seriously", "really", "quickly", "please", "again", "now", "asap",
-                        "thanks", "ok", "okay", "actually", "honestly", "literally", "right",
-                        "definitely", "fast", "quick", "instead", "already", "anyway", "though",
-                        "eat", "food", "somewhere", "anywhere", "something", "anything"}
-"""One word a span may end on that names nothing ("don't put me on dirt roads again,
-seriously"): read back as a place it would be user text echoed as a name."""
 
 
 def _overlaps(m: Mention, s: Span) -> bool:
@@ -255,8 +249,7 @@ def apply_spans(p: RuleParse, spans: list[Span], text: str) -> RuleParse:
                 words = words[1:]
             words = trim_name(words) or name_after_joiner(p.tokens, span.start, span.end)
             phrase = " ".join(words)
-            if (words and phrase not in _NOT_A_NAME and any(c.isalpha() for c in phrase)
-                    and phrase not in _NOT_A_ONE_WORD_NAME):
+            if words and phrase not in _NOT_A_NAME and any(c.isalpha() for c in phrase):
                 dest = Mention(span.start, span.end, name=_original_case(words, text))
     if p.intent in ("ask_eta", "find_place"):
         stops = [m for m in stops if not any(_overlaps(m, s) for s in srcs)]
