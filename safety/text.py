@@ -38,8 +38,12 @@ _INSTRUCTION_PATTERNS = (
     r"\b(ignore|disregard|forget|override|bypass)\b.{0,40}\b(instructions?|rules?|prompts?"
     r"|guidelines|polic(y|ies)|context|safety|restrictions?|everything)\b",
     r"\b(system|developer|hidden)\s+(prompt|message|instructions?|mode)\b",
-    r"\b(you\s+are\s+now|act\s+as|pretend\s+(to\s+be|you)|from\s+now\s+on|new\s+instructions?"
+    r"\b(you\s+are\s+now|act\s+as|pretend\s+(to\s+be|you)|new\s+instructions?"
     r"|jailbreak|do\s+anything\s+now)\b",
+    # "from now on you are ...": a role handed over. A driver's "avoid highways from now on"
+    # or "from now on avoid tolls" is a preference for the trip, not an instruction.
+    r"\bfrom\s+now\s+on,?\s+(you|you're|your|act|respond|answer|reply|speak|talk|behave|"
+    r"pretend|obey|only\s+(say|answer|respond|reply)|always\s+(say|answer|respond|reply|obey))\b",
     r"(^|\s)(system|assistant|user|tool)\s*:",
     r"<\|[a-z_]*\|>|<\s*/?\s*(start_of_turn|end_of_turn|s|system|assistant)\s*>|\[/?inst\]",
     r"```|\{\s*\"|\"\s*type\s*\"\s*:",

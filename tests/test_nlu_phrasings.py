@@ -289,3 +289,18 @@ def test_questions_about_arriving_are_trip_questions(text: str) -> None:
     from copilot.nlu import Understander
 
     assert Understander(use_llm=False).understand(text).intent.value == "ask_eta"
+
+
+@pytest.mark.parametrize(("text", "intent", "dest"), [
+    ("Go home, and from now on stay off the interstate", "navigate", {"saved": "home"}),
+    ("what's the best time to leave for Baltimore to be there by eleven", "ask_eta",
+     {"name": "Baltimore"}),
+    ("what's the closest airport to here", "find_place", {"category": "airport"}),
+    ("any good places to eat downtown", "find_place", {"category": "restaurant"}),
+])
+def test_from_now_on_leave_for_and_to_here(text: str, intent: str, dest: dict[str, str]) -> None:
+    from copilot.nlu import Understander
+
+    u = Understander(use_llm=False).understand(text)
+    assert u.intent.value == intent
+    assert u.destination is not None and u.destination.model_dump(exclude_none=True) == dest

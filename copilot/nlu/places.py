@@ -268,13 +268,15 @@ def find_names(tokens: list[str], taken: set[int], original: str) -> list[Mentio
         said_destination = w == "destination" and (i == 0 or tokens[i - 1] in (
             "set", "new", "change", "my", "the")) and tokens[i + 1:i + 2] not in (
             ["to"], ["as"], ["is"], ["for"])
+        leave_for = w == "for" and i > 0 and tokens[i - 1] in (
+            "leave", "leaving", "depart", "departing", "out", "off")   # "leave for Baltimore"
         if w not in ("to", "at", "by", "towards", "toward", "via", "visit", "into", "reach") \
-                and not said_destination:
+                and not said_destination and not leave_for:
             continue
         if i + 1 in taken or i in taken:
             continue
         before = " ".join(tokens[max(0, i - 3):i + (1 if w in ("via", "visit") else 0)])
-        if w not in ("via", "visit", "reach") and not said_destination \
+        if w not in ("via", "visit", "reach") and not said_destination and not leave_for \
                 and not _NAME_TRIGGERS.search(before):
             continue
         j = i + 1

@@ -46,7 +46,7 @@ _EXTRA_VOCAB = (
     "station restroom bathroom tonight tomorrow morning afternoon evening quarter thirty "
     "fifteen forty fifty twenty eleven twelve seven eight three please "
     # Question words: "hwo long to the airport" must read as a question.
-    "how what when where which long far much many clear"
+    "how what when where which long far much many clear range charge battery tank"
 )
 
 

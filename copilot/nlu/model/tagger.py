@@ -230,8 +230,13 @@ def apply_spans(p: RuleParse, spans: list[Span], text: str) -> RuleParse:
     dest = p.destination
     stops = list(p.stops)
     srcs = [s for s in spans if s.role == "SRC"]
+    # "the closest airport to here": a DEST that is only "here" or "there" names no other
+    # place, so the airport stays what is asked for.
     dests = [s for s in spans if s.role == "DEST"]
-    if dest is not None and any(_overlaps(dest, s) for s in srcs) and not any(
+    deictic = bool(dests) and all(" ".join(t for t in p.tokens[s.start:s.end] if t != ",")
+                                  in _NOT_A_NAME for s in dests)
+    dests = [] if deictic else dests
+    if dest is not None and not deictic and any(_overlaps(dest, s) for s in srcs) and not any(
             _overlaps(dest, s) for s in dests):
         dest = None                                     # "from my house to ...": not where to
     if dest is None and dests:
