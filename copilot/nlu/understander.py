@@ -22,10 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from copilot.nlu.avoid import avoid_in
-from copilot.nlu.model.features import rules_view
-from copilot.nlu.orders import spells_out_a_drink
-from copilot.nlu.places import Mention
-from copilot.nlu.questions import (
+from copilot.nlu.guards import (
     as_question,
     asks_about_arriving,
     is_note,
@@ -33,6 +30,9 @@ from copilot.nlu.questions import (
     is_search,
     names_a_new_trip,
 )
+from copilot.nlu.model.features import rules_view
+from copilot.nlu.orders import spells_out_a_drink
+from copilot.nlu.places import Mention
 from copilot.nlu.rules import RuleParse, parse
 from copilot.nlu.spelling import correct as correct_typos
 from copilot.nlu.text import sanitise

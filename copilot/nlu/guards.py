@@ -1,6 +1,8 @@
-"""Is an utterance a question? A question never changes the route (contract section 1).
+"""Word-level guards on the learned model's intent (`understander.guarded_intent` applies
+them): questions, searches, reminders and lists, new trips, arrival questions.
 
-The learned model decides the intent; this grammar check is its guard: when the model says
+A question never changes the route (contract section 1). The learned model decides the
+intent; this grammar check is its guard: when the model says
 navigate or add_stop but the driver asked a question ("should I avoid the highway to New
 York", "is there a gas station on the way"), the turn becomes ask_eta or find_place, so it
 is answered and the route is left alone. Requests phrased politely as questions ("can you
