@@ -79,6 +79,7 @@ def order_tables[K](raw: dict[str, dict[Any, list[Any]]],
         out[field] = table
     return out
 
+
 def _plurals(word: str) -> tuple[str, ...]:
     """English plurals of a phrase's last word: charger -> chargers, pharmacy -> pharmacies,
     car wash -> car washes."""

@@ -294,7 +294,7 @@ def find_names(tokens: list[str], taken: set[int], original: str) -> list[Mentio
         kept = trim_name(words)
         if not kept:
             continue
-        start = j + next(n for n, w in enumerate(words) if w not in _NAME_LEAD)
+        start = j + _lead_words(words)
         out.append(Mention(start, start + len(kept), name=_original_case(kept, original)))
     return out
 
@@ -315,19 +315,26 @@ _NOT_ONE_WORD_NAME = {"roughly", "seriously", "really", "quickly", "quicker", "f
                       "account", "jump", "time", "day", "traffic", "way", "route", "trip",
                       "drive", "there", "here", "one", "two", "three", "four", "five", "six",
                       "seven", "eight", "nine", "ten", "eleven", "twelve", "noon", "dark",
-                      "dinner", "lunch", "breakfast", "total", "ok", "okay", "yet", "still",
+                      "dinner", "lunch", "breakfast", "ok", "okay", "yet", "still",
                       "please", "again", "now", "asap", "thanks", "actually", "honestly",
                       "literally", "right", "definitely", "fast", "quick", "instead",
                       "already", "anyway", "though", "eat", "food", "somewhere", "anywhere",
                       "something", "anything"}
 
 
+def _lead_words(words: list[str]) -> int:
+    """How many joining words ("and", "between here and") come before a name."""
+    n = 0
+    while n < len(words) and words[n] in _NAME_LEAD:
+        n += 1
+    return n
+
+
 def trim_name(words: list[str]) -> list[str]:
     """The words of a free-text place name, with what is not the name cut off; [] if none
     is left. "the" after the first word starts a description, not the name, unless a
     joining word comes before it ("Museum of the Bible")."""
-    while words and words[0] in _NAME_LEAD:
-        words = words[1:]
+    words = words[_lead_words(words):]
     for k, w in enumerate(words):
         if k > 0 and (w in _NAME_STOP or (w == "the" and words[k - 1] not in (
                 "of", "on", "at", "in", "de", "and"))):
