@@ -32,14 +32,17 @@ _BEFORE = (r"(avoid|avoiding|avoids|without|no|skip|skipping|stay off|staying of
            r"go around|detour around|never take|never use|"
            r"(don't|do not|never) (put|send|route|take|drive) (me |us )?(on|onto|down|over|"
            r"through|via)|"
-           r"without getting on|without going on|without taking|without using|not getting on)"
-           r"( any| all| all the| the)?")
+           r"without getting on|without going on|without taking|without using|not getting on|"
+           r"nothing on|nothing that uses|no more|not any more|none of)"
+           r"( any| all| all the| the| more)?")
 _FIXED = ((Avoid.TOLLS, r"toll ?free|no-toll|tollfree|free roads?"),
           (Avoid.HIGHWAYS, r"back ?roads|side streets|local roads|surface streets|"
                            r"country roads"),
-          (Avoid.UNPAVED, r"(stay|keep|stick) (me |us )?(on|to) (the )?paved roads?|"
+          (Avoid.UNPAVED, r"(stay|stays|staying|keep|keeps|keeping|stick|sticks|sticking) "
+                          r"(me |us )?(on|to) (the )?paved roads?|"
                           r"paved roads only|only paved roads"))
 _NOT_A_PREFERENCE = re.compile(r"\b(don't|do not|no need to|not) (avoid|skip)\b|"
+                               r"\bthere('s| is| are| will be) no more\b|"
                                r"\b(fine|okay|ok|happy) (to take|with|taking)\b")
 
 

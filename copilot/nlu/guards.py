@@ -166,3 +166,16 @@ _ARRIVAL_QUESTION = re.compile(
 def asks_about_arriving(tokens: list[str]) -> bool:
     """When we get there, or whether we make it: ask_eta."""
     return _ARRIVAL_QUESTION.search(_plain(tokens)) is not None
+
+
+# Switching the guidance off is stopping the trip's directions, not operating the car
+# ("would you mind shutting off the turn by turn"); its voice or volume stays a car setting.
+_GUIDANCE_OFF = re.compile(
+    r"\b(stop|end|cancel|kill|quit|turn off|turning off|shut off|shutting off|switch off|"
+    r"switching off)( the| my| this)? (turn by turn|turn-by-turn|navigation|guidance|"
+    r"directions|nav)\b(?! (voice|volume|sound|audio|screen|display|lady|guy))")
+
+
+def turns_guidance_off(tokens: list[str]) -> bool:
+    """The directions switched off: cancel."""
+    return _GUIDANCE_OFF.search(_plain(tokens)) is not None

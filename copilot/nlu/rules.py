@@ -312,8 +312,36 @@ _SMALL_WORDS = {"to", "the", "me", "a", "an", "at", "of", "for", "and", "my", "u
                "on", "by", "please", "is", "it"}
 _OPENERS = {"destination", "navigate", "take", "go", "drive", "directions", "route", "head",
             "set", "find", "get", "please", "hey", "ok", "okay", "so", "um", "uh", "is", "are",
-            "any", "can", "could", "how", "where", "what", "when", "will", "does", "do"}
+            "any", "can", "could", "how", "where", "what", "when", "will", "does", "do",
+            # Commands and fillers that open a sentence ("Add Walgreens as a stop").
+            "add", "put", "include", "remove", "drop", "skip", "cancel", "show", "let's",
+            "plot", "bring", "swing", "pull", "stop", "grab", "pick", "yo", "hi", "hello",
+            "actually", "alright", "also", "then", "now", "wait", "oh", "well", "yeah", "yes",
+            "no", "nah", "ugh", "hmm", "first", "next", "locate", "search", "look"}
 _NAME_JOINERS = {"of", "de", "del", "la", "du"}
+# Lower-case words that finish a name ("Grand Canyon south rim", "Golden Gate Bridge
+# viewpoint", "Seattle ferry terminal"): a part of the named place, not another place.
+# A bare "terminal" stays the airport's ("JFK terminal 4"), a "bus terminal" the category's.
+_NAME_TAILS = {"rim", "viewpoint", "overlook", "lookout", "trailhead", "entrance",
+               "campground", "pier", "wharf", "boardwalk", "summit", "outlets", "marina",
+               "visitor center", "visitors center", "welcome center", "ferry terminal",
+               "cruise terminal"}
+_NAME_TAIL_LEADS = {"north", "south", "east", "west", "main", "upper", "lower", "visitor",
+                    "visitors", "welcome", "ferry", "cruise"}
+
+
+def _name_tail(words: list[str], k: int) -> int:
+    """How many words from words[k] finish the name before them (0 if none)."""
+    for n in (1, 2, 3):
+        chunk = [w.lower() for w in words[k:k + n]]
+        if len(chunk) < n or any(not w.isalpha() for w in chunk):
+            return 0
+        if " ".join(chunk) in _NAME_TAILS or (chunk[-1] in _NAME_TAILS and all(
+                w in _NAME_TAIL_LEADS for w in chunk[:-1])):
+            return n
+        if chunk[-1] not in _NAME_TAIL_LEADS:
+            return 0
+    return 0
 
 
 def _title_case_everything(words: list[str]) -> bool:
@@ -330,10 +358,21 @@ def _proper_names(text: str, tokens: list[str], blocked: set[int]) -> list[Menti
     words = re.findall(r"[A-Za-z0-9][\w'&-]*", text)
     if not words or _title_case_everything(words):
         return []
+    lex = lexicon()
     runs: list[list[str]] = [[]]
+    skip = 0
     for k, w in enumerate(words):
+        if skip:
+            skip -= 1
+            continue
         if k == 0 and w.lower() in _OPENERS:
             continue                                      # "Destination York", "Navigate ..."
+        if runs[-1] and w[0].islower() and (tail := _name_tail(words, k)) and tuple(
+                normalise(" ".join(runs[-1]))) not in lex.places:
+            runs[-1] += words[k:k + tail]                 # "... south rim"
+            skip = tail - 1
+            runs.append([])
+            continue
         if (w[0].isupper() and w != "I") or (w.isdigit() and not runs[-1]):
             runs[-1].append(w)
         elif runs[-1] and w in _NAME_JOINERS and k + 1 < len(words) and \
@@ -341,7 +380,6 @@ def _proper_names(text: str, tokens: list[str], blocked: set[int]) -> list[Menti
             runs[-1].append(w)                            # "Museum of Modern Art"
         elif runs[-1]:
             runs.append([])
-    lex = lexicon()
     out: list[Mention] = []
     for run in runs:
         if len(run) < 2 or not any(c.isalpha() for c in run[-1]):

@@ -25,9 +25,22 @@ _DEADLINE = {"by", "before", "until", "till", "til"}
 _DEPARTURE = {"departure", "departure's", "departs", "leaves", "takeoff", "boarding", "boards",
               "wheels"}
 _GROUND = {"train", "bus", "ferry", "shuttle"}
+# A number followed by a unit is a quantity, not a clock time ("at like 8 percent").
+_UNITS_AFTER = {"percent", "%", "miles", "mile", "mi", "km", "kilometers", "kilometres",
+                "minutes", "minute", "mins", "min", "hours", "hour", "hrs", "mph", "kph",
+                "degrees", "dollars", "bucks", "gallons", "liters", "litres", "psi", "kwh",
+                "kw", "feet", "ft", "meters", "metres", "people", "kids", "shots", "ounce",
+                "ounces", "oz", "exits", "blocks", "stops", "lanes"}
+# "than" compares times only after these ("no later than 5", not "quicker than 322").
+_THAN_TIME = {"later", "earlier", "sooner", "after", "before"}
+# "leave at 7:30": a departure time, not an arrival to meet.
+_LEAVE = {"leave", "leaving", "depart", "departing", "head out", "start", "set off",
+          "pull out"}
 _EVENTS = {"meeting", "appointment", "reservation", "train", "bus", "show", "game", "class",
            "interview", "dinner", "lunch", "concert", "movie", "pickup", "check-in", "checkin",
-           "doctor", "dentist", "boarding", "practice", "event", "call", "shift", "ferry"}
+           "doctor", "dentist", "boarding", "practice", "event", "call", "shift", "ferry",
+           "recital", "rehearsal", "ceremony", "wedding", "party", "service", "match", "exam",
+           "surgery", "session", "tour", "dropoff", "drop-off", "tee", "pick-up"}
 
 
 @dataclass(frozen=True)
@@ -143,7 +156,8 @@ def _event_before(cue: str, before: list[str]) -> bool:
     """ "the meeting is at 3", "get there at 5": an "at" time that is a deadline."""
     return cue in ("at", "is", "for", "around", "about") and bool(
         _EVENTS & set(before) or {"there", "arrive", "be", "land", "get", "closes", "close",
-                                  "closing", "shuts", "picking", "collecting"} & set(before))
+                                  "closing", "shuts", "picking", "collecting",
+                                  "late"} & set(before))
 
 
 def find_times(tokens: list[str]) -> list[TimeMention]:
@@ -169,6 +183,16 @@ def find_times(tokens: list[str]) -> list[TimeMention]:
             continue
         hour, minute, used = clock
         end = j + used
+        if end < len(tokens) and tokens[end] in _UNITS_AFTER:
+            i += 1
+            continue
+        if cue == "than" and (i == 0 or tokens[i - 1] not in _THAN_TIME):
+            i += 1
+            continue
+        if cue == "at" and i > 0 and (tokens[i - 1] in _LEAVE or " ".join(
+                tokens[max(0, i - 2):i]) in _LEAVE) and "flight" not in tokens[max(0, i - 6):i]:
+            i = end
+            continue
         tail = tokens[end:end + 3]
         if "," in tail:                # "a meeting at 2, am I going to make it": "am" is a verb
             tail = tail[:tail.index(",")]
@@ -181,14 +205,17 @@ def find_times(tokens: list[str]) -> list[TimeMention]:
             role = "flight"
         elif _DEPARTURE & set(before) and "airport" in tokens and not _GROUND & set(before):
             role = "flight"              # "airport, departure's at noon": the flight leaves
-        elif cue in _DEADLINE or cue == "than" or _event_before(cue, before):
-            role = "arrive_by"
+        elif cue in _DEADLINE or cue == "than" or _event_before(cue, before) or (
+                cue in ("for", "at") and tail[:1] and tail[0] in _EVENTS and "the" in
+                tokens[i + 1:j]):
+            role = "arrive_by"           # "late for the 3:20 pickup"
         if cue in ("my", "our"):
             # "my 6:40 flight", "our 10 o'clock meeting": a time that names its event.
-            if not tail or tail[0] not in _EVENTS | {"flight", "plane"}:
+            event = [w for w in tail if w not in ("am", "pm", "o'clock")][:1]
+            if not event or event[0] not in _EVENTS | {"flight", "plane"}:
                 i += 1
                 continue
-            role = "flight" if tail[0] in ("flight", "plane") else "arrive_by"
+            role = "flight" if event[0] in ("flight", "plane") else "arrive_by"
         if cue in ("a", "an"):
             if not (end < len(tokens) and tokens[end] in ("flight", "pm", "am")):
                 i += 1

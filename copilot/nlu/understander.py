@@ -29,6 +29,7 @@ from copilot.nlu.guards import (
     is_question,
     is_search,
     names_a_new_trip,
+    turns_guidance_off,
 )
 from copilot.nlu.model.features import rules_view
 from copilot.nlu.orders import spells_out_a_drink
@@ -149,6 +150,11 @@ def guarded_intent(intent: str, text: str, p: RuleParse) -> str:
         places = [*p.stops, *([p.destination] if p.destination else [])]
         if is_search(tokens) and any(m.category for m in places):
             return "find_place"                # "find me a hotel room for tonight"
+    if intent in ("out_of_scope", "vehicle_control") and avoid_in(tokens) and not is_question(
+            tokens, False):
+        return "navigate"                      # "no more ferries for the rest of this trip"
+    if intent == "vehicle_control" and turns_guidance_off(tokens):
+        return "cancel"                        # "shut off the turn by turn"
     if intent == "add_stop" and names_a_new_trip(tokens) and parse(
             text, "navigate").destination is not None:
         return "navigate"                      # "get me to work, gas on the way": a new trip

@@ -252,6 +252,13 @@ def apply_spans(p: RuleParse, spans: list[Span], text: str) -> RuleParse:
             words = [t for t in p.tokens[span.start:span.end] if t != ","]
             while words and words[0] in ("the", "a", "an", "to", "at", "by", "for", "my"):
                 words = words[1:]
+            # "make my 5pm flight", "my 3 o'clock appointment": a time and its event name no
+            # place; "my 1 pm appointment in Lansing" names Lansing.
+            timed = [t for t in find_times(p.tokens) if t.start < span.end and span.start < t.end]
+            if timed:
+                rest = p.tokens[max(t.end for t in timed):span.end]
+                at = [k for k, w in enumerate(rest) if w in ("in", "at")]
+                words = [t for t in rest[at[0] + 1:] if t != ","] if at else []
             words = trim_name(words) or name_after_joiner(p.tokens, span.start, span.end)
             phrase = " ".join(words)
             if words and phrase not in _NOT_A_NAME and any(c.isalpha() for c in phrase):

@@ -1,0 +1,86 @@
+"""Phrasings from a ride-along style dev set by an outside author (eval/incar_dev6.jsonl)
+that the model or the rules missed: numbers that are quantities or road numbers, departure
+times, events named by their time, the directions switched off, a preference said alone,
+commands opening a sentence, and names that end in lower-case parts ("south rim").
+
+Each case is the general pattern, in words of our own, not a line of the set.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from copilot.nlu import Understander
+from copilot.nlu.avoid import avoid_in
+from copilot.nlu.rules import parse
+from copilot.nlu.text import normalise
+from copilot.nlu.times import find_times
+
+MODEL = Understander(use_llm=False)
+
+
+@pytest.mark.parametrize("text", [
+    "the battery is at 9 percent, find a charger",      # a quantity, not 09:00
+    "is I-80 faster than 287 to the coast",             # a road number, not 14:47
+    "is there a quicker road than the one we're on",     # "the one", not 13:00
+    "how long is the drive if we leave at 8 tomorrow",   # a departure, not an arrival
+])
+def test_numbers_that_are_not_an_arrival(text: str) -> None:
+    assert [t for t in find_times(normalise(text)) if t.role == "arrive_by"] == []
+
+
+@pytest.mark.parametrize(("text", "hhmm", "role"), [
+    ("be there no later than 6", "18:00", "arrive_by"),
+    ("are we going to make my 6 pm flight", "18:00", "flight"),
+    ("will traffic make us late for the 4:10 recital", "16:10", "arrive_by"),
+    ("my flight leaves at 7, when do we go", "19:00", "flight"),
+])
+def test_times_that_are_kept(text: str, hhmm: str, role: str) -> None:
+    assert [(t.hhmm, t.role) for t in find_times(normalise(text))] == [(hhmm, role)]
+
+
+def test_a_timed_event_is_not_a_place_to_find() -> None:
+    u = MODEL.understand("are we going to make my 6pm flight")
+    assert u.intent.value == "ask_eta" and u.destination is None
+    assert u.flight_time == "18:00"
+
+
+@pytest.mark.parametrize("text", ["could you switch off the turn by turn for now",
+                                  "kill the turn-by-turn, I know the way"])
+def test_switching_the_directions_off_is_cancel(text: str) -> None:
+    assert MODEL.understand(text).intent.value == "cancel"
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("no more toll roads for the rest of the drive", "tolls"),
+    ("from now on keep me off the freeway, it's icy", "highways"),
+])
+def test_a_preference_said_alone_changes_the_route(text: str, kind: str) -> None:
+    u = MODEL.understand(text)
+    assert u.intent.value == "navigate" and u.destination is None
+    assert [a.value for a in u.avoid] == [kind]
+
+
+@pytest.mark.parametrize(("text", "kinds"), [
+    ("route me to the lake but keep to paved roads", ["unpaved"]),
+    ("a way to the cabin that stays on paved roads", ["unpaved"]),
+    ("nothing on the interstate please", ["highways"]),
+    ("there's no more highway after the bridge, right", []),
+])
+def test_more_ways_to_say_a_preference(text: str, kinds: list[str]) -> None:
+    assert [a.value for a in avoid_in(normalise(text))] == kinds
+
+
+def test_a_command_opening_the_sentence_is_not_part_of_the_name() -> None:
+    p = parse("Add Kwik Trip as a stop", "add_stop")
+    assert [m.name for m in p.stops] != ["Add Kwik Trip"]
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("take us to the Zion Canyon visitor center", "Zion Canyon visitor center"),
+    ("head to the Bryce Canyon north rim", "Bryce Canyon north rim"),
+    ("directions to the Hood Canal ferry terminal", "Hood Canal ferry terminal"),
+])
+def test_a_name_ending_in_lower_case_parts_is_read_whole(text: str, name: str) -> None:
+    p = parse(text, "navigate")
+    assert p.destination is not None and p.destination.name == name
