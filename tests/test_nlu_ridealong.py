@@ -84,3 +84,47 @@ def test_a_command_opening_the_sentence_is_not_part_of_the_name() -> None:
 def test_a_name_ending_in_lower_case_parts_is_read_whole(text: str, name: str) -> None:
     p = parse(text, "navigate")
     assert p.destination is not None and p.destination.name == name
+
+
+@pytest.mark.parametrize(("text", "kinds"), [
+    ("find me a bank, I need change for the parking meter", ["bank"]),
+    ("take me to work, is the parking brake off", []),
+    ("add a coffee stop, my phone charger is dead", ["coffee"]),
+    ("a grocery store please, the charging cable is in the trunk", ["grocery"]),
+])
+def test_a_place_word_naming_a_thing_is_no_place(text: str, kinds: list[str]) -> None:
+    p = parse(text, "add_stop")
+    assert [m.category for m in p.stops if m.category] == kinds
+
+
+def test_the_gas_light_still_asks_for_fuel() -> None:
+    assert [m.category for m in parse("the gas light is on, get me a station", "add_stop"
+                                      ).stops] == ["fuel"]
+
+
+def test_traffic_called_a_parking_lot_is_no_car_park() -> None:
+    p = parse("take me home, the freeway is a parking lot", "navigate")
+    assert p.destination is not None and p.destination.saved == "home" and p.stops == []
+
+
+@pytest.mark.parametrize(("text", "saved"), [
+    ("navigate to the park, we're meeting friends there", None),
+    ("take me over to my sisters", "sister's house"),
+    ("swing by the house, I left my wallet", "home"),
+])
+def test_people_and_houses(text: str, saved: str | None) -> None:
+    p = parse(text, "navigate")
+    got = [m.saved for m in [p.destination, *p.stops] if m is not None and m.saved]
+    assert got == ([saved] if saved else [])
+
+
+@pytest.mark.parametrize(("text", "removed"), [
+    ("cancel the bank stop, I'll go tomorrow from work", [("bank", None)]),
+    ("skip my sister's, she's not home yet", [(None, "sister's house")]),
+    ("remove the burger place, we're having pizza at the hotel", [("burger", None)]),
+])
+def test_a_reason_clause_names_no_stop_to_remove(text: str,
+                                                 removed: list[tuple[str | None, str | None]],
+                                                 ) -> None:
+    p = parse(text, "remove_stop")
+    assert [(m.category, m.saved) for m in p.stops] == removed

@@ -163,6 +163,31 @@ def find_addresses(tokens: list[str], blocked: set[int], original: str) -> list[
     return out
 
 
+# A place word naming a part of the car or a thing, not a place to go: "the parking brake",
+# "cash for the parking meter", "my laptop charger", "the gas cap", "the charging port".
+_PART_AFTER = {"parking": {"brake", "brakes", "meter", "meters", "pass", "ticket", "tickets",
+                           "light", "lights", "sensor", "sensors", "camera", "assist", "mode",
+                           "fine", "permit", "app"},
+               # Not "light", "gauge" or "tank": "the gas light came on" asks for a station.
+               "fuel": {"cap", "door", "flap", "pedal", "economy", "mileage"},
+               "ev_charging": {"cable", "cord", "port", "flap", "door", "cap", "rate", "speed",
+                               "limit"}}
+_PART_BEFORE = {"ev_charging": {"laptop", "phone", "cell", "usb", "wall", "tablet", "watch",
+                                "wireless"}}
+
+
+def _a_part_not_a_place(tokens: list[str], start: int, end: int, category: str | None) -> bool:
+    if category is None:
+        return False
+    after = tokens[end] if end < len(tokens) else ""
+    before = tokens[start - 1] if start > 0 else ""
+    if after in _PART_AFTER.get(category, ()) or before in _PART_BEFORE.get(category, ()):
+        return True
+    # "avoid the highway, it's a parking lot this time of day": traffic, not a car park.
+    return category == "parking" and tokens[start:end] == ["parking", "lot"] and \
+        tokens[max(0, start - 2):start] in (["it's", "a"], ["is", "a"], ["like", "a"])
+
+
 def find_mentions(tokens: list[str], blocked: set[int]) -> list[Mention]:
     """Place mentions in spoken order; `blocked` token indexes (times, orders) are skipped."""
     lex = lexicon()
@@ -195,7 +220,7 @@ def find_mentions(tokens: list[str], blocked: set[int]) -> list[Mention]:
             # searches the category.
             hit = Mention(i, i + 3, saved="dry cleaner")
         if hit is None and tokens[i:i + 2] == ["the", "house"] and i > 0 and tokens[i - 1] in (
-                "to", "back", "towards", "toward", "for") and (
+                "to", "back", "towards", "toward", "for", "by", "past") and (
                 i + 2 >= len(tokens) or (tokens[i + 2] in _BOUNDARY and tokens[i + 2] not in (
                     "on", "at", "in", "near", "by", "with", "next", "along", "around"))):
             # "head back to the house" is home; "the house on Elm" or "the house of blues" is not.
@@ -213,7 +238,8 @@ def find_mentions(tokens: list[str], blocked: set[int]) -> list[Mention]:
                 hit = Mention(i, i + 1, saved=_SAVED_BARE[w])
         if hit is None:
             pm = longest_match(tokens, i, lex.places)
-            if pm and not any(k in blocked for k in range(i, i + pm[0])):
+            if pm and not any(k in blocked for k in range(i, i + pm[0])) and \
+                    not _a_part_not_a_place(tokens, i, i + pm[0], pm[1].category):
                 entry = pm[1]
                 hit = Mention(i, i + pm[0], category=entry.category, name=entry.brand)
         if hit is None:

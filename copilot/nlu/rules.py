@@ -216,6 +216,24 @@ def _split_roles(tokens: list[str], mentions: list[Mention], roles: list[str],
     return dest, stops
 
 
+# A clause after a comma that opens with its own subject gives the reason ("scratch the post
+# office, I'll mail it from work", "drop mom's, she's not home"): its places are not stops.
+_REASON_SUBJECTS = {"i", "we", "she", "he", "they", "i'll", "we'll", "she'll", "he'll",
+                    "they'll", "i'm", "we're", "she's", "he's", "they're", "it's", "i've",
+                    "we've", "i'd", "we'd", "my", "our", "it"}
+
+
+def _before_the_reason(tokens: list[str], mentions: list[Mention],
+                       roles: list[str]) -> tuple[list[Mention], list[str]]:
+    """The places said before a reason clause, when any are."""
+    for k, t in enumerate(tokens[:-1]):
+        if t == "," and tokens[k + 1] in _REASON_SUBJECTS and any(m.end <= k for m in mentions):
+            keep = [m.start < k for m in mentions]
+            return ([m for m, ok in zip(mentions, keep, strict=True) if ok],
+                    [r for r, ok in zip(roles, keep, strict=True) if ok])
+    return mentions, roles
+
+
 def _merge_duplicates(tokens: list[str], mentions: list[Mention]) -> list[Mention]:
     """ "stop at a wawa for gas", "my suits at the dry cleaner": one stop, not two."""
     out: list[Mention] = []
@@ -430,6 +448,8 @@ def parse(text: str, intent: str | None = None) -> RuleParse:
         roles = [r for r, k in zip(roles, keep, strict=True) if k]
     if intent in ("cancel", "vehicle_control", "out_of_scope"):
         live, roles = [], []
+    if intent == "remove_stop":
+        live, roles = _before_the_reason(tokens, live, roles)
     dest, stops = _split_roles(tokens, live, roles, intent)
     if intent == "navigate" and dest is None:
         confidence = min(confidence, 0.55)

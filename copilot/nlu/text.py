@@ -36,6 +36,11 @@ _FAMILY_POSSESSIVE = {"moms": "mom's", "mums": "mom's", "mum's": "mom's", "mothe
                       "parents": "parents'", "parents's": "parents'", "aunts": "aunt's",
                       "uncles": "uncle's", "inlaws": "in-laws'", "friends": "friend's"}
 
+# After these the plural is people, not their house ("we're meeting friends at the Bean",
+# "with my sisters"); "to my sisters" stays "my sister's".
+_PEOPLE_BEFORE = {"meeting", "meet", "seeing", "with", "and", "the", "pick", "picking",
+                  "collect", "collecting", "bring", "bringing", "call", "text", "tell"}
+
 
 @dataclass(frozen=True)
 class Sanitised:
@@ -98,7 +103,8 @@ def normalise(text: str) -> list[str]:
             continue
         if w.endswith("'") and w[:-1] not in ("parents", "kids"):
             w = w[:-1]
-        w = _FAMILY_POSSESSIVE.get(w, w)
+        if not (words and words[-1] in _PEOPLE_BEFORE):
+            w = _FAMILY_POSSESSIVE.get(w, w)
         if w in _IS_CONTRACTIONS:                          # "my flight's at 6" -> "flight is"
             words.extend((w[:-2], "is"))
             continue
