@@ -128,3 +128,54 @@ def test_a_reason_clause_names_no_stop_to_remove(text: str,
                                                  ) -> None:
     p = parse(text, "remove_stop")
     assert [(m.category, m.saved) for m in p.stops] == removed
+
+
+@pytest.mark.parametrize(("text", "dest", "stops"), [
+    ("drive me to the closest ER, she fell off her bike", ("hospital", None), []),
+    ("the bank, then the pharmacy, then back home for dinner", (None, "home"),
+     ["bank", "pharmacy"]),
+    ("work please, but a drive thru first, I missed lunch", (None, "work"), ["fast_food"]),
+    ("take me to the hotel, a pit stop for a bagel first", ("hotel", None), ["bakery"]),
+])
+def test_meals_eaten_and_the_emergency_room(text: str, dest: tuple[str | None, str | None],
+                                            stops: list[str]) -> None:
+    p = parse(text, "navigate")
+    assert p.destination is not None and (p.destination.category, p.destination.saved) == dest
+    assert [m.category for m in p.stops] == stops
+
+
+def test_the_same_kind_said_twice_is_one_stop() -> None:
+    p = parse("we have to charge, so find a charging station on the way", "add_stop")
+    assert [m.category for m in p.stops] == ["ev_charging"]
+    two = parse("a coffee now and another coffee before the airport", "navigate")
+    assert [m.category for m in two.stops] == ["coffee", "coffee"]
+
+
+@pytest.mark.parametrize(("text", "intent", "stops"), [
+    ("grab some tacos on the way, we'll eat them at the beach", "add_stop", ["restaurant"]),
+    ("take me home, I'll need gas on the way", "navigate", ["fuel"]),
+])
+def test_a_clause_that_tells_names_no_stop(text: str, intent: str, stops: list[str]) -> None:
+    assert [m.category for m in parse(text, intent).stops] == stops
+
+
+def test_an_address_and_whose_it_is_are_one_place() -> None:
+    p = parse("take me to 41 Oak Street, it's my aunt's house", "navigate")
+    assert p.destination is not None and p.destination.name == "41 Oak Street"
+    assert p.stops == []
+
+
+def test_a_kind_ruled_out_is_not_a_stop() -> None:
+    p = parse("find a bank, I need a real branch not just an atm", "find_place")
+    assert [m.category for m in [p.destination, *p.stops] if m is not None] == ["bank"]
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("set an alarm for six thirty tomorrow", "out_of_scope"),
+    ("jot down that the tire light came on near exit 12", "out_of_scope"),
+    ("what's the balance on my checking account", "out_of_scope"),
+    ("are the fog lights on right now", "ask_vehicle"),
+    ("ugh, take me hom, I'm done for today", "navigate"),
+])
+def test_other_domains_state_questions_and_plain_requests(text: str, intent: str) -> None:
+    assert MODEL.understand(text).intent.value == intent

@@ -127,8 +127,12 @@ def as_question(intent: str, tokens: list[str]) -> str:
 
 # Reminders and lists name places and errands without asking to go anywhere now ("remember
 # to pick me up from the airport at noon", "add milk to my shopping list").
-_NOTE = re.compile(r"^(please )?(remind me|remember to|set a reminder|make a note|note to self|"
+_NOTE = re.compile(r"^(please |can you |could you )?(remind me|remember to|set a reminder|"
+                   r"make a note|"
+                   r"note to self|set (an|a|my) (alarm|timer)|wake me( up)?|write down|"
+                   r"jot down|take a note|"
                    r"(add|put) .+ (to|on) (my|the) ([a-z]+ )?list)\b(?! of stops)|"
+                   r"\b(bank|account|checking|savings|card) balance\b|"
                    r"\b(from|off|on) (my|the) (shopping|grocery|to do|todo) list\b")
 
 
@@ -179,3 +183,16 @@ _GUIDANCE_OFF = re.compile(
 def turns_guidance_off(tokens: list[str]) -> bool:
     """The directions switched off: cancel."""
     return _GUIDANCE_OFF.search(_plain(tokens)) is not None
+
+
+# "ugh just take me hom please, this day has been endless": a plain request to be driven to a
+# known place (saved or a kind) that the model put in no domain.
+_TAKE_ME = re.compile(
+    r"\b(take|drive|bring|get|navigate|route|direct) (me|us)( back)?( to| over to| towards)?"
+    r"( the| my| our| a| an| nearest| closest)* place\b|"
+    r"^(please |just )?(navigate|directions|head|go) (back )?(to )?(the |my |our |a |an )?place\b")
+
+
+def asks_to_be_driven(skeleton: str) -> bool:
+    """A verb of driving someone with a place the rules know right after it."""
+    return _TAKE_ME.search(skeleton) is not None

@@ -176,6 +176,11 @@ _PART_BEFORE = {"ev_charging": {"laptop", "phone", "cell", "usb", "wall", "table
                                 "wireless"}}
 
 
+_MEALS = {"lunch", "breakfast", "dinner", "brunch"}
+_MEAL_PAST = {"skipped", "skip", "had", "ate", "eaten", "missed", "after", "since", "during"}
+_HOME_WORDS = {"home", "house", "back", "office", "work", "place", "mom's", "dad's"}
+
+
 def _a_part_not_a_place(tokens: list[str], start: int, end: int, category: str | None) -> bool:
     if category is None:
         return False
@@ -183,9 +188,20 @@ def _a_part_not_a_place(tokens: list[str], start: int, end: int, category: str |
     before = tokens[start - 1] if start > 0 else ""
     if after in _PART_AFTER.get(category, ()) or before in _PART_BEFORE.get(category, ()):
         return True
+    said = tokens[start:end]
+    two_before = tokens[max(0, start - 2):start]
+    if category == "restaurant" and said[-1] in _MEALS and (
+            before in _MEAL_PAST or (before == "for" and two_before[0] in _HOME_WORDS)):
+        return True                      # "I skipped breakfast", "back home for lunch"
+    if category == "fast_food" and said[0] == "drive" and (
+            before in ("has", "with", "have") or two_before in (["has", "a"], ["with", "a"],
+                                                               ["have", "a"])):
+        return True                      # "a coffee place that has a drive thru": a feature
+    if category == "restroom" and said == ["pit", "stop"] and after == "for":
+        return True                      # "a pit stop for coffee": the stop is the coffee
     # "avoid the highway, it's a parking lot this time of day": traffic, not a car park.
-    return category == "parking" and tokens[start:end] == ["parking", "lot"] and \
-        tokens[max(0, start - 2):start] in (["it's", "a"], ["is", "a"], ["like", "a"])
+    return category == "parking" and said == ["parking", "lot"] and \
+        two_before in (["it's", "a"], ["is", "a"], ["like", "a"])
 
 
 def find_mentions(tokens: list[str], blocked: set[int]) -> list[Mention]:
@@ -251,6 +267,10 @@ def find_mentions(tokens: list[str], blocked: set[int]) -> list[Mention]:
     return out
 
 
+_RULED_OUT = re.compile(r"\b(not just|rather than|instead of|other than|not even)"
+                        r"( a| an| the| some| any)?$")
+
+
 def _mark_exclusions(tokens: list[str], mentions: list[Mention]) -> None:
     """ "a burger but not from McDonald's": the brand becomes an exclusion on the burger."""
     for k, m in enumerate(mentions):
@@ -258,6 +278,10 @@ def _mark_exclusions(tokens: list[str], mentions: list[Mention]) -> None:
             # "to the airport without stopping for a burger": the driver rules the stop out.
             near = tokens[max(0, m.start - 4):m.start]
             if "without" in near and {"stop", "stopping", "stops"} & set(near):
+                m.excluded = True
+            # "a real branch, not just an atm" (normalised "not an atm"), "tacos instead of burgers"
+            if _RULED_OUT.search(" ".join(near)) or (k > 0 and re.search(
+                    r"\bnot (a|an|the)$", " ".join(near))):
                 m.excluded = True
             continue
         before = tokens[max(0, m.start - 4):m.start]

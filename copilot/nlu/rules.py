@@ -32,7 +32,7 @@ _DEST_BEFORE = re.compile(
     r"\b(to|towards|toward|destination is|end at|end up at|finish at|finishing at|then|"
     r"and then|after that|afterwards|finally|and finally|end with|ending at|back to|before|"
     r"(be|get|arrive|land|off|arriving|be there|drop (me|us) off) at)"
-    r"( the| a| an| my| our| nearest| closest| go to| head to| to| off at)*$")
+    r"( the| a| an| my| our| nearest| closest| go to| head to| to| off at| back| home to)*$")
 _STOP_AFTER = re.compile(
     r"^(on the way|along the way|en route|on route|on our way|on my way|first|before|along|"
     r"beforehand|quickly first|on the road|enroute|as well|too|also|in between|midway|"
@@ -223,15 +223,33 @@ _REASON_SUBJECTS = {"i", "we", "she", "he", "they", "i'll", "we'll", "she'll", "
                     "we've", "i'd", "we'd", "my", "our", "it"}
 
 
-def _before_the_reason(tokens: list[str], mentions: list[Mention],
-                       roles: list[str]) -> tuple[list[Mention], list[str]]:
-    """The places said before a reason clause, when any are."""
+# For a trip, only a clause that tells (not "I need gas", "we want coffee"): its subject is
+# someone else or a plan ("we'll eat it at the hotel", "it's my cousin's apartment").
+_TELLING_SUBJECTS = {"she", "he", "they", "she's", "he's", "they're", "she'll", "he'll",
+                     "they'll", "we'll", "i'll", "it's"}
+_ASKING = {"need", "needs", "want", "wants", "wanna", "gotta", "like", "stop", "grab", "get",
+           "pick", "add", "have", "find", "go", "take", "swing", "hit", "via", "through"}
+
+
+def _before_the_reason(tokens: list[str], mentions: list[Mention], roles: list[str],
+                       told: bool = False) -> tuple[list[Mention], list[str]]:
+    """The places said before a reason clause, when any are. `told`: only a clause that
+    tells something and asks for nothing counts."""
+    subjects = _TELLING_SUBJECTS if told else _REASON_SUBJECTS
     for k, t in enumerate(tokens[:-1]):
-        if t == "," and tokens[k + 1] in _REASON_SUBJECTS and any(m.end <= k for m in mentions):
+        if told and t == ",":
+            clause = tokens[k + 1:]
+            clause = clause[:clause.index(",")] if "," in clause else clause
+            if _ASKING & set(clause):
+                continue
+        if t == "," and tokens[k + 1] in subjects and any(m.end <= k for m in mentions):
             keep = [m.start < k for m in mentions]
             return ([m for m, ok in zip(mentions, keep, strict=True) if ok],
                     [r for r, ok in zip(roles, keep, strict=True) if ok])
     return mentions, roles
+
+
+_ANOTHER = {"another", "again", "second", "more", "two", "both", "other"}
 
 
 def _merge_duplicates(tokens: list[str], mentions: list[Mention]) -> list[Mention]:
@@ -245,12 +263,20 @@ def _merge_duplicates(tokens: list[str], mentions: list[Mention]) -> list[Mentio
                 (m.category is not None and m.category == prev.category) or (
                 m.saved is not None and m.saved == prev.saved) or (
                 len(kinds) == 1 and None not in kinds and bool(m.saved or prev.saved))) \
-                and m.start - prev.end <= 8 and "then" not in tokens[prev.end:m.start]:
+                and m.start - prev.end <= 8 and "then" not in tokens[prev.end:m.start] \
+                and not _ANOTHER & set(tokens[prev.end:m.end]):
             if m.saved and not prev.saved:     # "my suits at the dry cleaner": the own one
                 prev.category, prev.saved = None, m.saved
             prev.name = prev.name or m.name
             prev.exclude_brands += m.exclude_brands
             prev.end = m.end
+            continue
+        twin = next((x for x in out if m.category and x.category == m.category and
+                     not x.excluded), None)
+        if twin is not None and not m.excluded and not m.name and not twin.name and not (
+                _ANOTHER & set(tokens[twin.end:m.end])):
+            # "we need to charge the car ..., so find a charger on the way", "I need cash,
+            # add an ATM": the same kind said twice is one stop, unless "another" is said.
             continue
         if prev is not None and prev.category and not prev.name and m.name and m.category \
                 and not m.excluded and not prev.excluded and \
@@ -450,6 +476,8 @@ def parse(text: str, intent: str | None = None) -> RuleParse:
         live, roles = [], []
     if intent == "remove_stop":
         live, roles = _before_the_reason(tokens, live, roles)
+    elif intent in ("navigate", "add_stop"):
+        live, roles = _before_the_reason(tokens, live, roles, told=True)
     dest, stops = _split_roles(tokens, live, roles, intent)
     if intent == "navigate" and dest is None:
         confidence = min(confidence, 0.55)

@@ -88,7 +88,8 @@ def sanitise(raw: object) -> Sanitised:
 
 def normalise(text: str) -> list[str]:
     """Lower-case tokens without punctuation, fillers or stutters; apostrophes kept."""
-    t = text.translate(_APOSTROPHES).lower()
+    # "the nearest ER": said in capitals it is the emergency room, not the filler "er".
+    t = re.sub(r"\bE\.?R\b\.?", "emergency room", text.translate(_APOSTROPHES)).lower()
     t = re.sub(r"(\d)\s*:\s*(\d\d)", r"\1:\2", t)        # "6 : 45" -> "6:45"
     t = re.sub(r"(\d)\s*(a\.?m\.?|p\.?m\.?)(?=\W|$)", r"\1 \2", t)
     t = re.sub(r"\ba\.m\.?|\ba m\b", "am", t)

@@ -25,6 +25,7 @@ from copilot.nlu.avoid import avoid_in
 from copilot.nlu.guards import (
     as_question,
     asks_about_arriving,
+    asks_to_be_driven,
     is_note,
     is_question,
     is_search,
@@ -134,7 +135,14 @@ def guarded_intent(intent: str, text: str, p: RuleParse) -> str:
     model put a request in no domain, an arrival question, a spelled-out drink or a search
     for a kind of place is what it says. Stops said with where to go are a new trip."""
     tokens = p.tokens
-    if intent in MOVING and (is_note(tokens) or steers_model(text)):
+    if intent != "out_of_scope" and is_note(tokens):
+        return "out_of_scope"                  # "set an alarm for 5 am", "write down that ..."
+    if intent == "vehicle_control" and tokens[:1] in (["is"], ["are"], ["did"], ["was"],
+                                                     ["were"], ["have"], ["has"]) and \
+            tokens[1:3] not in (["it", "possible"], ["it", "ok"], ["it", "okay"],
+                                ["you", "able"]):
+        return "ask_vehicle"                   # "is the parking brake still on": asked
+    if intent in MOVING and steers_model(text):
         # A reminder or a list is not a trip; a line that tries to steer a model
         # ("ignore previous instructions ...") never moves the car, whatever it asks.
         return "out_of_scope"
@@ -143,6 +151,10 @@ def guarded_intent(intent: str, text: str, p: RuleParse) -> str:
     if intent in ("navigate", "add_stop") and is_search(tokens):
         return "find_place"                    # "locate ...": shown, not routed
     if intent == "out_of_scope":
+        if asks_to_be_driven(p.skeleton) and not is_question(tokens, True) and not is_note(
+                tokens) and (
+                p.destination is not None and (p.destination.saved or p.destination.category)):
+            return "navigate"                  # "ugh just take me hom please, ..."
         if asks_about_arriving(tokens):
             return "ask_eta"                   # "any idea when we'll get there"
         if spells_out_a_drink(tokens):
