@@ -179,3 +179,30 @@ def test_a_kind_ruled_out_is_not_a_stop() -> None:
 ])
 def test_other_domains_state_questions_and_plain_requests(text: str, intent: str) -> None:
     assert MODEL.understand(text).intent.value == intent
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("could we get to the library before it closes", "ask_eta"),
+    ("is the battery estimate counting the headwind", "ask_vehicle"),
+    ("actually let's not stop at the bakery after all", "remove_stop"),
+    ("can I get to Reno on what's left in the tank", "ask_vehicle"),
+])
+def test_time_vehicle_and_taken_back(text: str, intent: str) -> None:
+    assert MODEL.understand(text).intent.value == intent
+
+
+def test_home_by_way_of_an_errand_ends_at_home() -> None:
+    p = parse("drive me home by way of the pharmacy", "navigate")
+    assert p.destination is not None and p.destination.saved == "home"
+    assert [m.category for m in p.stops] == ["pharmacy"]
+
+
+def test_cash_for_parking_is_what_the_cash_is_for() -> None:
+    p = parse("find an atm, I need cash for parking", "find_place")
+    assert [m.category for m in [p.destination, *p.stops] if m is not None] == ["atm"]
+
+
+def test_a_kind_the_rules_left_as_a_qualifier_is_asked_about() -> None:
+    u = MODEL.understand("are we close to the pharmacy yet")
+    assert u.intent.value == "ask_eta"
+    assert u.destination is not None and u.destination.model_dump().get("category") == "pharmacy"

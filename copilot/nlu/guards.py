@@ -196,3 +196,34 @@ _TAKE_ME = re.compile(
 def asks_to_be_driven(skeleton: str) -> bool:
     """A verb of driving someone with a place the rules know right after it."""
     return _TAKE_ME.search(skeleton) is not None
+
+
+# "can we not stop at the grocery store after all": a stop taken back, not added.
+_NOT_STOPPING = re.compile(r"\b(not|don't|do not|no need to|no longer) (stop|stopping|go|going) "
+                           r"(at|by|for|to)\b")
+
+
+def takes_a_stop_back(tokens: list[str]) -> bool:
+    """A stop said with a negation: remove_stop."""
+    return _NOT_STOPPING.search(_plain(tokens)) is not None
+
+
+# What the car carries and measures: a question about these is about the vehicle; one that
+# names none of them ("could we make it to the post office before it closes") is about time.
+VEHICLE_WORDS = {"tank", "charge", "charged", "charging", "battery", "range", "fuel", "gas",
+                 "diesel", "petrol", "juice", "tire", "tires", "tyre", "tyres", "oil",
+                 "pressure", "mileage", "mpg", "odometer", "engine", "brake", "brakes",
+                 "coolant", "washer", "fluid", "kwh", "percent", "electricity", "power"}
+
+
+def names_vehicle_state(tokens: list[str]) -> bool:
+    return bool(VEHICLE_WORDS & set(tokens))
+
+
+_IN_TIME = re.compile(r"\b(make it|get there|get to|arrive|be there|reach)\b.*"
+                      r"\b(before|by|in time|on time|late|closes|closing)\b")
+
+
+def asks_about_time(tokens: list[str]) -> bool:
+    """Getting somewhere before something: a time question."""
+    return _IN_TIME.search(_plain(tokens)) is not None

@@ -177,6 +177,7 @@ _PART_BEFORE = {"ev_charging": {"laptop", "phone", "cell", "usb", "wall", "table
 
 
 _MEALS = {"lunch", "breakfast", "dinner", "brunch"}
+_MONEY = {"cash", "money", "change", "quarters", "coins", "pay", "paying", "bills"}
 _MEAL_PAST = {"skipped", "skip", "had", "ate", "eaten", "missed", "after", "since", "during"}
 _HOME_WORDS = {"home", "house", "back", "office", "work", "place", "mom's", "dad's"}
 
@@ -197,6 +198,8 @@ def _a_part_not_a_place(tokens: list[str], start: int, end: int, category: str |
             before in ("has", "with", "have") or two_before in (["has", "a"], ["with", "a"],
                                                                ["have", "a"])):
         return True                      # "a coffee place that has a drive thru": a feature
+    if category == "parking" and before == "for" and two_before[0] in _MONEY:
+        return True                      # "I need cash for parking": what the cash is for
     if category == "restroom" and said == ["pit", "stop"] and after == "for":
         return True                      # "a pit stop for coffee": the stop is the coffee
     # "avoid the highway, it's a parking lot this time of day": traffic, not a car park.

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 _STOP_BEFORE = re.compile(
     r"\b(stop|stopping|stops|grab|grabbing|get|getting|pick up|pickup|picking up|via|swing by|"
+    r"by way of|"
     r"swing past|drop by|drop in|pop by|pop into|first|add|with|and also|also|buy|need|want|"
     r"fetch|collect|hit|through|passing|past|at|for|some|quick|plus|a|an|fill up at)"
     r"( at| for| by| to| in| into| up| me| us| some| a| an| the| quick| my)*$")
@@ -202,8 +203,11 @@ def _split_roles(tokens: list[str], mentions: list[Mention], roles: list[str],
         weak = [m for m, r in pairs if r in ("plain", "stop")]
         plain = [m for m, r in pairs if r == "plain"]
         like = [m for m in weak if _dest_like(m)]
+        plain_like = [m for m in plain if _dest_like(m)]
         if intent in ("ask_vehicle", "ask_eta") and pairs:
             dest = pairs[-1][0]                  # a question has no errands: where to
+        elif plain_like and intent == "navigate":
+            dest = plain_like[-1]                # "home by way of the dry cleaner": home
         elif like:
             dest = like[-1]
         elif plain:

@@ -25,11 +25,14 @@ from copilot.nlu.avoid import avoid_in
 from copilot.nlu.guards import (
     as_question,
     asks_about_arriving,
+    asks_about_time,
     asks_to_be_driven,
     is_note,
     is_question,
     is_search,
     names_a_new_trip,
+    names_vehicle_state,
+    takes_a_stop_back,
     turns_guidance_off,
 )
 from copilot.nlu.model.features import rules_view
@@ -165,6 +168,13 @@ def guarded_intent(intent: str, text: str, p: RuleParse) -> str:
     if intent in ("out_of_scope", "vehicle_control") and avoid_in(tokens) and not is_question(
             tokens, False):
         return "navigate"                      # "no more ferries for the rest of this trip"
+    if intent == "add_stop" and takes_a_stop_back(tokens):
+        return "remove_stop"                   # "can we not stop at the grocery store"
+    if intent == "ask_vehicle" and not names_vehicle_state(tokens) and asks_about_time(tokens):
+        return "ask_eta"                       # "could we make it to the post office by 5"
+    if intent == "ask_eta" and {"range", "battery", "tire", "tires", "oil"} & set(tokens) \
+            and p.destination is None and not p.stops:
+        return "ask_vehicle"                   # "is the range estimate counting the cold"
     if intent == "vehicle_control" and turns_guidance_off(tokens):
         return "cancel"                        # "shut off the turn by turn"
     if intent == "add_stop" and names_a_new_trip(tokens) and parse(

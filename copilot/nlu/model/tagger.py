@@ -261,7 +261,11 @@ def apply_spans(p: RuleParse, spans: list[Span], text: str) -> RuleParse:
                 words = [t for t in rest[at[0] + 1:] if t != ","] if at else []
             words = trim_name(words) or name_after_joiner(p.tokens, span.start, span.end)
             phrase = " ".join(words)
-            if words and phrase not in _NOT_A_NAME and any(c.isalpha() for c in phrase):
+            kinds = [m for m in find_mentions(words, set()) if m.category] if words else []
+            if len(kinds) == 1 and kinds[0].end - kinds[0].start == len(words):
+                # "are we close to the restaurant yet": a kind the rules left as a qualifier.
+                dest = Mention(span.start, span.end, category=kinds[0].category)
+            elif words and phrase not in _NOT_A_NAME and any(c.isalpha() for c in phrase):
                 dest = Mention(span.start, span.end, name=_original_case(words, text))
     if p.intent in ("ask_eta", "find_place"):
         stops = [m for m in stops if not any(_overlaps(m, s) for s in srcs)]
