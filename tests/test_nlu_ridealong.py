@@ -206,3 +206,80 @@ def test_a_kind_the_rules_left_as_a_qualifier_is_asked_about() -> None:
     u = MODEL.understand("are we close to the pharmacy yet")
     assert u.intent.value == "ask_eta"
     assert u.destination is not None and u.destination.model_dump().get("category") == "pharmacy"
+
+
+# From the usability-study dev set (eval/incar_dev7.jsonl), again in our own words.
+@pytest.mark.parametrize(("text", "kinds"), [
+    ("to the office, but not over the toll bridge", ["tolls"]),
+    ("a route to the island that doesn't use the ferry", ["ferries"]),
+    ("I'd rather not do any gravel roads in this car", ["unpaved"]),
+    ("skip every single toll road on the way", ["tolls"]),
+    ("no way I'm getting on the interstate today", ["highways"]),
+    ("avoid both the highways and the tolls", ["highways", "tolls"]),
+    ("is there a way around the ferry crossing", ["ferries"]),
+    ("how long without paying any tolls", ["tolls"]),
+    ("the rental says paved only", ["unpaved"]),
+])
+def test_preferences_said_in_passing(text: str, kinds: list[str]) -> None:
+    assert [a.value for a in avoid_in(normalise(text))] == kinds
+
+
+@pytest.mark.parametrize(("text", "saved"), [
+    ("get me a pharmacy, my daughter's cough is worse", []),
+    ("to the hospital, my dad just collapsed", []),
+    ("take me to my dad", ["dad's house"]),
+    ("drop mom's off the list of stops", ["mom's house"]),
+])
+def test_a_relative_named_is_not_always_their_house(text: str, saved: list[str]) -> None:
+    p = parse(text, "navigate")
+    assert [m.saved for m in [p.destination, *p.stops] if m is not None and m.saved] == saved
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("drive me to St. Luke's Hospital", "St. Luke's Hospital"),
+    ("I need to be at the Lincoln County courthouse by nine", "Lincoln County courthouse"),
+])
+def test_abbreviations_and_lower_case_tails_in_names(text: str, name: str) -> None:
+    p = parse(text, "navigate")
+    assert p.destination is not None and p.destination.name == name
+
+
+def test_events_and_errands_said_around_a_place() -> None:
+    p = parse("I have a dinner meeting at the Blue Door at 7, get me there with gas first",
+              "navigate")
+    assert p.destination is not None and p.destination.name == "Blue Door"
+    assert [m.category for m in p.stops] == ["fuel"]
+    assert [m.category for m in parse("stop at a grocery store, I need stuff for lunch",
+                                      "add_stop").stops] == ["grocery"]
+    order = parse("a pharmacy, then a bakery, then work", "navigate")
+    assert order.destination is not None and order.destination.saved == "work"
+
+
+@pytest.mark.parametrize(("text", "hhmm"), [
+    ("can you get me to the office by a quarter to nine", "08:45"),
+    ("how long to the gym if I leave around six", None),
+])
+def test_a_quarter_and_leaving_around(text: str, hhmm: str | None) -> None:
+    assert parse(text, "navigate").arrive_by == hhmm
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("please cancel the route, the party got called off", "cancel"),
+    ("I think we can end the trip here, thanks", "cancel"),
+    ("is the oil getting low", "ask_vehicle"),
+    ("are my tires wearing out evenly", "ask_vehicle"),
+    ("send a text to Jamie that we're late", "out_of_scope"),
+    ("is it going to snow on the pass tonight", "out_of_scope"),
+    ("order my usual latte ahead so it's waiting", "out_of_scope"),
+    ("let's add a rest area, I need a break", "add_stop"),
+    ("is it possible to fit in a quick bakery stop", "add_stop"),
+])
+def test_more_intents_the_words_say_plainly(text: str, intent: str) -> None:
+    assert MODEL.understand(text).intent.value == intent
+
+
+def test_pronouns_and_events_are_not_place_names() -> None:
+    u = MODEL.understand("will I make my flight at 6:20 if we go now")
+    assert u.destination is None and u.flight_time == "18:20"
+    p = parse("stop at the bus station, my sister is catching her bus", "add_stop")
+    assert [m.name for m in p.stops if m.name] == []

@@ -33,14 +33,19 @@ _BEFORE = (r"(avoid|avoiding|avoids|without|no|skip|skipping|stay off|staying of
            r"(don't|do not|never) (put|send|route|take|drive) (me |us )?(on|onto|down|over|"
            r"through|via)|"
            r"without getting on|without going on|without taking|without using|not getting on|"
-           r"nothing on|nothing that uses|no more|not any more|none of)"
-           r"( any| all| all the| the| more)?")
+           r"nothing on|nothing that uses|no more|not any more|none of|not over|not across|"
+           r"doesn't use|does not use|doesn't take|does not take|without paying|"
+           r"(rather|prefer to|prefer) not (do|take|use|drive on|go on|go over)|"
+           r"(no way|not) (i'm|im|i am) (getting on|taking|going on|using)|way around|"
+           r"(rather|prefer to) (drive|go) around (than|instead of) (take|taking|use|using)|"
+           r"than (take|taking|use|using))"
+           r"( any| all| all the| the| more| every| every single| both| both the| any of the)?")
 _FIXED = ((Avoid.TOLLS, r"toll ?free|no-toll|tollfree|free roads?"),
           (Avoid.HIGHWAYS, r"back ?roads|side streets|local roads|surface streets|"
                            r"country roads"),
           (Avoid.UNPAVED, r"(stay|stays|staying|keep|keeps|keeping|stick|sticks|sticking) "
                           r"(me |us )?(on|to) (the )?paved roads?|"
-                          r"paved roads only|only paved roads"))
+                          r"paved roads only|only paved roads|paved only"))
 _NOT_A_PREFERENCE = re.compile(r"\b(don't|do not|no need to|not) (avoid|skip)\b|"
                                r"\bthere('s| is| are| will be) no more\b|"
                                r"\b(fine|okay|ok|happy) (to take|with|taking)\b")

@@ -33,7 +33,8 @@ _REQUEST = re.compile(
     r"(go|stop|head|add|take|swing|skip|drop|grab|pick)\b|"
     r"^(would|do) you mind\b|^(how|what) about\b|^why (don't|not) (we|you)\b|"
     r"^(can|could|may) (i|we) (get|have) (directions|a route|navigation)\b|"
-    r"^(is it|it is) (ok|okay|possible) (to|if) (we|i|you) (go|stop|head|add|take)\b")
+    r"^(is it|it is) (ok|okay|possible|alright|all right) (to|if) ((we|i|you) )?(can )?"
+    r"(go|stop|head|add|take|squeeze|swing|grab|pick|make a stop|fit|pull)\b")
 
 
 # Asking for a route is asking to be routed: "what's the best way to get to work", "how do I
@@ -133,6 +134,12 @@ _NOTE = re.compile(r"^(please |can you |could you )?(remind me|remember to|set a
                    r"jot down|take a note|"
                    r"(add|put) .+ (to|on) (my|the) ([a-z]+ )?list)\b(?! of stops)|"
                    r"\b(bank|account|checking|savings|card) balance\b|"
+                   # Messages, weather and ordering ahead are other domains too.
+                   r"^(please |can you |could you )?(text|email|dial|reply to)\b|"
+                   r"\b(send|text|write) (a |an )?(message|text|email)\b|"
+                   r"^(is it|will it) (going to |gonna )?(rain|snow|storm)\b|"
+                   r"^(what's|what is|how's|how is) the weather\b|"
+                   r"\border\b.*\bahead\b|\b(mobile|pre) ?order\b|"
                    r"\b(from|off|on) (my|the) (shopping|grocery|to do|todo) list\b")
 
 
@@ -227,3 +234,33 @@ _IN_TIME = re.compile(r"\b(make it|get there|get to|arrive|be there|reach)\b.*"
 def asks_about_time(tokens: list[str]) -> bool:
     """Getting somewhere before something: a time question."""
     return _IN_TIME.search(_plain(tokens)) is not None
+
+
+# "cancel the trip, the meeting moved", "I'd like to end the route now": guidance stopped.
+_ENDS_THE_TRIP = re.compile(r"\b(cancel|end|stop|quit|abort|scrap|ditch) (the|this|my|our) "
+                            r"(whole |current )?(trip|route|navigation|guidance|directions)\b")
+
+
+def ends_the_trip(tokens: list[str]) -> bool:
+    return _ENDS_THE_TRIP.search(_plain(tokens)) is not None
+
+
+# The car's own parts and fluids, asked about: a vehicle question ("is my washer fluid low",
+# "how worn are my brake pads").
+_CAR_PART = re.compile(
+    r"\b(my|the|our|car's) (\w+ )?(tank|battery|tire|tires|tyre|tyres|oil|engine|brake|brakes|"
+    r"pads|coolant|washer|fluid|odometer|transmission|wipers|headlights?|alternator)\b")
+
+
+def asks_about_the_car(tokens: list[str]) -> bool:
+    plain = _plain(tokens)
+    return _CAR_PART.search(plain) is not None and _QUESTION_START.search(plain) is not None
+
+
+# "let's add a hotel for the night", "please add a pharmacy": a stop added, not a new trip.
+_ADD_START = re.compile(r"^(ok |okay |so |and )?(let's|lets|please|can you|could you|we should|"
+                        r"i want to|i'd like to|we need to)? ?(also )?add\b")
+
+
+def adds_a_stop(tokens: list[str]) -> bool:
+    return _ADD_START.search(_plain(tokens)) is not None

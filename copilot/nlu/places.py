@@ -35,7 +35,8 @@ _SAVED_BARE = {"gym": "gym", "school": "school", "church": "church", "daycare": 
                "office": "work", "home": "home", "the office": "work", "work": "work",
                "the gym": "gym", "campus": "campus", "the kids' school": "kids' school",
                "kids' school": "kids' school", "the school": "school"}
-_WORK_BEFORE = {"to", "toward", "towards", "at", "from", "via", "for", "head", "off", "by"}
+_WORK_BEFORE = {"to", "toward", "towards", "at", "from", "via", "for", "head", "off", "by",
+                "then", "finally"}
 _BOUNDARY = {",", "and", "then", "but", "by", "before", "after", "on", "via", "first", "so",
              "because", "for", "with", "at", "to", "please", "instead", "also", "where", "since",
              "cause", "or", "while", "when", "until", "in", "we", "i", "if", "than", "from",
@@ -53,7 +54,8 @@ _NOT_NAMES = {"there", "it", "here", "back", "them", "him", "her", "me", "us", "
               "play", "rest", "change", "hurry", "swing", "head", "any", "something",
               "somewhere", "anything", "anywhere", "everything", "town", "the city", "way",
               "place", "some", "one", "two", "more", "less", "late", "early", "time", "sure",
-              "tell", "show", "look", "search", "deposit", "mail", "ship", "post"}
+              "tell", "show", "look", "search", "deposit", "mail", "ship", "post", "his",
+              "their", "hers", "theirs", "we'd", "i'd", "they", "he", "she"}
 _NAME_TRIGGERS = re.compile(
     r"\b(take|bring|drive|get|carry|send|navigate|directions|route|go|goin|going|head|"
     r"heading|drop (me|us)( off)?|let (me|us) (off|out)|way|trip|back|over|stop|stopping|"
@@ -86,7 +88,8 @@ def _canon_saved(words: list[str]) -> str:
     if len(words) == 2 and words[0] in _FAMILY and words[1] in _HOUSE:
         return f"{words[0]} house" if words[1] in ("place", "home") else label
     if len(words) == 1 and words[0] in _FAMILY:
-        return f"{words[0]} house"
+        w = words[0]                                      # "my mom" is "mom's house"
+        return f"{w if w.endswith(("'s", "'")) else w + chr(39) + 's'} house"
     return label
 
 
@@ -98,9 +101,19 @@ _IS_AFTER_POSSESSIVE = {"in", "waiting", "sick", "coming", "going", "gonna", "no
                         "an", "the", "stuck", "hurt", "upset", "mad", "calling", "texting"}
 
 
+_HOUSE_NEXT = {"please", "first", "now", "then", "real", "quick", "tonight", "today", "again",
+               "instead", "too", "as", "after", "later", "afterwards", "off", "out", "from",
+               "over", "up", "down", "place", "house"}
+
+
 def _names_a_house(tokens: list[str], after: int) -> bool:
-    """A bare family possessive ending at `after` is a house, not "<someone> is ..."."""
-    return after >= len(tokens) or tokens[after] not in _IS_AFTER_POSSESSIVE
+    """A bare family possessive ending at `after` is a house, not "<someone> is ..." and not
+    "<someone>'s <thing>" ("my son's fever", "dad's car")."""
+    if after >= len(tokens):
+        return True
+    nxt = tokens[after]
+    return nxt not in _IS_AFTER_POSSESSIVE and (nxt in _BOUNDARY or nxt in _HOUSE or
+                                                nxt in _HOUSE_NEXT or nxt.isdigit())
 
 
 def _my_saved(tokens: list[str], i: int) -> tuple[int, str] | None:
@@ -111,11 +124,11 @@ def _my_saved(tokens: list[str], i: int) -> tuple[int, str] | None:
         return None                                       # "on my way home": not a label
     for j in range(i + 1, min(i + 5, len(tokens))):
         w = tokens[j]
-        if w in _BOUNDARY and w not in ("at",):
-            break
+        if w in _BOUNDARY and (w != "at" or best is not None):
+            break                                         # "my mom at work": the mom
         words.append(w)
         if w in _HEADS or (w in _FAMILY and len(words) == 1 and (
-                not w.endswith("'s") or _names_a_house(tokens, j + 1))):
+                _names_a_house(tokens, j + 1))):
             best = (j + 1 - i, _canon_saved(words))
     return best
 
@@ -179,7 +192,10 @@ _PART_BEFORE = {"ev_charging": {"laptop", "phone", "cell", "usb", "wall", "table
 _MEALS = {"lunch", "breakfast", "dinner", "brunch"}
 _MONEY = {"cash", "money", "change", "quarters", "coins", "pay", "paying", "bills"}
 _MEAL_PAST = {"skipped", "skip", "had", "ate", "eaten", "missed", "after", "since", "during"}
-_HOME_WORDS = {"home", "house", "back", "office", "work", "place", "mom's", "dad's"}
+_HOME_WORDS = {"home", "house", "back", "office", "work", "place", "mom's", "dad's", "stuff",
+               "something", "things", "groceries", "ingredients"}
+_MEAL_EVENTS = {"meeting", "date", "reservation", "break", "appointment", "party", "shift",
+                "rush", "crowd", "meeting's"}
 
 
 def _a_part_not_a_place(tokens: list[str], start: int, end: int, category: str | None) -> bool:
@@ -192,7 +208,8 @@ def _a_part_not_a_place(tokens: list[str], start: int, end: int, category: str |
     said = tokens[start:end]
     two_before = tokens[max(0, start - 2):start]
     if category == "restaurant" and said[-1] in _MEALS and (
-            before in _MEAL_PAST or (before == "for" and two_before[0] in _HOME_WORDS)):
+            before in _MEAL_PAST or after in _MEAL_EVENTS or (before == "for" and two_before
+                                                               and two_before[0] in _HOME_WORDS)):
         return True                      # "I skipped breakfast", "back home for lunch"
     if category == "fast_food" and said[0] == "drive" and (
             before in ("has", "with", "have") or two_before in (["has", "a"], ["with", "a"],

@@ -372,6 +372,8 @@ _NAME_JOINERS = {"of", "de", "del", "la", "du"}
 # A bare "terminal" stays the airport's ("JFK terminal 4"), a "bus terminal" the category's.
 _NAME_TAILS = {"rim", "viewpoint", "overlook", "lookout", "trailhead", "entrance",
                "campground", "pier", "wharf", "boardwalk", "summit", "outlets", "marina",
+               "courthouse", "library", "museum", "stadium", "arena", "theater", "theatre",
+               "mall", "plaza", "campus", "ballpark", "fairgrounds", "zoo", "aquarium",
                "visitor center", "visitors center", "welcome center", "ferry terminal",
                "cruise terminal"}
 _NAME_TAIL_LEADS = {"north", "south", "east", "west", "main", "upper", "lower", "visitor",
@@ -403,7 +405,7 @@ def _title_case_everything(words: list[str]) -> bool:
 
 def _proper_names(text: str, tokens: list[str], blocked: set[int]) -> list[Mention]:
     """Runs of capitalised words ("Capital City Airport", "123 Main Street") are names."""
-    words = re.findall(r"[A-Za-z0-9][\w'&-]*", text)
+    words = re.findall(r"(?:St|Mt|Ft|Pt)\.(?=\s+[A-Za-z])|[A-Za-z0-9][\w'&-]*", text)
     if not words or _title_case_everything(words):
         return []
     lex = lexicon()

@@ -172,9 +172,10 @@ def find_times(tokens: list[str]) -> list[TimeMention]:
             i += 1
             continue
         j = i + 1
-        while j < len(tokens) and tokens[j] in ("around", "about", "like", "roughly", "the",
-                                                "my", "our"):
-            j += 1
+        while j < len(tokens) and (tokens[j] in ("around", "about", "like", "roughly", "the",
+                                                 "my", "our") or (
+                tokens[j] == "a" and tokens[j + 1:j + 2] in (["quarter"], ["half"]))):
+            j += 1                                    # "by a quarter to nine"
         if j >= len(tokens):
             break
         clock = _clock_at(tokens, j)
@@ -189,7 +190,7 @@ def find_times(tokens: list[str]) -> list[TimeMention]:
         if cue == "than" and (i == 0 or tokens[i - 1] not in _THAN_TIME):
             i += 1
             continue
-        if cue == "at" and i > 0 and (tokens[i - 1] in _LEAVE or " ".join(
+        if cue in ("at", "around", "about") and i > 0 and (tokens[i - 1] in _LEAVE or " ".join(
                 tokens[max(0, i - 2):i]) in _LEAVE) and "flight" not in tokens[max(0, i - 6):i]:
             i = end
             continue

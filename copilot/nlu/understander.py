@@ -23,10 +23,13 @@ from typing import TYPE_CHECKING
 
 from copilot.nlu.avoid import avoid_in
 from copilot.nlu.guards import (
+    adds_a_stop,
     as_question,
     asks_about_arriving,
+    asks_about_the_car,
     asks_about_time,
     asks_to_be_driven,
+    ends_the_trip,
     is_note,
     is_question,
     is_search,
@@ -168,6 +171,13 @@ def guarded_intent(intent: str, text: str, p: RuleParse) -> str:
     if intent in ("out_of_scope", "vehicle_control") and avoid_in(tokens) and not is_question(
             tokens, False):
         return "navigate"                      # "no more ferries for the rest of this trip"
+    if intent not in ("cancel", "remove_stop") and ends_the_trip(tokens) and not is_question(
+            tokens, False):
+        return "cancel"                        # "cancel the trip, the meeting got moved"
+    if intent == "out_of_scope" and asks_about_the_car(tokens):
+        return "ask_vehicle"                   # "how worn are my brake pads"
+    if intent == "navigate" and adds_a_stop(tokens) and not names_a_new_trip(tokens):
+        return "add_stop"                      # "let's add a hotel for the night"
     if intent == "add_stop" and takes_a_stop_back(tokens):
         return "remove_stop"                   # "can we not stop at the grocery store"
     if intent == "ask_vehicle" and not names_vehicle_state(tokens) and asks_about_time(tokens):

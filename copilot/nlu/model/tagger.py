@@ -216,6 +216,12 @@ def rule_example(tokens: list[str], dest: tuple[int, int] | None,
 
 _NOT_A_NAME = {"there", "it", "here", "destination", "my destination", "the destination",
                "way", "route", "trip", "road", "the road", "traffic", "work", "home"}
+# Words that never make a place name alone: pronouns and events ("his train", "we'd be
+# there", "my flight at 7:15").
+_NO_NAME_WORDS = {"his", "her", "hers", "their", "theirs", "them", "they", "we", "we'd",
+                  "we'll", "we're", "i", "i'd", "i'll", "you", "your", "he", "she", "it's",
+                  "flight", "plane", "meeting", "appointment", "train", "bus", "game", "show",
+                  "class", "shift", "party", "thing", "one", "stuff"}
 
 
 def _overlaps(m: Mention, s: Span) -> bool:
@@ -265,7 +271,8 @@ def apply_spans(p: RuleParse, spans: list[Span], text: str) -> RuleParse:
             if len(kinds) == 1 and kinds[0].end - kinds[0].start == len(words):
                 # "are we close to the restaurant yet": a kind the rules left as a qualifier.
                 dest = Mention(span.start, span.end, category=kinds[0].category)
-            elif words and phrase not in _NOT_A_NAME and any(c.isalpha() for c in phrase):
+            elif words and phrase not in _NOT_A_NAME and any(c.isalpha() for c in phrase) \
+                    and not set(words) <= _NO_NAME_WORDS:
                 dest = Mention(span.start, span.end, name=_original_case(words, text))
     if p.intent in ("ask_eta", "find_place"):
         stops = [m for m in stops if not any(_overlaps(m, s) for s in srcs)]
