@@ -283,3 +283,20 @@ def test_pronouns_and_events_are_not_place_names() -> None:
     assert u.destination is None and u.flight_time == "18:20"
     p = parse("stop at the bus station, my sister is catching her bus", "add_stop")
     assert [m.name for m in p.stops if m.name] == []
+
+
+def test_a_sentence_opening_with_a_route_request_is_that_request() -> None:
+    u = MODEL.understand("Take me to Mercy Hospital, my wife's contractions are closer now")
+    assert u.intent.value == "navigate"
+    assert u.destination is not None and u.destination.model_dump().get("name") == \
+        "Mercy Hospital"
+
+
+def test_a_clause_that_tells_what_was_forgotten_names_no_stop() -> None:
+    p = parse("stop at a pharmacy, I forgot my inhaler at home", "add_stop")
+    assert [(m.category, m.saved) for m in p.stops] == [("pharmacy", None)]
+
+
+def test_a_craving_then_take_me_there_is_a_trip() -> None:
+    u = MODEL.understand("I'm craving tacos tonight, bring me to the closest taco place")
+    assert u.intent.value == "navigate"

@@ -198,11 +198,14 @@ _TAKE_ME = re.compile(
     r"\b(take|drive|bring|get|navigate|route|direct) (me|us)( back)?( to| over to| towards)?"
     r"( the| my| our| a| an| nearest| closest)* place\b|"
     r"^(please |just )?(navigate|directions|head|go) (back )?(to )?(the |my |our |a |an )?place\b")
+_TAKE_ME_TO = re.compile(r"\b(take|drive|bring|get|navigate|route|direct) (me|us)( back)? "
+                         r"(to|over to|towards)\b")
 
 
-def asks_to_be_driven(skeleton: str) -> bool:
-    """A verb of driving someone with a place the rules know right after it."""
-    return _TAKE_ME.search(skeleton) is not None
+def asks_to_be_driven(skeleton: str, tokens: list[str]) -> bool:
+    """A verb of driving someone with a place the rules know right after it (in the
+    skeleton), or said with "to" before it ("bring me to the closest pizza place")."""
+    return _TAKE_ME.search(skeleton) is not None or _TAKE_ME_TO.search(_plain(tokens)) is not None
 
 
 # "can we not stop at the grocery store after all": a stop taken back, not added.
@@ -264,3 +267,14 @@ _ADD_START = re.compile(r"^(ok |okay |so |and )?(let's|lets|please|can you|could
 
 def adds_a_stop(tokens: list[str]) -> bool:
     return _ADD_START.search(_plain(tokens)) is not None
+
+
+# A sentence that opens by asking to be driven somewhere is that request, whatever follows
+# ("Navigate to Riverside Hospital, my son's injury looks worse than we thought").
+_OPENS_WITH_ROUTE = re.compile(
+    r"^(please |ok |okay |so )?(navigate|take (me|us)|drive (me|us)|route (me|us)|bring (me|us)|"
+    r"get (me|us)|give me directions|directions) (to|over to|back to|towards)\b")
+
+
+def opens_with_a_route_request(tokens: list[str]) -> bool:
+    return _OPENS_WITH_ROUTE.search(_plain(tokens)) is not None

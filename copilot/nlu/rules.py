@@ -231,6 +231,9 @@ _REASON_SUBJECTS = {"i", "we", "she", "he", "they", "i'll", "we'll", "she'll", "
 # someone else or a plan ("we'll eat it at the hotel", "it's my cousin's apartment").
 _TELLING_SUBJECTS = {"she", "he", "they", "she's", "he's", "they're", "she'll", "he'll",
                      "they'll", "we'll", "i'll", "it's"}
+# "..., I forgot my pills at home", "..., we promised the office croissants": told, not asked.
+_TELL_VERBS = {"forgot", "left", "promised", "told", "said", "had", "already", "was", "were",
+               "think", "guess", "just", "hate", "love", "know", "heard", "saw", "ate"}
 _ASKING = {"need", "needs", "want", "wants", "wanna", "gotta", "like", "stop", "grab", "get",
            "pick", "add", "have", "find", "go", "take", "swing", "hit", "via", "through"}
 
@@ -246,7 +249,10 @@ def _before_the_reason(tokens: list[str], mentions: list[Mention], roles: list[s
             clause = clause[:clause.index(",")] if "," in clause else clause
             if _ASKING & set(clause):
                 continue
-        if t == "," and tokens[k + 1] in subjects and any(m.end <= k for m in mentions):
+        telling = tokens[k + 1] in subjects or (told and tokens[k + 1] in ("i", "we") and
+                                                tokens[k + 2:k + 3] and
+                                                tokens[k + 2] in _TELL_VERBS)
+        if t == "," and telling and any(m.end <= k for m in mentions):
             keep = [m.start < k for m in mentions]
             return ([m for m, ok in zip(mentions, keep, strict=True) if ok],
                     [r for r, ok in zip(roles, keep, strict=True) if ok])

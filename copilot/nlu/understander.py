@@ -35,6 +35,7 @@ from copilot.nlu.guards import (
     is_search,
     names_a_new_trip,
     names_vehicle_state,
+    opens_with_a_route_request,
     takes_a_stop_back,
     turns_guidance_off,
 )
@@ -157,9 +158,9 @@ def guarded_intent(intent: str, text: str, p: RuleParse) -> str:
     if intent in ("navigate", "add_stop") and is_search(tokens):
         return "find_place"                    # "locate ...": shown, not routed
     if intent == "out_of_scope":
-        if asks_to_be_driven(p.skeleton) and not is_question(tokens, True) and not is_note(
-                tokens) and (
-                p.destination is not None and (p.destination.saved or p.destination.category)):
+        if asks_to_be_driven(p.skeleton, tokens) and not is_question(tokens, True) and not is_note(
+                tokens) and (d := parse(text, "navigate").destination) is not None and (
+                d.saved or d.category):
             return "navigate"                  # "ugh just take me hom please, ..."
         if asks_about_arriving(tokens):
             return "ask_eta"                   # "any idea when we'll get there"
@@ -176,6 +177,8 @@ def guarded_intent(intent: str, text: str, p: RuleParse) -> str:
         return "cancel"                        # "cancel the trip, the meeting got moved"
     if intent == "out_of_scope" and asks_about_the_car(tokens):
         return "ask_vehicle"                   # "how worn are my brake pads"
+    if intent in ("ask_eta", "find_place") and opens_with_a_route_request(tokens):
+        return "navigate"                      # "Navigate to Riverside Hospital, my son's ..."
     if intent == "navigate" and adds_a_stop(tokens) and not names_a_new_trip(tokens):
         return "add_stop"                      # "let's add a hotel for the night"
     if intent == "add_stop" and takes_a_stop_back(tokens):
