@@ -300,3 +300,16 @@ def test_a_clause_that_tells_what_was_forgotten_names_no_stop() -> None:
 def test_a_craving_then_take_me_there_is_a_trip() -> None:
     u = MODEL.understand("I'm craving tacos tonight, bring me to the closest taco place")
     assert u.intent.value == "navigate"
+
+
+def test_a_drink_said_after_the_cafe_stays_with_the_stop() -> None:
+    u = MODEL.understand("could we stop at a cafe? I'd like a large coffee, light roast")
+    assert [s.order.model_dump(exclude_none=True) if s.order else None for s in u.stops] == [
+        {"drink": "coffee", "size": "large", "roast": "light roast"}]
+
+
+def test_a_contraction_is_never_heard_as_an_order_word() -> None:
+    # "it's" sounds like "eights": it was heard as an 8 ounce size.
+    u = MODEL.understand("a hot mocha on the way please, it's grim out")
+    assert [s.order.model_dump(exclude_none=True) if s.order else None for s in u.stops] == [
+        {"drink": "mocha", "iced": False}]

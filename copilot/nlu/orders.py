@@ -37,7 +37,10 @@ _FRAME_WORDS = {"a", "an", "the", "i", "me", "my", "with", "and", "of", "can", "
                 "like", "want", "to", "some", "lot", "lots", "bit", "little", "make", "give",
                 "brew", "may", "could", "would", "i'd", "for", "on", "in", "is", "it", "you",
                 "please", "order", "one", "be", "do", "went", "won", "need", "grab", "also",
-                "then", "find", "take", "stop", "go", "bring", "there", "here", "way"}
+                "then", "find", "take", "stop", "go", "bring", "there", "here", "way",
+                # Contractions and "be": "it's miserable out" is no "eights" (8 ounce).
+                "it's", "its", "that's", "there's", "i'm", "we're", "you're", "been", "was",
+                "were", "are", "am"}
 _AMOUNT_FIELD = {"milk": "milk_amount", "sweetener": "sweetener_amount"}
 SOUND_WINDOW = 3
 """Longest stretch of words compared by sound ("cap you know")."""

@@ -262,8 +262,17 @@ def _before_the_reason(tokens: list[str], mentions: list[Mention], roles: list[s
 _ANOTHER = {"another", "again", "second", "more", "two", "both", "other"}
 
 
-def _merge_duplicates(tokens: list[str], mentions: list[Mention]) -> list[Mention]:
+def _carry_order(orders: dict[int, Order], merged: Mention, into: Mention) -> None:
+    """The drink said with a merged mention stays with the stop it joined ("stop at a
+    cafe, I want a medium coffee, dark roast")."""
+    if id(merged) in orders and id(into) not in orders:
+        orders[id(into)] = orders.pop(id(merged))
+
+
+def _merge_duplicates(tokens: list[str], mentions: list[Mention],
+                      orders: dict[int, Order] | None = None) -> list[Mention]:
     """ "stop at a wawa for gas", "my suits at the dry cleaner": one stop, not two."""
+    orders = {} if orders is None else orders
     out: list[Mention] = []
     for m in mentions:
         prev = out[-1] if out else None
@@ -280,6 +289,7 @@ def _merge_duplicates(tokens: list[str], mentions: list[Mention]) -> list[Mentio
             prev.name = prev.name or m.name
             prev.exclude_brands += m.exclude_brands
             prev.end = m.end
+            _carry_order(orders, m, prev)
             continue
         twin = next((x for x in out if m.category and x.category == m.category and
                      not x.excluded), None)
@@ -287,6 +297,7 @@ def _merge_duplicates(tokens: list[str], mentions: list[Mention]) -> list[Mentio
                 _ANOTHER & set(tokens[twin.end:m.end])):
             # "we need to charge the car ..., so find a charger on the way", "I need cash,
             # add an ATM": the same kind said twice is one stop, unless "another" is said.
+            _carry_order(orders, m, twin)
             continue
         if prev is not None and prev.category and not prev.name and m.name and m.category \
                 and not m.excluded and not prev.excluded and \
@@ -295,6 +306,7 @@ def _merge_duplicates(tokens: list[str], mentions: list[Mention]) -> list[Mentio
             prev.name = m.name
             prev.exclude_brands += m.exclude_brands
             prev.end = m.end
+            _carry_order(orders, m, prev)
             continue
         out.append(m)
     return out
@@ -469,7 +481,7 @@ def parse(text: str, intent: str | None = None) -> RuleParse:
     mentions += find_names(tokens, taken, text)
     mentions.sort(key=lambda m: m.start)
     mentions, attached = _attach_orders(tokens, mentions, orders)
-    mentions = _merge_duplicates(tokens, mentions)
+    mentions = _merge_duplicates(tokens, mentions, attached)
     spans = [(t.start, t.end, "time") for t in times]
     spans += [(m.start, m.end, "place") for m in mentions if not m.excluded]
     skeleton = _skeleton(tokens, spans)
