@@ -1,4 +1,4 @@
-"""Word-level guards on the learned model's intent (`understander.guarded_intent` applies
+"""Word-level guards on the learned model's intent (`overrule.guarded_intent` applies
 them): questions, searches, reminders and lists, new trips, arrival questions.
 
 A question never changes the route (contract section 1). The learned model decides the
@@ -76,6 +76,11 @@ _SEARCH = re.compile(r"^(please )?(locate|pull up|look up|list|show me|search fo
 _FIND = re.compile(r"^(please )?(can you |could you )?find\b")
 _AND_GO = re.compile(r"\b(and|then) (take|get|bring|drive|route|navigate|guide|go|head|add|"
                      r"stop|swing|pull in|put)\b|\b(take me|get me|bring me) there\b")
+
+
+def said(pattern: re.Pattern[str], tokens: list[str]) -> bool:
+    """Whether the words match one of the phrase patterns below (GUIDANCE_OFF, ...)."""
+    return pattern.search(_plain(tokens)) is not None
 
 
 def _plain(tokens: list[str]) -> str:
@@ -181,15 +186,11 @@ def asks_about_arriving(tokens: list[str]) -> bool:
 
 # Switching the guidance off is stopping the trip's directions, not operating the car
 # ("would you mind shutting off the turn by turn"); its voice or volume stays a car setting.
-_GUIDANCE_OFF = re.compile(
+GUIDANCE_OFF = re.compile(
     r"\b(stop|end|cancel|kill|quit|turn off|turning off|shut off|shutting off|switch off|"
     r"switching off)( the| my| this)? (turn by turn|turn-by-turn|navigation|guidance|"
     r"directions|nav)\b(?! (voice|volume|sound|audio|screen|display|lady|guy))")
 
-
-def turns_guidance_off(tokens: list[str]) -> bool:
-    """The directions switched off: cancel."""
-    return _GUIDANCE_OFF.search(_plain(tokens)) is not None
 
 
 # "ugh just take me hom please, this day has been endless": a plain request to be driven to a
@@ -209,13 +210,9 @@ def asks_to_be_driven(skeleton: str, tokens: list[str]) -> bool:
 
 
 # "can we not stop at the grocery store after all": a stop taken back, not added.
-_NOT_STOPPING = re.compile(r"\b(not|don't|do not|no need to|no longer) (stop|stopping|go|going) "
+NOT_STOPPING = re.compile(r"\b(not|don't|do not|no need to|no longer) (stop|stopping|go|going) "
                            r"(at|by|for|to)\b")
 
-
-def takes_a_stop_back(tokens: list[str]) -> bool:
-    """A stop said with a negation: remove_stop."""
-    return _NOT_STOPPING.search(_plain(tokens)) is not None
 
 
 # What the car carries and measures: a question about these is about the vehicle; one that
@@ -230,22 +227,15 @@ def names_vehicle_state(tokens: list[str]) -> bool:
     return bool(VEHICLE_WORDS & set(tokens))
 
 
-_IN_TIME = re.compile(r"\b(make it|get there|get to|arrive|be there|reach)\b.*"
+IN_TIME = re.compile(r"\b(make it|get there|get to|arrive|be there|reach)\b.*"
                       r"\b(before|by|in time|on time|late|closes|closing)\b")
 
 
-def asks_about_time(tokens: list[str]) -> bool:
-    """Getting somewhere before something: a time question."""
-    return _IN_TIME.search(_plain(tokens)) is not None
-
 
 # "cancel the trip, the meeting moved", "I'd like to end the route now": guidance stopped.
-_ENDS_THE_TRIP = re.compile(r"\b(cancel|end|stop|quit|abort|scrap|ditch) (the|this|my|our) "
+ENDS_THE_TRIP = re.compile(r"\b(cancel|end|stop|quit|abort|scrap|ditch) (the|this|my|our) "
                             r"(whole |current )?(trip|route|navigation|guidance|directions)\b")
 
-
-def ends_the_trip(tokens: list[str]) -> bool:
-    return _ENDS_THE_TRIP.search(_plain(tokens)) is not None
 
 
 # The car's own parts and fluids, asked about: a vehicle question ("is my washer fluid low",
@@ -261,20 +251,14 @@ def asks_about_the_car(tokens: list[str]) -> bool:
 
 
 # "let's add a hotel for the night", "please add a pharmacy": a stop added, not a new trip.
-_ADD_START = re.compile(r"^(ok |okay |so |and )?(let's|lets|please|can you|could you|we should|"
+ADD_START = re.compile(r"^(ok |okay |so |and )?(let's|lets|please|can you|could you|we should|"
                         r"i want to|i'd like to|we need to)? ?(also )?add\b")
 
-
-def adds_a_stop(tokens: list[str]) -> bool:
-    return _ADD_START.search(_plain(tokens)) is not None
 
 
 # A sentence that opens by asking to be driven somewhere is that request, whatever follows
 # ("Navigate to Riverside Hospital, my son's injury looks worse than we thought").
-_OPENS_WITH_ROUTE = re.compile(
+OPENS_WITH_ROUTE = re.compile(
     r"^(please |ok |okay |so )?(navigate|take (me|us)|drive (me|us)|route (me|us)|bring (me|us)|"
     r"get (me|us)|give me directions|directions) (to|over to|back to|towards)\b")
 
-
-def opens_with_a_route_request(tokens: list[str]) -> bool:
-    return _OPENS_WITH_ROUTE.search(_plain(tokens)) is not None

@@ -16,10 +16,10 @@ from copilot.nlu.corrections import apply_corrections
 from copilot.nlu.lexicon import lexicon
 from copilot.nlu.orders import OrderSpan, orders_in
 from copilot.nlu.places import Mention, find_addresses, find_mentions, find_names
+from copilot.nlu.stop_mentions import before_the_reason, merge_duplicates
 from copilot.nlu.text import normalise
 from copilot.nlu.times import find_times
 from routing.messages import MAX_STOPS, Order
-from routing.profile import LABEL_KINDS
 
 log = logging.getLogger(__name__)
 
@@ -220,98 +220,6 @@ def _split_roles(tokens: list[str], mentions: list[Mention], roles: list[str],
     return dest, stops
 
 
-# A clause after a comma that opens with its own subject gives the reason ("scratch the post
-# office, I'll mail it from work", "drop mom's, she's not home"): its places are not stops.
-_REASON_SUBJECTS = {"i", "we", "she", "he", "they", "i'll", "we'll", "she'll", "he'll",
-                    "they'll", "i'm", "we're", "she's", "he's", "they're", "it's", "i've",
-                    "we've", "i'd", "we'd", "my", "our", "it"}
-
-
-# For a trip, only a clause that tells (not "I need gas", "we want coffee"): its subject is
-# someone else or a plan ("we'll eat it at the hotel", "it's my cousin's apartment").
-_TELLING_SUBJECTS = {"she", "he", "they", "she's", "he's", "they're", "she'll", "he'll",
-                     "they'll", "we'll", "i'll", "it's"}
-# "..., I forgot my pills at home", "..., we promised the office croissants": told, not asked.
-_TELL_VERBS = {"forgot", "left", "promised", "told", "said", "had", "already", "was", "were",
-               "think", "guess", "just", "hate", "love", "know", "heard", "saw", "ate"}
-_ASKING = {"need", "needs", "want", "wants", "wanna", "gotta", "like", "stop", "grab", "get",
-           "pick", "add", "have", "find", "go", "take", "swing", "hit", "via", "through"}
-
-
-def _before_the_reason(tokens: list[str], mentions: list[Mention], roles: list[str],
-                       told: bool = False) -> tuple[list[Mention], list[str]]:
-    """The places said before a reason clause, when any are. `told`: only a clause that
-    tells something and asks for nothing counts."""
-    subjects = _TELLING_SUBJECTS if told else _REASON_SUBJECTS
-    for k, t in enumerate(tokens[:-1]):
-        if told and t == ",":
-            clause = tokens[k + 1:]
-            clause = clause[:clause.index(",")] if "," in clause else clause
-            if _ASKING & set(clause):
-                continue
-        telling = tokens[k + 1] in subjects or (told and tokens[k + 1] in ("i", "we") and
-                                                tokens[k + 2:k + 3] and
-                                                tokens[k + 2] in _TELL_VERBS)
-        if t == "," and telling and any(m.end <= k for m in mentions):
-            keep = [m.start < k for m in mentions]
-            return ([m for m, ok in zip(mentions, keep, strict=True) if ok],
-                    [r for r, ok in zip(roles, keep, strict=True) if ok])
-    return mentions, roles
-
-
-_ANOTHER = {"another", "again", "second", "more", "two", "both", "other"}
-
-
-def _carry_order(orders: dict[int, Order], merged: Mention, into: Mention) -> None:
-    """The drink said with a merged mention stays with the stop it joined ("stop at a
-    cafe, I want a medium coffee, dark roast")."""
-    if id(merged) in orders and id(into) not in orders:
-        orders[id(into)] = orders.pop(id(merged))
-
-
-def _merge_duplicates(tokens: list[str], mentions: list[Mention],
-                      orders: dict[int, Order] | None = None) -> list[Mention]:
-    """ "stop at a wawa for gas", "my suits at the dry cleaner": one stop, not two."""
-    orders = {} if orders is None else orders
-    out: list[Mention] = []
-    for m in mentions:
-        prev = out[-1] if out else None
-        kinds = {x.category or (k.value if (k := LABEL_KINDS.get(x.saved or "")) else None)
-                 for x in (m, prev) if x}
-        if prev is not None and not m.excluded and not prev.excluded and (
-                (m.category is not None and m.category == prev.category) or (
-                m.saved is not None and m.saved == prev.saved) or (
-                len(kinds) == 1 and None not in kinds and bool(m.saved or prev.saved))) \
-                and m.start - prev.end <= 8 and "then" not in tokens[prev.end:m.start] \
-                and not _ANOTHER & set(tokens[prev.end:m.end]):
-            if m.saved and not prev.saved:     # "my suits at the dry cleaner": the own one
-                prev.category, prev.saved = None, m.saved
-            prev.name = prev.name or m.name
-            prev.exclude_brands += m.exclude_brands
-            prev.end = m.end
-            _carry_order(orders, m, prev)
-            continue
-        twin = next((x for x in out if m.category and x.category == m.category and
-                     not x.excluded), None)
-        if twin is not None and not m.excluded and not m.name and not twin.name and not (
-                _ANOTHER & set(tokens[twin.end:m.end])):
-            # "we need to charge the car ..., so find a charger on the way", "I need cash,
-            # add an ATM": the same kind said twice is one stop, unless "another" is said.
-            _carry_order(orders, m, twin)
-            continue
-        if prev is not None and prev.category and not prev.name and m.name and m.category \
-                and not m.excluded and not prev.excluded and \
-                tokens[prev.end:m.start] in (["at"], ["at", "the"], ["at", "a"]):
-            # "fill up at Costco", "gas at the Sheetz": the brand is where the errand is done.
-            prev.name = m.name
-            prev.exclude_brands += m.exclude_brands
-            prev.end = m.end
-            _carry_order(orders, m, prev)
-            continue
-        out.append(m)
-    return out
-
-
 def _decide_intent(hits: dict[str, int], mentions: list[Mention], roles: list[str],
                    plain: str) -> tuple[str, float]:
     places = bool(mentions)
@@ -481,7 +389,7 @@ def parse(text: str, intent: str | None = None) -> RuleParse:
     mentions += find_names(tokens, taken, text)
     mentions.sort(key=lambda m: m.start)
     mentions, attached = _attach_orders(tokens, mentions, orders)
-    mentions = _merge_duplicates(tokens, mentions, attached)
+    mentions = merge_duplicates(tokens, mentions, attached)
     spans = [(t.start, t.end, "time") for t in times]
     spans += [(m.start, m.end, "place") for m in mentions if not m.excluded]
     skeleton = _skeleton(tokens, spans)
@@ -499,9 +407,9 @@ def parse(text: str, intent: str | None = None) -> RuleParse:
     if intent in ("cancel", "vehicle_control", "out_of_scope"):
         live, roles = [], []
     if intent == "remove_stop":
-        live, roles = _before_the_reason(tokens, live, roles)
+        live, roles = before_the_reason(tokens, live, roles)
     elif intent in ("navigate", "add_stop"):
-        live, roles = _before_the_reason(tokens, live, roles, told=True)
+        live, roles = before_the_reason(tokens, live, roles, told=True)
     dest, stops = _split_roles(tokens, live, roles, intent)
     if intent == "navigate" and dest is None:
         confidence = min(confidence, 0.55)

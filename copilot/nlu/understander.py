@@ -22,25 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from copilot.nlu.avoid import avoid_in
-from copilot.nlu.guards import (
-    adds_a_stop,
-    as_question,
-    asks_about_arriving,
-    asks_about_the_car,
-    asks_about_time,
-    asks_to_be_driven,
-    ends_the_trip,
-    is_note,
-    is_question,
-    is_search,
-    names_a_new_trip,
-    names_vehicle_state,
-    opens_with_a_route_request,
-    takes_a_stop_back,
-    turns_guidance_off,
-)
 from copilot.nlu.model.features import rules_view
-from copilot.nlu.orders import spells_out_a_drink
+from copilot.nlu.overrule import MOVING, guarded_intent
 from copilot.nlu.places import Mention
 from copilot.nlu.rules import RuleParse, parse
 from copilot.nlu.spelling import correct as correct_typos
@@ -56,7 +39,6 @@ from routing.messages import (
     StopRequest,
     Understanding,
 )
-from safety.text import steers_model
 
 if TYPE_CHECKING:
     from copilot.nlu.llm import LabelScorer
@@ -78,7 +60,6 @@ LLM_SHARE = 0.5
 EXTRA_LABELS = ("refused_harmful", "unsupported_service")
 EXTRA_MIN_PROB = 0.5
 MODES = ("rules", "model", "model+llm", "rules+llm")
-MOVING = ("navigate", "add_stop", "remove_stop", "cancel")
 MOVE_SURE = 0.5
 """Least probability the moving labels must hold together for a route change; chosen on
 eval/understand_heldout*.jsonl and unused TOP / Snips training rows (`hold_still_when_unsure`)."""
@@ -136,64 +117,6 @@ def to_understanding(text: str, p: RuleParse, error: str | None) -> Understandin
         error=error)
 
 
-def guarded_intent(intent: str, text: str, p: RuleParse) -> str:
-    """The model's intent, overruled where the words say plainly what it is: a question
-    never moves the car, a search is shown, a reminder is another domain; and, where the
-    model put a request in no domain, an arrival question, a spelled-out drink or a search
-    for a kind of place is what it says. Stops said with where to go are a new trip."""
-    tokens = p.tokens
-    if intent != "out_of_scope" and is_note(tokens):
-        return "out_of_scope"                  # "set an alarm for 5 am", "write down that ..."
-    if intent == "vehicle_control" and tokens[:1] in (["is"], ["are"], ["did"], ["was"],
-                                                     ["were"], ["have"], ["has"]) and \
-            tokens[1:3] not in (["it", "possible"], ["it", "ok"], ["it", "okay"],
-                                ["you", "able"]):
-        return "ask_vehicle"                   # "is the parking brake still on": asked
-    if intent in MOVING and steers_model(text):
-        # A reminder or a list is not a trip; a line that tries to steer a model
-        # ("ignore previous instructions ...") never moves the car, whatever it asks.
-        return "out_of_scope"
-    if intent in MOVING and is_question(tokens, intent in ("navigate", "add_stop")):
-        return as_question(intent, tokens)     # asked, not requested: no route change
-    if intent in ("navigate", "add_stop") and is_search(tokens):
-        return "find_place"                    # "locate ...": shown, not routed
-    if intent == "out_of_scope":
-        if asks_to_be_driven(p.skeleton, tokens) and not is_question(tokens, True) and not is_note(
-                tokens) and (d := parse(text, "navigate").destination) is not None and (
-                d.saved or d.category):
-            return "navigate"                  # "ugh just take me hom please, ..."
-        if asks_about_arriving(tokens):
-            return "ask_eta"                   # "any idea when we'll get there"
-        if spells_out_a_drink(tokens):
-            return "add_stop"                  # "brew a light roast coffee with brown sugar"
-        places = [*p.stops, *([p.destination] if p.destination else [])]
-        if is_search(tokens) and any(m.category for m in places):
-            return "find_place"                # "find me a hotel room for tonight"
-    if intent in ("out_of_scope", "vehicle_control") and avoid_in(tokens) and not is_question(
-            tokens, False):
-        return "navigate"                      # "no more ferries for the rest of this trip"
-    if intent not in ("cancel", "remove_stop") and ends_the_trip(tokens) and not is_question(
-            tokens, False):
-        return "cancel"                        # "cancel the trip, the meeting got moved"
-    if intent == "out_of_scope" and asks_about_the_car(tokens):
-        return "ask_vehicle"                   # "how worn are my brake pads"
-    if intent in ("ask_eta", "find_place") and opens_with_a_route_request(tokens):
-        return "navigate"                      # "Navigate to Riverside Hospital, my son's ..."
-    if intent == "navigate" and adds_a_stop(tokens) and not names_a_new_trip(tokens):
-        return "add_stop"                      # "let's add a hotel for the night"
-    if intent == "add_stop" and takes_a_stop_back(tokens):
-        return "remove_stop"                   # "can we not stop at the grocery store"
-    if intent == "ask_vehicle" and not names_vehicle_state(tokens) and asks_about_time(tokens):
-        return "ask_eta"                       # "could we make it to the post office by 5"
-    if intent == "ask_eta" and {"range", "battery", "tire", "tires", "oil"} & set(tokens) \
-            and p.destination is None and not p.stops:
-        return "ask_vehicle"                   # "is the range estimate counting the cold"
-    if intent == "vehicle_control" and turns_guidance_off(tokens):
-        return "cancel"                        # "shut off the turn by turn"
-    if intent == "add_stop" and names_a_new_trip(tokens) and parse(
-            text, "navigate").destination is not None:
-        return "navigate"                      # "get me to work, gas on the way": a new trip
-    return intent
 
 
 class Understander:

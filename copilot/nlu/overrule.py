@@ -1,0 +1,105 @@
+"""The learned model's intent, overruled where the words say plainly what it is.
+
+`guarded_intent` runs the checks that keep the car still (a reminder, a line that tries to
+steer a model, a question, a search) and then `said_plainly`: intents the words name
+whatever the model guessed. The phrases themselves live in `guards.py`; this module only
+decides which one wins, in order.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from copilot.nlu.avoid import avoid_in
+from copilot.nlu.guards import (
+    ADD_START,
+    ENDS_THE_TRIP,
+    GUIDANCE_OFF,
+    IN_TIME,
+    NOT_STOPPING,
+    OPENS_WITH_ROUTE,
+    as_question,
+    asks_about_arriving,
+    asks_about_the_car,
+    asks_to_be_driven,
+    is_note,
+    is_question,
+    is_search,
+    names_a_new_trip,
+    names_vehicle_state,
+    said,
+)
+from copilot.nlu.orders import spells_out_a_drink
+from copilot.nlu.rules import RuleParse, parse
+from safety.text import steers_model
+
+log = logging.getLogger(__name__)
+
+MOVING = ("navigate", "add_stop", "remove_stop", "cancel")
+"""The intents that change the route."""
+
+
+def guarded_intent(intent: str, text: str, p: RuleParse) -> str:
+    """The model's intent, overruled where the words say plainly what it is: a question
+    never moves the car, a search is shown, a reminder is another domain; and, where the
+    model put a request in no domain, an arrival question, a spelled-out drink or a search
+    for a kind of place is what it says. Stops said with where to go are a new trip."""
+    tokens = p.tokens
+    if is_note(tokens):
+        return "out_of_scope"                  # "set an alarm for 5 am", "write down that ..."
+    if intent in MOVING and steers_model(text):
+        # A line that tries to steer a model ("ignore previous instructions ...") never
+        # moves the car, whatever it asks.
+        return "out_of_scope"
+    if intent in MOVING and is_question(tokens, intent in ("navigate", "add_stop")):
+        return as_question(intent, tokens)     # asked, not requested: no route change
+    if intent in ("navigate", "add_stop") and is_search(tokens):
+        return "find_place"                    # "locate ...": shown, not routed
+    if intent == "out_of_scope":
+        if asks_to_be_driven(p.skeleton, tokens) and not is_question(tokens, True) and (
+                d := parse(text, "navigate").destination) is not None and (d.saved or d.category):
+            return "navigate"                  # "ugh just take me hom please, ..."
+        if asks_about_arriving(tokens):
+            return "ask_eta"                   # "any idea when we'll get there"
+        if spells_out_a_drink(tokens):
+            return "add_stop"                  # "brew a light roast coffee with brown sugar"
+        places = [*p.stops, *([p.destination] if p.destination else [])]
+        if is_search(tokens) and any(m.category for m in places):
+            return "find_place"                # "find me a hotel room for tonight"
+    return said_plainly(intent, text, p)
+
+
+def said_plainly(intent: str, text: str, p: RuleParse) -> str:
+    """Intents the words name whatever the model says: the trip cancelled, a preference said
+    alone, a stop added or taken back, the car asked about, a route asked for."""
+    tokens = p.tokens
+    if intent == "vehicle_control" and tokens[:1] in (["is"], ["are"], ["did"], ["was"],
+                                                     ["were"], ["have"], ["has"]) and \
+            tokens[1:3] not in (["it", "possible"], ["it", "ok"], ["it", "okay"],
+                                ["you", "able"]):
+        return "ask_vehicle"                   # "is the parking brake still on": asked
+    if intent in ("out_of_scope", "vehicle_control") and avoid_in(tokens) and not is_question(
+            tokens, False):
+        return "navigate"                      # "no more ferries for the rest of this trip"
+    if intent not in ("cancel", "remove_stop") and said(ENDS_THE_TRIP, tokens) and \
+            not is_question(tokens, False):
+        return "cancel"                        # "cancel the trip, the meeting got moved"
+    if intent == "out_of_scope" and asks_about_the_car(tokens):
+        return "ask_vehicle"                   # "how worn are my brake pads"
+    if intent in ("ask_eta", "find_place") and said(OPENS_WITH_ROUTE, tokens):
+        return "navigate"                      # "Navigate to Riverside Hospital, my son's ..."
+    if intent == "navigate" and said(ADD_START, tokens) and not names_a_new_trip(tokens):
+        return "add_stop"                      # "let's add a hotel for the night"
+    if intent == "add_stop" and said(NOT_STOPPING, tokens):
+        return "remove_stop"                   # "can we not stop at the grocery store"
+    if intent == "ask_vehicle" and not names_vehicle_state(tokens) and said(IN_TIME, tokens):
+        return "ask_eta"                       # "could we make it to the post office by 5"
+    if intent == "ask_eta" and {"range", "battery", "tire", "tires", "oil"} & set(tokens) \
+            and p.destination is None and not p.stops:
+        return "ask_vehicle"                   # "is the range estimate counting the cold"
+    if intent == "vehicle_control" and said(GUIDANCE_OFF, tokens):
+        return "cancel"                        # "shut off the turn by turn"
+    if intent == "add_stop" and names_a_new_trip(tokens) and parse(
+            text, "navigate").destination is not None:
+        return "navigate"                      # "get me to work, gas on the way": a new trip
+    return intent
