@@ -111,6 +111,14 @@ class Order(_Frozen):
 
 class CategoryRef(_Frozen):
     category: Category
+    brand: FreeText | None = None
+    """Extension: the brand asked for within the kind ("take me to the nearest Walgreens":
+    pharmacy, Walgreens). Omitted when none was said, so the contract's one-key form stays."""
+
+    @model_serializer(mode="wrap")
+    def _brand_if_said(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        return {k: v for k, v in data.items() if k != "brand" or v is not None}
 
 
 class SavedRef(_Frozen):

@@ -313,3 +313,28 @@ def test_a_contraction_is_never_heard_as_an_order_word() -> None:
     u = MODEL.understand("a hot mocha on the way please, it's grim out")
     assert [s.order.model_dump(exclude_none=True) if s.order else None for s in u.stops] == [
         {"drink": "mocha", "iced": False}]
+
+
+def test_a_brand_destination_carries_its_kind_and_its_name() -> None:
+    u = MODEL.understand("drive me to the closest Walgreens")
+    assert u.destination is not None
+    assert u.destination.model_dump() == {"category": "pharmacy", "brand": "walgreens"}
+    # A kind alone keeps the contract's one-key form.
+    assert MODEL.understand("take me to a pharmacy").destination.model_dump() == {  # type: ignore[union-attr]
+        "category": "pharmacy"}
+
+
+@pytest.mark.parametrize("label", [{"category": "pharmacy"}, {"name": "Rite Aid"}])
+def test_a_brand_destination_meets_a_label_of_either_kind(label: dict[str, str]) -> None:
+    from copilot.nlu.evaluate import Case, score
+
+    case = Case("drive me to the closest Rite Aid", {"intent": "navigate", "destination": label,
+                                                     "stops": []})
+    assert score([case], [MODEL.understand(case.text)]).accepted == 1
+
+
+def test_a_brand_is_planned_as_that_name_never_another_brand() -> None:
+    from copilot.dialog.turn import brand_as_name
+
+    u = brand_as_name(MODEL.understand("take me to the nearest Walgreens"))
+    assert u.destination is not None and u.destination.model_dump() == {"name": "walgreens"}

@@ -37,7 +37,9 @@ from routing.errors import (
 )
 from routing.messages import (
     Category,
+    CategoryRef,
     Intent,
+    NameRef,
     Place,
     Route,
     SetRoute,
@@ -85,6 +87,16 @@ def fit_reply(reply: str, moving: bool) -> str:
     return kept
 
 
+
+def brand_as_name(u: Understanding) -> Understanding:
+    """A brand asked for ("the nearest Walgreens": pharmacy + Walgreens) is planned as that
+    name on the map, as the contract's `{"name": ...}` is: found, or "I can't find that place
+    on this map", never silently another brand of the kind."""
+    d = u.destination
+    if isinstance(d, CategoryRef) and d.brand:
+        return u.model_copy(update={"destination": NameRef(name=d.brand)})
+    return u
+
 class Copilot:
     """Answers `ask` turns against one region pack and one driver profile."""
 
@@ -126,7 +138,7 @@ class Copilot:
                           hazards: tuple[HazardEvent, ...] = (), *,
                           understand_ms: float = 0.0, t0: float | None = None) -> AskResult:
         t_start = t0 if t0 is not None else time.perf_counter()
-        u = understanding
+        u = brand_as_name(understanding)
         vehicle = VehicleSnapshot.from_vss(turn.state)
         t_plan = time.perf_counter()
         try:
@@ -161,7 +173,7 @@ class Copilot:
 
             reply = korean_fallback(reply)
         result = AskResult(
-            understanding=u, status=verdict.status, reply=reply,
+            understanding=understanding, status=verdict.status, reply=reply,
             actions=verdict.actions, served_by="device",
             timings_ms=Timings(understand=understand_ms, plan=plan_ms, validate=val_ms,
                                total=_ms(t_start)),

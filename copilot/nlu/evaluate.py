@@ -76,9 +76,18 @@ def _stops_match(exp: list[dict[str, Any]], got: list[dict[str, Any]]) -> bool:
     return True
 
 
+def _brand_key(name: str) -> str:
+    return " ".join(name.lower().replace("-", " ").split())
+
+
 def _dest_match(exp: dict[str, Any] | None, got: dict[str, Any] | None) -> bool:
     if exp is None or got is None:
         return exp is got
+    brand = got.get("brand")
+    if brand and exp.get("name"):
+        # A brand asked for is labelled either way: by its kind (the outside authors'
+        # convention) or by its name ("take me to starbucks": {"name": "starbucks"}).
+        return _brand_key(str(exp["name"])) == _brand_key(str(brand))
     return _norm_place(exp) == _norm_place(got)
 
 

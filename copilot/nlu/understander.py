@@ -93,6 +93,9 @@ def _destination(m: Mention | None) -> Destination | None:
         return None
     if m.saved:
         return SavedRef(saved=m.saved)
+    if m.name and m.category:
+        # A brand the lexicon knows ("the nearest Walgreens"): the kind, with the brand.
+        return CategoryRef(category=Category(m.category), brand=m.name)
     if m.name:
         return NameRef(name=m.name)
     if m.category:
