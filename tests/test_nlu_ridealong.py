@@ -338,3 +338,47 @@ def test_a_brand_is_planned_as_that_name_never_another_brand() -> None:
 
     u = brand_as_name(MODEL.understand("take me to the nearest Walgreens"))
     assert u.destination is not None and u.destination.model_dump() == {"name": "walgreens"}
+
+
+# From the recogniser-style dev set (eval/incar_dev8.jsonl): lower case, no commas, no
+# apostrophes, in our own words.
+@pytest.mark.parametrize(("text", "kinds"), [
+    ("reroute me so we dont end up on any toll roads", ["tolls"]),
+    ("take me home and avoid the freeway its a parking lot", ["highways"]),
+])
+def test_transcripts_without_apostrophes(text: str, kinds: list[str]) -> None:
+    assert [a.value for a in avoid_in(normalise(text))] == kinds
+
+
+def test_transcripts_without_commas() -> None:
+    assert parse("take me home and avoid the freeway its a parking lot", "navigate").stops == []
+    p = parse("skip the stop at grandma's she's not home", "remove_stop")
+    assert [(m.saved, m.name) for m in p.stops] == [("grandma's house", None)]
+    assert parse("find me somewhere to eat that isnt fast food", "find_place").stops == []
+    assert [m.name for m in parse("add a pizza stop we're going to watch the game",
+                                  "add_stop").stops if m.name] == []
+
+
+@pytest.mark.parametrize(("text", "hhmm", "role"), [
+    ("are we still on time for 5 15", "17:15", "arrive_by"),
+    ("drop me at the airport i'm on the 9 am flight to boston", "09:00", "flight"),
+])
+def test_times_in_transcripts(text: str, hhmm: str, role: str) -> None:
+    assert [(t.hhmm, t.role) for t in find_times(normalise(text))] == [(hhmm, role)]
+
+
+def test_a_second_is_no_clock() -> None:
+    assert find_times(normalise("hold on for one second please")) == []
+
+
+@pytest.mark.parametrize(("text", "intent", "error"), [
+    ("get me an uber to the stadium", "out_of_scope", "unsupported_service"),
+    ("grubhub some noodles to the house", "out_of_scope", "unsupported_service"),
+    ("are there any speed traps on this road", "out_of_scope", None),
+    ("ok set the cruise to 65 we're on the highway", "vehicle_control", None),
+    ("how long till we need to charge again", "ask_vehicle", None),
+    ("head to a gas station before we run dry", "navigate", None),
+])
+def test_rides_traps_cruise_and_range(text: str, intent: str, error: str | None) -> None:
+    u = MODEL.understand(text)
+    assert (u.intent.value, u.error) == (intent, error)

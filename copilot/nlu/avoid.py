@@ -38,7 +38,7 @@ _BEFORE = (r"(avoid|avoiding|avoids|without|no|skip|skipping|stay off|staying of
            r"(rather|prefer to|prefer) not (do|take|use|drive on|go on|go over)|"
            r"(no way|not) (i'm|im|i am) (getting on|taking|going on|using)|way around|"
            r"(rather|prefer to) (drive|go) around (than|instead of) (take|taking|use|using)|"
-           r"than (take|taking|use|using))"
+           r"than (take|taking|use|using)|(don't|do not|never) (end up|wind up) on)"
            r"( any| all| all the| the| more| every| every single| both| both the| any of the)?")
 _FIXED = ((Avoid.TOLLS, r"toll ?free|no-toll|tollfree|free roads?"),
           (Avoid.HIGHWAYS, r"back ?roads|side streets|local roads|surface streets|"

@@ -260,5 +260,25 @@ ADD_START = re.compile(r"^(ok |okay |so |and )?(let's|lets|please|can you|could 
 # ("Navigate to Riverside Hospital, my son's injury looks worse than we thought").
 OPENS_WITH_ROUTE = re.compile(
     r"^(please |ok |okay |so )?(navigate|take (me|us)|drive (me|us)|route (me|us)|bring (me|us)|"
-    r"get (me|us)|give me directions|directions) (to|over to|back to|towards)\b")
+    r"get (me|us)|give me directions|directions|head|go|drive) (to|over to|back to|towards)\b")
 
+
+
+# Rides and deliveries the copilot cannot book ("get me a lyft back to the hotel",
+# "doordash me some tacos"): said plainly, never a route.
+RIDE_OR_DELIVERY = re.compile(r"\b(uber|lyft|taxi|cab|rideshare|doordash|grubhub|ubereats|"
+                              r"postmates|instacart|seamless)\b(?! (stand|rank|stop|line))")
+
+# Police, speed traps and checkpoints: never searched for or routed around.
+EVADING = re.compile(r"\b(speed traps?|radar traps?|speed cameras?|police checkpoints?|"
+                     r"dui checkpoints?|sobriety checkpoints?|cops? (ahead|around|up ahead))\b")
+
+# The car operated ("set the cruise at 70"), whatever place word is said with it.
+CAR_COMMAND = re.compile(r"^(ok |okay |please |go ahead and |can you |could you )?"
+                         r"(set|turn on|turn off|activate|engage|cancel|resume) (the )?"
+                         r"(cruise|cruise control|adaptive cruise|lane assist|lane keeping|"
+                         r"wipers|defrost|defroster|seat heater|seat heaters|hazards|fog lights)\b")
+
+# "how long till I need to charge": the car's range, not a trip.
+UNTIL_REFUEL = re.compile(r"\b(till|until|before) (i|we) (need to|have to|gotta|must) "
+                          r"(charge|recharge|refuel|fill up|get gas|stop for gas)\b")

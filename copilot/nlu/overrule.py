@@ -13,11 +13,14 @@ import logging
 from copilot.nlu.avoid import avoid_in
 from copilot.nlu.guards import (
     ADD_START,
+    CAR_COMMAND,
     ENDS_THE_TRIP,
+    EVADING,
     GUIDANCE_OFF,
     IN_TIME,
     NOT_STOPPING,
     OPENS_WITH_ROUTE,
+    UNTIL_REFUEL,
     as_question,
     asks_about_arriving,
     asks_about_the_car,
@@ -45,8 +48,8 @@ def guarded_intent(intent: str, text: str, p: RuleParse) -> str:
     model put a request in no domain, an arrival question, a spelled-out drink or a search
     for a kind of place is what it says. Stops said with where to go are a new trip."""
     tokens = p.tokens
-    if is_note(tokens):
-        return "out_of_scope"                  # "set an alarm for 5 am", "write down that ..."
+    if is_note(tokens) or said(EVADING, tokens):
+        return "out_of_scope"                  # "set an alarm for 5 am", "any speed traps"
     if intent in MOVING and steers_model(text):
         # A line that tries to steer a model ("ignore previous instructions ...") never
         # moves the car, whatever it asks.
@@ -86,7 +89,11 @@ def said_plainly(intent: str, text: str, p: RuleParse) -> str:
         return "cancel"                        # "cancel the trip, the meeting got moved"
     if intent == "out_of_scope" and asks_about_the_car(tokens):
         return "ask_vehicle"                   # "how worn are my brake pads"
-    if intent in ("ask_eta", "find_place") and said(OPENS_WITH_ROUTE, tokens):
+    if intent in ("navigate", "add_stop") and said(CAR_COMMAND, tokens):
+        return "vehicle_control"               # "set the cruise at 70, we're on the highway"
+    if intent == "ask_eta" and said(UNTIL_REFUEL, tokens):
+        return "ask_vehicle"                   # "how long till I need to charge"
+    if intent in ("ask_eta", "find_place", "ask_vehicle") and said(OPENS_WITH_ROUTE, tokens):
         return "navigate"                      # "Navigate to Riverside Hospital, my son's ..."
     if intent == "navigate" and said(ADD_START, tokens) and not names_a_new_trip(tokens):
         return "add_stop"                      # "let's add a hotel for the night"

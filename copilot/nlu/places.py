@@ -55,7 +55,7 @@ _NOT_NAMES = {"there", "it", "here", "back", "them", "him", "her", "me", "us", "
               "somewhere", "anything", "anywhere", "everything", "town", "the city", "way",
               "place", "some", "one", "two", "more", "less", "late", "early", "time", "sure",
               "tell", "show", "look", "search", "deposit", "mail", "ship", "post", "his",
-              "their", "hers", "theirs", "we'd", "i'd", "they", "he", "she"}
+              "their", "hers", "theirs", "we'd", "i'd", "they", "he", "she", "watch"}
 _NAME_TRIGGERS = re.compile(
     r"\b(take|bring|drive|get|carry|send|navigate|directions|route|go|goin|going|head|"
     r"heading|drop (me|us)( off)?|let (me|us) (off|out)|way|trip|back|over|stop|stopping|"
@@ -103,7 +103,8 @@ _IS_AFTER_POSSESSIVE = {"in", "waiting", "sick", "coming", "going", "gonna", "no
 
 _HOUSE_NEXT = {"please", "first", "now", "then", "real", "quick", "tonight", "today", "again",
                "instead", "too", "as", "after", "later", "afterwards", "off", "out", "from",
-               "over", "up", "down", "place", "house"}
+               "over", "up", "down", "place", "house", "she's", "he's", "they're", "she",
+               "he", "they", "we're", "i'm", "it's", "we", "i"}
 
 
 def _names_a_house(tokens: list[str], after: int) -> bool:
@@ -221,7 +222,7 @@ def _a_part_not_a_place(tokens: list[str], start: int, end: int, category: str |
         return True                      # "a pit stop for coffee": the stop is the coffee
     # "avoid the highway, it's a parking lot this time of day": traffic, not a car park.
     return category == "parking" and said == ["parking", "lot"] and \
-        two_before in (["it's", "a"], ["is", "a"], ["like", "a"])
+        two_before in (["it's", "a"], ["its", "a"], ["is", "a"], ["like", "a"])
 
 
 def find_mentions(tokens: list[str], blocked: set[int]) -> list[Mention]:
@@ -287,7 +288,8 @@ def find_mentions(tokens: list[str], blocked: set[int]) -> list[Mention]:
     return out
 
 
-_RULED_OUT = re.compile(r"\b(not just|rather than|instead of|other than|not even)"
+_RULED_OUT = re.compile(r"\b(not just|rather than|instead of|other than|not even|"
+                        r"(that|which) (isn't|aren't|is not|are not))"
                         r"( a| an| the| some| any)?$")
 
 

@@ -34,6 +34,9 @@ _ASKING = {"need", "needs", "want", "wants", "wanna", "gotta", "like", "stop", "
            "pick", "add", "have", "find", "go", "take", "swing", "hit", "via", "through"}
 
 
+_CLAUSE_OPENERS = {"she's", "he's", "they're", "she'll", "he'll", "they'll", "we'll", "i'll"}
+
+
 def before_the_reason(tokens: list[str], mentions: list[Mention], roles: list[str],
                        told: bool = False) -> tuple[list[Mention], list[str]]:
     """The places said before a reason clause, when any are. `told`: only a clause that
@@ -48,7 +51,11 @@ def before_the_reason(tokens: list[str], mentions: list[Mention], roles: list[st
         telling = tokens[k + 1] in subjects or (told and tokens[k + 1] in ("i", "we") and
                                                 tokens[k + 2:k + 3] and
                                                 tokens[k + 2] in _TELL_VERBS)
-        if t == "," and telling and any(m.end <= k for m in mentions):
+        # A transcript has no commas: "... at grandma's she's not home" opens the clause
+        # with the contraction itself, right after a place.
+        unmarked = t in _CLAUSE_OPENERS and any(m.end == k for m in mentions) and not (
+            told and _ASKING & set(tokens[k:]))
+        if ((t == "," and telling) or unmarked) and any(m.end <= k for m in mentions):
             keep = [m.start < k for m in mentions]
             return ([m for m, ok in zip(mentions, keep, strict=True) if ok],
                     [r for r, ok in zip(roles, keep, strict=True) if ok])

@@ -36,6 +36,15 @@ _FAMILY_POSSESSIVE = {"moms": "mom's", "mums": "mom's", "mum's": "mom's", "mothe
                       "parents": "parents'", "parents's": "parents'", "aunts": "aunt's",
                       "uncles": "uncle's", "inlaws": "in-laws'", "friends": "friend's"}
 
+# Contractions a recogniser or a phone writes without the apostrophe ("dont", "isnt",
+# "whats"): the rules' patterns are written with it. Only forms that are no other word
+# ("its", "ill", "were", "well", "hes" stay as they are).
+_NO_APOSTROPHE = {"dont": "don't", "doesnt": "doesn't", "didnt": "didn't", "isnt": "isn't",
+                  "arent": "aren't", "wasnt": "wasn't", "cant": "can't", "couldnt": "couldn't",
+                  "wouldnt": "wouldn't", "shouldnt": "shouldn't", "wont": "won't",
+                  "im": "i'm", "ive": "i've", "youre": "you're", "theyre": "they're",
+                  "weve": "we've", "shes": "she's", "havent": "haven't", "hasnt": "hasn't"}
+
 # After these the plural is people, not their house ("we're meeting friends at the Bean",
 # "with my sisters"); "to my sisters" stays "my sister's".
 _PEOPLE_BEFORE = {"meeting", "meet", "seeing", "with", "and", "the", "pick", "picking",
@@ -105,6 +114,7 @@ def normalise(text: str) -> list[str]:
             continue
         if w.endswith("'") and w[:-1] not in ("parents", "kids"):
             w = w[:-1]
+        w = _NO_APOSTROPHE.get(w, w)
         if not (words and words[-1] in _PEOPLE_BEFORE):
             w = _FAMILY_POSSESSIVE.get(w, w)
         if w in _IS_CONTRACTIONS:                          # "my flight's at 6" -> "flight is"

@@ -30,7 +30,8 @@ _UNITS_AFTER = {"percent", "%", "miles", "mile", "mi", "km", "kilometers", "kilo
                 "minutes", "minute", "mins", "min", "hours", "hour", "hrs", "mph", "kph",
                 "degrees", "dollars", "bucks", "gallons", "liters", "litres", "psi", "kwh",
                 "kw", "feet", "ft", "meters", "metres", "people", "kids", "shots", "ounce",
-                "ounces", "oz", "exits", "blocks", "stops", "lanes"}
+                "ounces", "oz", "exits", "blocks", "stops", "lanes", "second", "seconds",
+                "sec", "secs"}
 # "than" compares times only after these ("no later than 5", not "quicker than 322").
 _THAN_TIME = {"later", "earlier", "sooner", "after", "before"}
 # "leave at 7:30": a departure time, not an arrival to meet.
@@ -157,7 +158,7 @@ def _event_before(cue: str, before: list[str]) -> bool:
     return cue in ("at", "is", "for", "around", "about") and bool(
         _EVENTS & set(before) or {"there", "arrive", "be", "land", "get", "closes", "close",
                                   "closing", "shuts", "picking", "collecting",
-                                  "late"} & set(before))
+                                  "late", "time"} & set(before))
 
 
 def find_times(tokens: list[str]) -> list[TimeMention]:
@@ -168,7 +169,7 @@ def find_times(tokens: list[str]) -> list[TimeMention]:
         cue = tokens[i]
         if cue not in _DEADLINE and cue not in ("at", "for", "is", "leaves", "departs", "a", "an",
                                                 "around", "about", "boards", "than", "my",
-                                                "our"):
+                                                "our", "the"):
             i += 1
             continue
         j = i + 1
@@ -210,7 +211,7 @@ def find_times(tokens: list[str]) -> list[TimeMention]:
                 cue in ("for", "at") and tail[:1] and tail[0] in _EVENTS and "the" in
                 tokens[i + 1:j]):
             role = "arrive_by"           # "late for the 3:20 pickup"
-        if cue in ("my", "our"):
+        if cue in ("my", "our", "the"):
             # "my 6:40 flight", "our 10 o'clock meeting": a time that names its event.
             event = [w for w in tail if w not in ("am", "pm", "o'clock")][:1]
             if not event or event[0] not in _EVENTS | {"flight", "plane"}:

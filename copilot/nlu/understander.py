@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from copilot.nlu.avoid import avoid_in
+from copilot.nlu.guards import RIDE_OR_DELIVERY, said
 from copilot.nlu.model.features import rules_view
 from copilot.nlu.overrule import MOVING, guarded_intent
 from copilot.nlu.places import Mention
@@ -205,6 +206,8 @@ class Understander:
 
     def _from_label(self, text: str, p: RuleParse, label: str, prob: float,
                     error: str | None, source: str = "model") -> Understanding:
+        if label not in EXTRA_LABELS and said(RIDE_OR_DELIVERY, p.tokens):
+            label = "unsupported_service"        # "get me a lyft back to the hotel"
         refused = label in EXTRA_LABELS
         intent = "out_of_scope" if refused else guarded_intent(label, text, p)
         agree = intent == p.intent
