@@ -382,3 +382,9 @@ def test_a_second_is_no_clock() -> None:
 def test_rides_traps_cruise_and_range(text: str, intent: str, error: str | None) -> None:
     u = MODEL.understand(text)
     assert (u.intent.value, u.error) == (intent, error)
+
+
+@pytest.mark.parametrize("text", ["anything quick around, tacos maybe",
+                                  "any chargers nearby, we're at ten percent"])
+def test_a_search_said_without_a_verb_is_shown_not_routed(text: str) -> None:
+    assert MODEL.understand(text).intent.value == "find_place"

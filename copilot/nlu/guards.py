@@ -70,7 +70,10 @@ _ROAD_NEWS = re.compile(
     r"drive to)\b")
 # A search said as a command shows places and leaves the route alone ("locate the nearest gas
 # station along my route", "pull up nearest gas station"), unless it also says to go there.
-_SEARCH = re.compile(r"^(please )?(locate|pull up|look up|list|show me|search for|look for)\b")
+_SEARCH = re.compile(r"^(please )?(locate|pull up|look up|list|show me|search for|look for)\b|"
+                     # "anything fast around", "any chargers nearby": asked, with no verb
+                     r"^(um |uh |so |ok )?(anything|anywhere|any) (\w+ ){0,2}(around|nearby|"
+                     r"close by|near here|near us|around here)\b")
 # "find X" first is a search too (contract: find_place looks for places without changing the
 # route), but "find me a way / route / directions to ..." asks to be routed.
 _FIND = re.compile(r"^(please )?(can you |could you )?find\b")
