@@ -226,6 +226,12 @@ VEHICLE_WORDS = {"tank", "charge", "charged", "charging", "battery", "range", "f
                  "coolant", "washer", "fluid", "kwh", "percent", "electricity", "power"}
 
 
+# The narrower set that turns a trip question with no place into a vehicle question ("is the
+# range estimate counting the cold"): fuel and charge words stay out, since "how long to the
+# gas station" is a trip.
+CAR_STATE_ASKED = frozenset({"range", "battery", "tire", "tires", "oil"})
+
+
 def names_vehicle_state(tokens: list[str]) -> bool:
     return bool(VEHICLE_WORDS & set(tokens))
 

@@ -14,6 +14,7 @@ from copilot.nlu.avoid import avoid_in
 from copilot.nlu.guards import (
     ADD_START,
     CAR_COMMAND,
+    CAR_STATE_ASKED,
     ENDS_THE_TRIP,
     EVADING,
     GUIDANCE_OFF,
@@ -101,7 +102,7 @@ def said_plainly(intent: str, text: str, p: RuleParse) -> str:
         return "remove_stop"                   # "can we not stop at the grocery store"
     if intent == "ask_vehicle" and not names_vehicle_state(tokens) and said(IN_TIME, tokens):
         return "ask_eta"                       # "could we make it to the post office by 5"
-    if intent == "ask_eta" and {"range", "battery", "tire", "tires", "oil"} & set(tokens) \
+    if intent == "ask_eta" and CAR_STATE_ASKED & set(tokens) \
             and p.destination is None and not p.stops:
         return "ask_vehicle"                   # "is the range estimate counting the cold"
     if intent == "vehicle_control" and said(GUIDANCE_OFF, tokens):
