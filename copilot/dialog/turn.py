@@ -87,7 +87,6 @@ def fit_reply(reply: str, moving: bool) -> str:
     return kept
 
 
-
 def brand_as_name(u: Understanding) -> Understanding:
     """A brand asked for ("the nearest Walgreens": pharmacy + Walgreens) is planned as that
     name on the map, as the contract's `{"name": ...}` is: found, or "I can't find that place
@@ -96,6 +95,7 @@ def brand_as_name(u: Understanding) -> Understanding:
     if isinstance(d, CategoryRef) and d.brand:
         return u.model_copy(update={"destination": NameRef(name=d.brand)})
     return u
+
 
 class Copilot:
     """Answers `ask` turns against one region pack and one driver profile."""

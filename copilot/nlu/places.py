@@ -54,8 +54,12 @@ _NOT_NAMES = {"there", "it", "here", "back", "them", "him", "her", "me", "us", "
               "play", "rest", "change", "hurry", "swing", "head", "any", "something",
               "somewhere", "anything", "anywhere", "everything", "town", "the city", "way",
               "place", "some", "one", "two", "more", "less", "late", "early", "time", "sure",
-              "tell", "show", "look", "search", "deposit", "mail", "ship", "post", "his",
-              "their", "hers", "theirs", "we'd", "i'd", "they", "he", "she", "watch"}
+              "tell", "show", "look", "search", "deposit", "mail", "ship", "post", "watch"}
+# Pronouns are never a place name ("his train", "we'd be there by noon"); the tagger uses
+# the same set for its free-text names.
+PRONOUNS = {"his", "her", "hers", "their", "theirs", "them", "they", "we", "we'd", "we'll",
+            "we're", "i", "i'd", "i'll", "you", "your", "he", "she", "it's"}
+_NOT_NAMES |= PRONOUNS
 _NAME_TRIGGERS = re.compile(
     r"\b(take|bring|drive|get|carry|send|navigate|directions|route|go|goin|going|head|"
     r"heading|drop (me|us)( off)?|let (me|us) (off|out)|way|trip|back|over|stop|stopping|"

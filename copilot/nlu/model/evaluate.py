@@ -31,7 +31,7 @@ from copilot.nlu.model.public import (
     read_snips,
     read_top,
 )
-from routing.messages import Understanding
+from routing.messages import CategoryRef, Understanding
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +62,9 @@ def place_kind(u: Understanding) -> str | None:
 def kind_matches(u: Understanding, gold: str) -> bool:
     """A brand asked for ("directions to Publix") carries its kind and its name: a label of
     either kind is met (TOP labels brands as names, our in-car sets by their kind)."""
-    got = place_kind(u)
     d = u.destination
-    brand = getattr(d, "brand", None) if d is not None else None
-    return got == gold or (brand is not None and gold == "name")
+    return place_kind(u) == gold or (isinstance(d, CategoryRef) and d.brand is not None
+                                     and gold == "name")
 
 
 @dataclass

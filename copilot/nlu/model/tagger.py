@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from copilot.nlu.places import (
+    PRONOUNS,
     Mention,
     _original_case,
     find_mentions,
@@ -218,10 +219,8 @@ _NOT_A_NAME = {"there", "it", "here", "destination", "my destination", "the dest
                "way", "route", "trip", "road", "the road", "traffic", "work", "home"}
 # Words that never make a place name alone: pronouns and events ("his train", "we'd be
 # there", "my flight at 7:15").
-_NO_NAME_WORDS = {"his", "her", "hers", "their", "theirs", "them", "they", "we", "we'd",
-                  "we'll", "we're", "i", "i'd", "i'll", "you", "your", "he", "she", "it's",
-                  "flight", "plane", "meeting", "appointment", "train", "bus", "game", "show",
-                  "class", "shift", "party", "thing", "one", "stuff"}
+_NO_NAME_WORDS = PRONOUNS | {"flight", "plane", "meeting", "appointment", "train", "bus",
+                             "game", "show", "class", "shift", "party", "thing", "one", "stuff"}
 
 
 def _overlaps(m: Mention, s: Span) -> bool:
