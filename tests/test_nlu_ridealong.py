@@ -388,3 +388,22 @@ def test_rides_traps_cruise_and_range(text: str, intent: str, error: str | None)
                                   "any chargers nearby, we're at ten percent"])
 def test_a_search_said_without_a_verb_is_shown_not_routed(text: str) -> None:
     assert MODEL.understand(text).intent.value == "find_place"
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("drive me to the downtown train depot", "train_station"),     # "downtown" describes it
+    ("head over to that thai restaurant please", "restaurant"),
+    ("go to the charging station over at the shopping center", "ev_charging"),  # where it is
+    ("navigate to the pharmacy right by the library", "pharmacy"),
+])
+def test_a_name_that_describes_or_locates_the_kind_is_no_stop(text: str, kind: str) -> None:
+    u = MODEL.understand(text)
+    assert u.intent.value == "navigate"
+    assert u.destination is not None and u.destination.model_dump().get("category") == kind
+    assert u.stops == ()
+
+
+def test_a_kind_in_a_question_keeps_its_describing_word() -> None:
+    u = MODEL.understand("how long to get to the central bus depot from here")
+    assert u.intent.value == "ask_eta" and u.stops == ()
+    assert u.destination is not None and u.destination.model_dump().get("category") == "bus_station"

@@ -16,7 +16,7 @@ from copilot.nlu.corrections import apply_corrections
 from copilot.nlu.lexicon import lexicon
 from copilot.nlu.orders import OrderSpan, orders_in
 from copilot.nlu.places import Mention, find_addresses, find_mentions, find_names
-from copilot.nlu.stop_mentions import before_the_reason, merge_duplicates
+from copilot.nlu.stop_mentions import before_the_reason, describing_names, merge_duplicates
 from copilot.nlu.text import normalise
 from copilot.nlu.times import find_times
 from routing.messages import MAX_STOPS, Order
@@ -386,7 +386,9 @@ def parse(text: str, intent: str | None = None) -> RuleParse:
     mentions = addresses + proper + find_mentions(tokens, time_idx | proper_idx | address_idx)
     taken = time_idx | {k for m in mentions for k in range(m.start, m.end)}
     taken |= {k for o in orders for k in range(o.start, o.end)}
-    mentions += find_names(tokens, taken, text)
+    free = find_names(tokens, taken, text)
+    describing = describing_names(tokens, mentions, free)
+    mentions += [m for m in free if m not in describing]
     mentions.sort(key=lambda m: m.start)
     mentions, attached = _attach_orders(tokens, mentions, orders)
     mentions = merge_duplicates(tokens, mentions, attached)

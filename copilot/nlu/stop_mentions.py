@@ -1,7 +1,10 @@
 """Which place mentions are stops: the same place said twice is one (its drink order kept),
 and a clause after a comma that gives a reason names none.
 
-`rules.parse` applies both after the mentions are found and before their roles are split
+A free-text name that only describes or locates a kind said with it ("the central bus
+terminal", "the ev charger over at the outlet mall") is no place of its own.
+
+`rules.parse` applies these after the mentions are found and before their roles are split
 into destination and stops.
 """
 
@@ -60,6 +63,36 @@ def before_the_reason(tokens: list[str], mentions: list[Mention], roles: list[st
             return ([m for m, ok in zip(mentions, keep, strict=True) if ok],
                     [r for r, ok in zip(roles, keep, strict=True) if ok])
     return mentions, roles
+
+
+# Words between a kind and a free-text name after it that make the name where the kind is.
+_LOCATORS = {("at",), ("by",), ("near",), ("over", "at"), ("over", "by"), ("down", "by"),
+             ("right", "by"), ("out", "by"), ("next", "to"), ("across", "from"), ("behind",)}
+
+
+def describing_names(tokens: list[str], mentions: list[Mention],
+                     free: list[Mention]) -> list[Mention]:
+    """The free-text names (`free`, from `places.find_names`) that only qualify a kind said
+    right after them ("the central bus terminal", "that seafood restaurant") or locate one
+    said right before them ("the ev charger over at the outlet mall"). Lower-case words
+    after "to" are read as a name up to the first known word, so a qualifier of the kind
+    became a stop of its own. The kind's mention is widened over the words it takes in, so
+    its role is read from the words around the whole phrase."""
+    kinds = [m for m in mentions if m.category and not m.name and not m.saved]
+    out = []
+    for m in free:
+        kind = next((k for k in kinds if k.start == m.end), None)
+        if kind is not None:
+            kind.start = m.start         # the kind's mention is the whole phrase, for its role
+            out.append(m)
+            continue
+        for k in kinds:
+            gap = tuple(t for t in tokens[k.end:m.start] if t not in ("the", "a", "an"))
+            if k.end <= m.start and gap in _LOCATORS:
+                k.end = m.end
+                out.append(m)
+                break
+    return out
 
 
 _ANOTHER = {"another", "again", "second", "more", "two", "both", "other"}
