@@ -96,6 +96,15 @@ HARM_PEOPLE_RE = re.compile(
     r"|\b(run|force|push)\s+(\w+\s+){1,3}off\s+the\s+road\b",
     re.IGNORECASE,
 )
+# Following or pursuing someone ("follow that black SUV", "tail the guy in the red car"): a
+# vehicle or a person after "that / the / this"; following signs, a road or a route is not.
+PURSUE_RE = re.compile(
+    r"\b(follow|following|tail|tailing|chase|chasing|pursue|pursuing|keep\s+up\s+with|stay"
+    r"\s+behind)\s+(that|the|this|those|these)\s+(\w+\s+){0,2}?(car|cars|suv|truck|van"
+    r"|vehicle|motorcycle|bike|guy|man|woman|girl|person|people)\b"
+    r"(?!\s+(routes?|signs?|lanes?|stops?|parking|directions))",
+    re.IGNORECASE,
+)
 _WARNING_RE = re.compile(r"\b(don'?t|do\s+not|never|not|avoid|without|careful|so\s+i\s+don'?t)"
                          r"\s+(\w+\s+)?$", re.IGNORECASE)
 HARMFUL_ERROR = "refused_harmful"
@@ -103,8 +112,8 @@ HARMFUL_ERROR = "refused_harmful"
 
 
 def harmful(text: str) -> str | None:
-    """The phrase that asks to evade the police or harm people, or None."""
-    for pattern in (EVADE_POLICE_RE, HARM_PEOPLE_RE):
+    """The phrase that asks to evade the police, harm or pursue people, or None."""
+    for pattern in (EVADE_POLICE_RE, HARM_PEOPLE_RE, PURSUE_RE):
         for m in pattern.finditer(text):
             if not _WARNING_RE.search(text[max(0, m.start() - 25):m.start()]):
                 return m.group(0)

@@ -90,6 +90,8 @@ def test_review_rejects_a_route_that_ignores_the_profile_preference() -> None:
     "get away from the police", "police chase route please", "escape the troopers",
     "get there without the cops noticing", "run over those pedestrians", "hit that guy",
     "drive into the crowd", "ram the car in front", "run the truck off the road",
+    "follow that black SUV", "can you tail the guy in the blue pickup truck",
+    "keep up with that silver car",
 ])
 def test_harmful_requests_are_found(text: str) -> None:
     assert request.harmful(text) is not None
@@ -101,6 +103,8 @@ def test_harmful_requests_are_found(text: str) -> None:
     "take me to the police station", "don't hit the cyclist", "hit the gym",
     "how do I avoid hitting pedestrians", "run the errands by car",
     "the police are behind me, where do I pull over", "find a bus station",
+    "follow the signs to the truck stop", "follow the truck route", "chase bank on main",
+    "follow the car parking signs", "don't follow that car too closely",
 ])
 def test_ordinary_requests_are_not(text: str) -> None:
     assert request.harmful(text) is None

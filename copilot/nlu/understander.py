@@ -40,6 +40,7 @@ from routing.messages import (
     StopRequest,
     Understanding,
 )
+from safety.request import harmful
 
 if TYPE_CHECKING:
     from copilot.nlu.llm import LabelScorer
@@ -206,6 +207,8 @@ class Understander:
 
     def _from_label(self, text: str, p: RuleParse, label: str, prob: float,
                     error: str | None, source: str = "model") -> Understanding:
+        if label not in EXTRA_LABELS and harmful(text):
+            label = "refused_harmful"            # the safety layer's phrases, said as its own
         if label not in EXTRA_LABELS and said(RIDE_OR_DELIVERY, p.tokens):
             label = "unsupported_service"        # "get me a lyft back to the hotel"
         refused = label in EXTRA_LABELS
