@@ -415,3 +415,52 @@ def test_pursuing_someone_is_refused_not_a_car_command(text: str) -> None:
     u = MODEL.understand(text)
     assert (u.intent.value, u.error) == ("out_of_scope", "refused_harmful")
     assert u.destination is None and u.stops == ()
+
+
+@pytest.mark.parametrize("text", [
+    "when does the Kroger on Elm close today",
+    "is the CVS by the mall still open",
+    "what are the hours of that car wash on 5th",
+])
+def test_opening_hours_of_a_place_are_a_search(text: str) -> None:
+    assert MODEL.understand(text).intent.value == "find_place"
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("is the bridge over the river open yet", "ask_eta"),            # a road, not a shop
+    ("can we get to the bakery before it closes", "ask_eta"),         # arriving in time
+    ("is there any traffic near the train station", "ask_eta"),
+])
+def test_roads_and_arriving_in_time_stay_trip_questions(text: str, intent: str) -> None:
+    assert MODEL.understand(text).intent.value == intent
+
+
+@pytest.mark.parametrize("text", [
+    "is there a Wendy's anywhere on our route",
+    "anything like a McDonald's coming up on the way",
+    "are there In-N-Outs on the way",
+])
+def test_a_place_looked_for_on_the_route_is_shown_not_routed(text: str) -> None:
+    u = MODEL.understand(text)
+    assert u.intent.value == "find_place"
+    assert [s.category.value for s in u.stops if s.category] == ["burger"]
+
+
+def test_a_question_that_then_asks_to_stop_is_a_request() -> None:
+    u = MODEL.understand("which gas station is closest on our route, let's stop there")
+    assert u.intent.value == "add_stop"
+
+
+@pytest.mark.parametrize("text", [
+    "can we make it to Reno on half a tank",
+    "do we need to charge before the drive to Eugene",
+    "how long to charge the car to ninety",
+    "could we reach the lake house without stopping for gas",
+])
+def test_whether_the_car_has_the_energy_is_a_vehicle_question(text: str) -> None:
+    assert MODEL.understand(text).intent.value == "ask_vehicle"
+
+
+def test_a_hyphenated_brand_is_known_as_its_kind() -> None:
+    u = MODEL.understand("take me to the closest Chick-fil-A")
+    assert u.destination is not None and u.destination.model_dump()["category"] == "fast_food"

@@ -72,8 +72,9 @@ _ROAD_NEWS = re.compile(
 # station along my route", "pull up nearest gas station"), unless it also says to go there.
 _SEARCH = re.compile(r"^(please )?(locate|pull up|look up|list|show me|search for|look for)\b|"
                      # "anything fast around", "any chargers nearby": asked, with no verb
-                     r"^(um |uh |so |ok )?(anything|anywhere|any) (\w+ ){0,2}(around|nearby|"
-                     r"close by|near here|near us|around here)\b")
+                     r"^(um |uh |so |ok )?(anything|anywhere|any) ([\w'-]+ ){0,5}(around|nearby|"
+                     r"close by|near here|near us|around here|on the way|along the way|"
+                     r"on my way|on our way|on my route|on our route|on the route)\b")
 # "find X" first is a search too (contract: find_place looks for places without changing the
 # route), but "find me a way / route / directions to ..." asks to be routed.
 _FIND = re.compile(r"^(please )?(can you |could you )?find\b")
@@ -102,7 +103,21 @@ def is_question(tokens: list[str], seeking_a_route_asks: bool = True) -> bool:
         return True
     if not _QUESTION_START.search(plain) or _REQUEST.search(plain) is not None:
         return False
+    # "is there a Starbucks on my route": the route only says where the place asked about is.
+    # ("find me gas on my route" is a search that adds a stop: `is_search` keeps the route.)
+    plain = _ON_THE_ROUTE.sub(" ", plain)
+    if _THEN_ASKS.search(plain) is not None:
+        return False                      # "what's the cheapest gas on my route, let's stop there"
     return not seeking_a_route_asks or _ROUTE_SEEKING.search(plain) is None
+
+
+_ON_THE_ROUTE = re.compile(r"\b(on|along) (the|my|our|this) route\b")
+# A question followed by the request it leads to: "which one is closest, let's stop there",
+# "is there a pharmacy nearby? take me there".
+THEN_STOP = re.compile(r"\b(let's|lets|let us) (stop|add|swing by|pull in|hit|grab)\b|"
+                       r"\badd (it|that|that one|the closest|the nearest)\b")
+THEN_GO = re.compile(r"\b(let's|lets|let us) (go|head)\b|\b(take|get|bring) (me|us) there\b")
+_THEN_ASKS = re.compile(f"{THEN_STOP.pattern}|{THEN_GO.pattern}")
 
 
 def is_search(tokens: list[str]) -> bool:
@@ -291,3 +306,54 @@ CAR_COMMAND = re.compile(r"^(ok |okay |please |go ahead and |can you |could you 
 # "how long till I need to charge": the car's range, not a trip.
 UNTIL_REFUEL = re.compile(r"\b(till|until|before) (i|we) (need to|have to|gotta|must) "
                           r"(charge|recharge|refuel|fill up|get gas|stop for gas)\b")
+
+# Opening hours asked about a place ("what time does the Trader Joe's close", "is the
+# Walgreens on Colfax open 24 hours", "what are the hours for the car wash"): a search whose
+# answer is on the map (opening_hours), not a trip question. Making it there before closing
+# ("will we get there before it closes") stays a trip question.
+HOURS_ASKED = re.compile(
+    r"^(do you know |any idea )?(what time|when) .*\b(open|close|closes|opens|closing|"
+    r"opening)\b|^(is|are) (the |that |this )?.*\b(open|still open|closed)\b|"
+    r"\b(the|its|their|opening|business|store) hours\b|"
+    r"\bopen (now|late|24|twenty four|all night|today|tonight|on sundays?|till|until)\b")
+_ARRIVING = re.compile(r"\b(make it|get there|get to|arrive|be there|reach|in time)\b")
+
+
+# Roads and their state: "is the bridge to Tybee Island open", "is there traffic near JFK"
+# ask about the drive (ask_eta), not about a place's hours or whereabouts.
+_ROADS = re.compile(r"\b(traffic|roads?|streets?|bridges?|highways?|freeways?|interstates?|"
+                    r"thruway|turnpike|tunnels?|routes?|hwy|delays?|closures?|construction|"
+                    r"obstructions?|accidents?|wrecks?|detours?|repairs?|lanes?|exit|i ?\d+)\b")
+
+
+def asks_opening_hours(tokens: list[str]) -> bool:
+    plain = _plain(tokens)
+    return HOURS_ASKED.search(plain) is not None and _ARRIVING.search(plain) is None and \
+        _ROADS.search(plain) is None
+
+
+# "are there any In-N-Outs on the way to Vegas", "is there a taqueria near here": looking for
+# a kind of place (find_place), unless it asks about the roads ("is there any traffic").
+_LOOKING_FOR = re.compile(r"^(is there|are there|any|do you see|do you know (of )?(a|any))\b")
+
+
+def looks_for_a_place(tokens: list[str]) -> bool:
+    plain = _plain(tokens)
+    return _LOOKING_FOR.search(plain) is not None and _ROAD_NEWS.search(plain) is None \
+        and _ROAD_QUESTION.search(plain) is None and _ROADS.search(_ON_THE_ROUTE.sub(
+            " ", plain)) is None
+
+
+# Whether the car has the energy for a trip ("will we get to Yosemite on a quarter tank",
+# "should I charge before heading to Santa Cruz", "can we reach the cabin without stopping
+# for gas", "how long to charge to 80 percent"): the vehicle's range, not a trip question.
+ENOUGH_ENERGY = re.compile(
+    r"\bon (a|one|half a|a quarter|a half|this|the|our|my|what's left of (the|my|our)) "
+    r"(\w+ )?(tank|charge|battery)\b|"
+    r"\bwithout (stopping|having to stop|a stop) (for|to) (gas|fuel|charge|charging|refuel)\b|"
+    r"^(should|do|will|would|must) (i|we) (need to |have to )?(charge|recharge|fill up|"
+    r"get gas|refuel|stop for gas|stop to charge|top up)\b|"
+    r"\b(need|have|got) to (charge|recharge|fill up|refuel|stop for gas|get gas|stop to "
+    r"charge) (before|on the way|along the way|to get)\b|"
+    r"\bcharge (it |the car |the battery )?(up )?to (\d+|eighty|ninety|full|a hundred)\b|"
+    r"^how many (miles|kilometers|km) (did|have) (we|i)\b")

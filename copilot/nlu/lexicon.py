@@ -110,8 +110,14 @@ def lexicon() -> Lexicon:
         brand_names[category] = bs
         for b in bs:
             e = PlaceEntry(category, _brand_display(b))
-            brands[tokens_of(b)] = e
-            places[tokens_of(b)] = e
+            # An utterance keeps a hyphenated word whole ("in-n-out", "chick-fil-a"), so a
+            # brand is indexed both ways; said as a plural it is the same brand ("any
+            # In-N-Outs on the way").
+            for toks in {tokens_of(b), tuple(b.lower().split())}:
+                brands[toks] = e
+                places[toks] = e
+                for plural in _plurals(toks[-1]):
+                    places.setdefault((*toks[:-1], plural), e)
     order_words = order_tables(_load_yaml("orders.yaml"), tokens_of)
     intents_raw: dict[str, dict[str, Any]] = _load_yaml("intents.yaml")
     cues: dict[str, tuple[re.Pattern[str], ...]] = {}

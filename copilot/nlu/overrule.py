@@ -16,19 +16,24 @@ from copilot.nlu.guards import (
     CAR_COMMAND,
     CAR_STATE_ASKED,
     ENDS_THE_TRIP,
+    ENOUGH_ENERGY,
     EVADING,
     GUIDANCE_OFF,
     IN_TIME,
     NOT_STOPPING,
     OPENS_WITH_ROUTE,
+    THEN_GO,
+    THEN_STOP,
     UNTIL_REFUEL,
     as_question,
     asks_about_arriving,
     asks_about_the_car,
+    asks_opening_hours,
     asks_to_be_driven,
     is_note,
     is_question,
     is_search,
+    looks_for_a_place,
     names_a_new_trip,
     names_vehicle_state,
     said,
@@ -56,7 +61,8 @@ def guarded_intent(intent: str, text: str, p: RuleParse) -> str:
         # moves the car, whatever it asks.
         return "out_of_scope"
     if intent in MOVING and is_question(tokens, intent in ("navigate", "add_stop")):
-        return as_question(intent, tokens)     # asked, not requested: no route change
+        asked = as_question(intent, tokens)    # asked, not requested: no route change
+        return "ask_vehicle" if said(ENOUGH_ENERGY, tokens) else asked
     if intent in ("navigate", "add_stop") and is_search(tokens):
         return "find_place"                    # "locate ...": shown, not routed
     if intent == "out_of_scope":
@@ -105,6 +111,18 @@ def said_plainly(intent: str, text: str, p: RuleParse) -> str:
     if intent == "ask_eta" and CAR_STATE_ASKED & set(tokens) \
             and p.destination is None and not p.stops:
         return "ask_vehicle"                   # "is the range estimate counting the cold"
+    places = [*p.stops, *([p.destination] if p.destination else [])]
+    if intent in ("ask_eta", "ask_vehicle") and places and asks_opening_hours(tokens):
+        return "find_place"                    # "what time does the Trader Joe's close"
+    if intent in ("ask_eta", "ask_vehicle") and looks_for_a_place(tokens) and any(
+            m.category for m in places) and not names_vehicle_state(tokens):
+        return "find_place"                    # "are there any In-N-Outs on the way"
+    if intent in ("find_place", "ask_eta") and places and said(THEN_STOP, tokens):
+        return "add_stop"                      # "which is closest on our route, let's stop there"
+    if intent == "find_place" and places and said(THEN_GO, tokens):
+        return "navigate"                      # "is there a pharmacy nearby? take me there"
+    if intent in ("ask_eta", "find_place") and said(ENOUGH_ENERGY, tokens):
+        return "ask_vehicle"                   # "will we get to Yosemite on a quarter tank"
     if intent == "vehicle_control" and said(GUIDANCE_OFF, tokens):
         return "cancel"                        # "shut off the turn by turn"
     if intent == "add_stop" and names_a_new_trip(tokens) and parse(
