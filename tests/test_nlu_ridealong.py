@@ -464,3 +464,17 @@ def test_whether_the_car_has_the_energy_is_a_vehicle_question(text: str) -> None
 def test_a_hyphenated_brand_is_known_as_its_kind() -> None:
     u = MODEL.understand("take me to the closest Chick-fil-A")
     assert u.destination is not None and u.destination.model_dump()["category"] == "fast_food"
+
+
+@pytest.mark.parametrize(("text", "dest", "stop"), [
+    ("how many minutes would a detour to the Safeway add", None, "grocery"),
+    ("how much time does the car wash stop add", None, "car_wash"),
+    ("do we still make it to the hotel by 9 if we grab a pizza", "hotel", "pizza"),
+    ("what if we stop at a bank first, would we still be on time", None, "bank"),
+])
+def test_a_stop_a_trip_question_weighs_is_no_destination(text: str, dest: str | None,
+                                                         stop: str) -> None:
+    u = MODEL.understand(text)
+    assert u.intent.value == "ask_eta"
+    assert (u.destination.model_dump().get("category") if u.destination else None) == dest
+    assert [s.category.value for s in u.stops if s.category] == [stop]

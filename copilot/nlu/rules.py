@@ -180,6 +180,24 @@ _BEFORE_GOAL = re.compile(r"\bbefore (we (get|arrive|reach) (to |at )?|getting t
                          r"arriving at )?(the |my |our )?$")
 
 
+# A stop a trip question asks about ("how much would a stop at the pharmacy add", "would we
+# still make it by 5:30 if we picked up a pizza", "do I have time to grab coffee"): a stop
+# weighed, not where the trip goes.
+_WHAT_IF_BEFORE = re.compile(
+    r"\b((stop|stopped|stopping) (at|for|by|in)|(detour|side trip|swing) (to|by|for|over to)|"
+    r"(a|the|one) (quick )?stop (at|for|by)|(if|when) (we|i) (\w+ )?(grab|grabbed|get|got|"
+    r"pick up|picked up|hit|swing by|swung by|pull in at|pulled in at)|time (for|to grab|"
+    r"to get|to stop at|to stop for|to pick up|to hit)|to stop (at|for|by))"
+    r"( a| an| the| some| my| our| that)*$")
+
+
+def what_if_stop(tokens: list[str], m: Mention) -> bool:
+    """Whether a trip question weighs `m` as a stop (`_WHAT_IF_BEFORE`, "the pharmacy stop")."""
+    before = " ".join(t for t in tokens[max(0, m.start - 6):m.start] if t != ",")
+    after = tokens[m.end:m.end + 1]
+    return _WHAT_IF_BEFORE.search(before) is not None or after in (["stop"], ["detour"])
+
+
 def _split_roles(tokens: list[str], mentions: list[Mention], roles: list[str],
                  intent: str) -> tuple[Mention | None, list[Mention]]:
     pairs = [(m, r) for m, r in zip(mentions, roles, strict=True) if r != "qualifier"]
@@ -191,7 +209,9 @@ def _split_roles(tokens: list[str], mentions: list[Mention], roles: list[str],
         if len(ahead) < len(pairs):
             pairs = [x for x in pairs if x not in ahead]
     dest: Mention | None = None
-    dests = [m for m, r in pairs if r == "dest"]
+    # A trip question's weighed stops are never where it goes; the rest are read as usual.
+    weighed = [m for m, _ in pairs if intent == "ask_eta" and what_if_stop(tokens, m)]
+    dests = [m for m, r in pairs if r == "dest" and m not in weighed]
     if intent in ("add_stop", "remove_stop"):
         if intent == "add_stop" and dests and any(
                 re.search(r"(way|heading|going|trip|route|keep going|continue) to( \w+)?$",
@@ -204,8 +224,9 @@ def _split_roles(tokens: list[str], mentions: list[Mention], roles: list[str],
         plain = [m for m, r in pairs if r == "plain"]
         like = [m for m in weak if _dest_like(m)]
         plain_like = [m for m in plain if _dest_like(m)]
-        if intent in ("ask_vehicle", "ask_eta") and pairs:
-            dest = pairs[-1][0]                  # a question has no errands: where to
+        asked = [m for m, _ in pairs if m not in weighed]
+        if intent in ("ask_vehicle", "ask_eta"):
+            dest = asked[-1] if asked else None  # a question has no errands: where to
         elif plain_like and intent == "navigate":
             dest = plain_like[-1]                # "home by way of the dry cleaner": home
         elif like:

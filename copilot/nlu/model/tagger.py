@@ -25,7 +25,7 @@ from copilot.nlu.places import (
     name_after_joiner,
     trim_name,
 )
-from copilot.nlu.rules import _STOP_AFTER, RuleParse
+from copilot.nlu.rules import _STOP_AFTER, RuleParse, what_if_stop
 from copilot.nlu.text import normalise
 from copilot.nlu.times import find_times
 
@@ -244,6 +244,11 @@ def apply_spans(p: RuleParse, spans: list[Span], text: str) -> RuleParse:
     if dest is not None and not deictic and any(_overlaps(dest, s) for s in srcs) and not any(
             _overlaps(dest, s) for s in dests):
         dest = None                                     # "from my house to ...": not where to
+    # "how much would a detour to the Costco on Harbor add": a stop the question weighs is
+    # never where it goes, nor is the name around it.
+    if dest is None and p.intent == "ask_eta":
+        dests = [s for s in dests if not any(
+            _overlaps(m, s) and what_if_stop(p.tokens, m) for m in stops)]
     if dest is None and dests:
         span = dests[-1]
         inside = [m for m in stops if _overlaps(m, span)]
