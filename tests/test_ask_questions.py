@@ -304,3 +304,25 @@ def test_an_eta_asked_while_standing_at_a_stop_counts_the_rest_of_the_time_there
     assert not changes_route(standing)
     done = copilot.answer(turn.model_copy(update={"at_stop_since": AT - timedelta(hours=1)}))
     assert done.reply == moving.reply          # the time there is over: it goes on now
+
+
+@pytest.mark.slow
+def test_a_stop_asked_about_is_weighed_not_added(copilot: Copilot) -> None:
+    """ "How much time would a pharmacy stop add": the trip with and without it, the
+    difference told against the route the driver is on, the pharmacy shown; the route stays."""
+    trip = route_of(ask(copilot, "take me to the airport"))
+    r = ask(copilot, "how much time would a stop at a pharmacy add", trip=trip)
+    assert r.understanding.intent == Intent.ASK_ETA and not changes_route(r), r
+    assert r.why == "what_if_stop", r
+    shown = [p for a in r.actions if isinstance(a, ShowPlaces) for p in a.places]
+    assert [p.category for p in shown] == [Category.PHARMACY]
+    m = re.search(r"adds (\d+) min", r.reply)
+    assert m and (shown[0].name or "") in r.reply, r.reply
+    before = _clock(r.reply, "instead of")
+    after = _clock(r.reply, "airport at")
+    assert abs((before - trip.destination.eta).total_seconds()) <= 120, (r.reply, trip)
+    assert abs((after - before).total_seconds() - 60 * int(m.group(1))) <= 120, r.reply
+    # Said before a trip, with where to: the same weighing from here.
+    fresh = ask(copilot, "would we still make it to the airport by 5 pm if we stopped for gas")
+    assert fresh.why == "what_if_stop" and not changes_route(fresh), fresh
+    assert re.search(r"\b(before|after|on time|late|spare)\b", fresh.reply), fresh.reply

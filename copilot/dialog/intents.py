@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import datetime
 
 from copilot.dialog import preferences
 from copilot.dialog.answer import Answer, Turn
@@ -239,8 +240,48 @@ def find_place(t: Turn) -> Answer:
                   (ShowPlaces(places=tuple(c.place.place for c in cands)),), why="found")
 
 
-def ask_eta(t: Turn) -> Answer:
+def _what_if(t: Turn, dl: Deadline | None) -> Answer:
+    """ "How much would a pizza stop add", "do we still make it by 5:30 if we grab coffee":
+    the trip planned with and without the stops asked about, the difference told and the
+    stops shown; the route is left as it is (a question never changes it)."""
+    if t.trip is not None:
+        goal = t.trip.destination
+        dest = _trip_dest(t, t.trip)
+        kept = tuple(StopSpec(fixed=trip_place(t.pack, s), label=s.name or s.saved or "stop")
+                     for s in t.trip.stops if not _same_place(s, goal))
+        asks = tuple(a for a in t.u.stops if not names_place(a, goal, t.pack) and not any(
+            names_place(a, s, t.pack) for s in t.trip.stops))
+    elif t.u.destination is not None:
+        dest = destination(t.pack, t.profile, t.u.destination, t.origin, t.now, t.avoid)
+        kept, asks = (), t.u.stops
+    else:
+        return Answer("ok", "There's no active route; where would you like to go?",
+                      why="no_trip")
+    if not asks:     # the stop asked about is already on the trip: its time is the answer
+        return ask_eta(t, weigh=False)
+    new = tuple(stop_spec(t.pack, t.profile, a, t.origin, t.u.text) for a in asks)
+    without = plan_trip(_request(t, dest, kept, None), t.pack.places, t.pack.router)
+    plan = plan_trip(_request(t, dest, kept + new, None), t.pack.places, t.pack.router)
+    added = [s for s in plan.stops if any(s.spec is n for n in new)]
+    names = " and ".join(place_name(s.place) for s in added) or "that stop"
+    # Told as the difference of the two clock times said, so the sum adds up to the minute.
+    extra_s = max(60.0, 60.0 * round((plan.arrival - without.arrival).total_seconds() / 60.0))
+    if clock(plan.arrival) != clock(without.arrival):
+        said = [datetime.strptime(clock(x), "%I:%M %p") for x in (without.arrival, plan.arrival)]
+        extra_s = max(60.0, (said[1] - said[0]).total_seconds() % 86400.0)
+    word = dest_word(dest, dest.place.category)
+    text = (f"A stop at {names} adds {minutes(extra_s)}: you'd reach {word} at "
+            f"{clock(plan.arrival)} instead of {clock(without.arrival)}.")
+    if dl is not None:
+        text += " " + against_deadline(plan.arrival, dl.said, dl.at, dl.is_flight, margin=False)
+    shown = (ShowPlaces(places=tuple(s.place.place for s in added)),) if added else ()
+    return Answer("ok", text + " Want me to add it?", shown, why="what_if_stop")
+
+
+def ask_eta(t: Turn, weigh: bool = True) -> Answer:
     dl = deadline(t.now, t.u.arrive_by, t.u.flight_time, t.profile, t.u.text)
+    if weigh and t.u.stops:
+        return _what_if(t, dl)
     if t.trip is None:
         if t.u.destination is None:
             ask = "Where to? I'll work out when to leave." if dl is not None else \
