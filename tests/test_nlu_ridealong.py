@@ -478,3 +478,14 @@ def test_a_stop_a_trip_question_weighs_is_no_destination(text: str, dest: str | 
     assert u.intent.value == "ask_eta"
     assert (u.destination.model_dump().get("category") if u.destination else None) == dest
     assert [s.category.value for s in u.stops if s.category] == [stop]
+
+
+@pytest.mark.parametrize(("label", "same"), [
+    ("the Alamo", True), ("St. Louis Arch", True), ("ALAMO!", True),
+    ("Alamo Square", False), ("Theater District", False),
+])
+def test_the_scorer_reads_a_name_as_the_map_search_does(label: str, same: bool) -> None:
+    from copilot.nlu.evaluate import name_key
+
+    assert (name_key(label) == name_key("alamo") or name_key(label) == name_key(
+        "st louis arch")) is same

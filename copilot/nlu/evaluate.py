@@ -52,11 +52,21 @@ def load_cases(path: Path) -> list[Case]:
 _FIELDS = ("text", "intent", "destination", "stops", "arrive_by", "flight_time")
 
 
+def name_key(name: str) -> str:
+    """A free-text place name as the map search reads it: case, punctuation and a leading
+    "the" do not change which place is found ("the Alamo" = "Alamo", "St. Louis Arch" = "st
+    louis arch"), so the scorer does not count them as a different place."""
+    words = re.findall(r"[a-z0-9]+", name.lower().replace("'", ""))
+    if words[:1] == ["the"]:
+        words = words[1:]
+    return " ".join(words)
+
+
 def _norm_place(p: dict[str, Any] | None) -> tuple[str | None, str | None, str | None] | None:
     if p is None:
         return None
     name = p.get("name")
-    return (p.get("category"), (p.get("saved") or None), name.lower() if name else None)
+    return (p.get("category"), (p.get("saved") or None), name_key(name) if name else None)
 
 
 def _stop_key(s: dict[str, Any]) -> tuple[str | None, str | None, str | None] | None:
