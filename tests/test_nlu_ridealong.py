@@ -489,3 +489,23 @@ def test_the_scorer_reads_a_name_as_the_map_search_does(label: str, same: bool) 
 
     assert (name_key(label) == name_key("alamo") or name_key(label) == name_key(
         "st louis arch")) is same
+
+
+@pytest.mark.parametrize(("text", "dest"), [
+    ("does the road to Missoula go through the pass", {"name": "Missoula"}),   # a verb ends it
+    ("how long would the drive to dad's take at rush hour", {"saved": "dad's house"}),
+    ("head for Tucson and keep me off dirt roads", {"name": "Tucson"}),
+    ("take the scenic roads to Sedona, nothing unpaved", {"name": "Sedona"}),
+    ("got any idea how far Amarillo is", {"name": "Amarillo"}),
+    ("how far are we from Wrigley Field", {"name": "Wrigley Field"}),        # distance to it
+])
+def test_names_end_where_the_sentence_goes_on(text: str, dest: dict[str, str]) -> None:
+    u = MODEL.understand(text)
+    assert u.destination is not None and u.destination.model_dump() == dest, u
+
+
+@pytest.mark.parametrize("text", ["grab my prescription from the pharmacy on the way, okay?",
+                                  "we need to get the dry cleaning on the way, yeah"])
+def test_an_errand_with_nowhere_to_go_is_a_stop(text: str) -> None:
+    u = MODEL.understand(text)
+    assert u.intent.value == "add_stop" and u.destination is None and len(u.stops) == 1

@@ -125,6 +125,9 @@ def said_plainly(intent: str, text: str, p: RuleParse) -> str:
         return "ask_vehicle"                   # "will we get to Yosemite on a quarter tank"
     if intent == "vehicle_control" and said(GUIDANCE_OFF, tokens):
         return "cancel"                        # "shut off the turn by turn"
+    if intent == "navigate" and p.destination is None and p.stops and not avoid_in(tokens) \
+            and not said(OPENS_WITH_ROUTE, tokens) and parse(text, "navigate").destination is None:
+        return "add_stop"                      # "pick up my suit from the cleaners, yeah?"
     if intent == "add_stop" and names_a_new_trip(tokens) and parse(
             text, "navigate").destination is not None:
         return "navigate"                      # "get me to work, gas on the way": a new trip

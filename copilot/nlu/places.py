@@ -54,7 +54,8 @@ _NOT_NAMES = {"there", "it", "here", "back", "them", "him", "her", "me", "us", "
               "play", "rest", "change", "hurry", "swing", "head", "any", "something",
               "somewhere", "anything", "anywhere", "everything", "town", "the city", "way",
               "place", "some", "one", "two", "more", "less", "late", "early", "time", "sure",
-              "tell", "show", "look", "search", "deposit", "mail", "ship", "post", "watch"}
+              "tell", "show", "look", "search", "deposit", "mail", "ship", "post", "watch",
+              "hit", "beat", "miss", "rush"}
 # Pronouns are never a place name ("his train", "we'd be there by noon"); the tagger uses
 # the same set for its free-text names.
 PRONOUNS = {"his", "her", "hers", "their", "theirs", "them", "they", "we", "we'd", "we'll",
@@ -63,6 +64,7 @@ _NOT_NAMES |= PRONOUNS
 _NAME_TRIGGERS = re.compile(
     r"\b(take|bring|drive|get|carry|send|navigate|directions|route|go|goin|going|head|"
     r"heading|drop (me|us)( off)?|let (me|us) (off|out)|way|trip|back|over|stop|stopping|"
+    r"roads|road|streets|"
     r"swing|pull|visit|via|"
     r"destination is|pop|meet|pick (me|us) up|set destination|get there|way there|make it|"
     r"far( is it| away)?|long( is it)?|drive|ride|distance|miles|minutes|is it)( me| us)?$")
@@ -108,7 +110,9 @@ _IS_AFTER_POSSESSIVE = {"in", "waiting", "sick", "coming", "going", "gonna", "no
 _HOUSE_NEXT = {"please", "first", "now", "then", "real", "quick", "tonight", "today", "again",
                "instead", "too", "as", "after", "later", "afterwards", "off", "out", "from",
                "over", "up", "down", "place", "house", "she's", "he's", "they're", "she",
-               "he", "they", "we're", "i'm", "it's", "we", "i"}
+               "he", "they", "we're", "i'm", "it's", "we", "i", "this", "take", "takes",
+               "by", "before", "if", "when", "around", "or", "for", "without", "via", "using",
+               "avoiding"}
 
 
 def _names_a_house(tokens: list[str], after: int) -> bool:
@@ -345,7 +349,13 @@ def find_names(tokens: list[str], taken: set[int], original: str) -> list[Mentio
             "set", "new", "change", "my", "the")) and tokens[i + 1:i + 2] not in (
             ["to"], ["as"], ["is"], ["for"])
         leave_for = w == "for" and i > 0 and tokens[i - 1] in (
-            "leave", "leaving", "depart", "departing", "out", "off")   # "leave for Baltimore"
+            "leave", "leaving", "depart", "departing", "out", "off", "head", "heading",
+            "headed", "make")                    # "leave for Baltimore", "head for Bozeman"
+        # "any idea how far Boulder is from here": the name between "how far" and "is".
+        leave_for = leave_for or (w == "far" and i > 0 and tokens[i - 1] == "how" and
+                                  "is" in tokens[i + 2:i + 6] and tokens[i + 1] not in
+                                  _NOT_NAMES | {"away", "to", "from", "can", "will", "would",
+                                                "do", "does", "should", "could", "off"})
         if w not in ("to", "at", "by", "towards", "toward", "via", "visit", "into", "reach") \
                 and not said_destination and not leave_for:
             continue
@@ -384,7 +394,9 @@ _NAME_LEAD = {"and", "or", "between", "here", "then", "also", "just"}
 _NAME_STOP = {"this", "today", "tonight", "tomorrow", "now", "total", "including", "yet",
               "already", "right", "roughly", "again", "too", "instead", "first", "later",
               "soon", "asap", "please", "if", "when", "while", "or", "and", "with", "without",
-              "before", "after", "so", "because", "in", "for"}
+              "before", "after", "so", "because", "in", "for",
+              "go", "goes", "do", "does", "take", "takes", "is", "are", "was", "be", "have",
+              "has", "look", "looks", "cost", "costs", "need", "needs"}
 _NOT_ONE_WORD_NAME = {"roughly", "seriously", "really", "quickly", "quicker", "faster",
                       "slower", "shorter", "longer", "sooner", "later",
                       "closer", "cheaper", "better", "easier", "quickest", "fastest", "normal",

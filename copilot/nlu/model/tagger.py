@@ -220,7 +220,16 @@ _NOT_A_NAME = {"there", "it", "here", "destination", "my destination", "the dest
 # Words that never make a place name alone: pronouns and events ("his train", "we'd be
 # there", "my flight at 7:15").
 _NO_NAME_WORDS = PRONOUNS | {"flight", "plane", "meeting", "appointment", "train", "bus",
-                             "game", "show", "class", "shift", "party", "thing", "one", "stuff"}
+                             "game", "show", "class", "shift", "party", "thing", "one", "stuff",
+                             # answers and road kinds: "..., yeah?", "but nothing unpaved"
+                             "not", "nothing", "yeah", "yes", "no", "nope", "okay", "ok",
+                             "unpaved", "gravel", "highway", "highways", "toll", "tolls",
+                             "ferry", "ferries", "rush", "hour"}
+
+
+_AWAY_FROM = re.compile(r"^(how (far|long|many (miles|minutes|kilometers|km))|what's the "
+                        r"distance) (\w+ )?(are we|am i|is it|we are|i am|are you)( still)? "
+                        r"(\w+ )?from\b")
 
 
 def _overlaps(m: Mention, s: Span) -> bool:
@@ -241,8 +250,10 @@ def apply_spans(p: RuleParse, spans: list[Span], text: str) -> RuleParse:
     deictic = bool(dests) and all(" ".join(t for t in p.tokens[s.start:s.end] if t != ",")
                                   in _NOT_A_NAME for s in dests)
     dests = [] if deictic else dests
-    if dest is not None and not deictic and any(_overlaps(dest, s) for s in srcs) and not any(
-            _overlaps(dest, s) for s in dests):
+    # "how far are we from Lambeau Field": the distance to it, not a trip starting there.
+    away_from = _AWAY_FROM.search(" ".join(p.tokens)) is not None
+    if dest is not None and not deictic and not away_from and any(
+            _overlaps(dest, s) for s in srcs) and not any(_overlaps(dest, s) for s in dests):
         dest = None                                     # "from my house to ...": not where to
     # "how much would a detour to the Costco on Harbor add": a stop the question weighs is
     # never where it goes, nor is the name around it.
