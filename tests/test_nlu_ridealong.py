@@ -509,3 +509,23 @@ def test_names_end_where_the_sentence_goes_on(text: str, dest: dict[str, str]) -
 def test_an_errand_with_nowhere_to_go_is_a_stop(text: str) -> None:
     u = MODEL.understand(text)
     assert u.intent.value == "add_stop" and u.destination is None and len(u.stops) == 1
+
+
+@pytest.mark.parametrize(("text", "kind", "brand"), [
+    ("find me a Bank of America ATM", "atm", "bank of america"),       # the brand's ATM
+    ("route me to the Shell gas station on 5th", "fuel", "shell"),
+    ("take me to the Hilton Garden Inn downtown", "hotel", "hilton garden inn"),
+    ("navigate to the Hyatt Regency", "hotel", "hyatt regency"),        # a chain's own name
+    ("get me to a Buc-ee's", "fuel", "buc-ee's"),
+])
+def test_a_chain_and_its_kind_are_one_place(text: str, kind: str, brand: str) -> None:
+    u = MODEL.understand(text)
+    place = u.destination.model_dump() if u.destination else (
+        u.stops[0].model_dump() if u.stops else {})
+    assert place.get("category") == kind, u
+    assert (place.get("brand") or place.get("name")) == brand, u
+
+
+def test_a_meal_said_for_a_stop_is_what_the_stop_is_for() -> None:
+    u = MODEL.understand("take me home and grab something quick for dinner on the way")
+    assert [s.category.value for s in u.stops if s.category] == ["fast_food"]

@@ -384,10 +384,18 @@ def _proper_names(text: str, tokens: list[str], blocked: set[int]) -> list[Menti
         run_tokens = [t for t in normalise(" ".join(run)) if t != ","]
         if tuple(run_tokens) in lex.places or not run_tokens:
             continue                                      # a brand the lexicon knows
+        if any(tuple(run_tokens[:k]) in lex.brands and tuple(run_tokens[k:]) in lex.places
+               for k in range(1, len(run_tokens))):
+            continue                                      # "Chase ATM": a brand's kind
         n = len(run_tokens)
+        # "the Marriott Marquis": a place of a chain the lexicon knows, by its own name.
+        chain = next((lex.brands[tuple(run_tokens[:k])] for k in range(n - 1, 0, -1)
+                      if tuple(run_tokens[:k]) in lex.brands), None)
         for i in range(len(tokens) - n + 1):
             if tokens[i:i + n] == run_tokens and not blocked & set(range(i, i + n)):
-                out.append(Mention(i, i + n, name=" ".join(run)[:120]))
+                out.append(Mention(i, i + n, name=" ".join(run)[:120]) if chain is None else
+                           Mention(i, i + n, category=chain.category,
+                                   name=" ".join(run_tokens)[:120]))
                 break
     return out
 

@@ -95,6 +95,8 @@ def describing_names(tokens: list[str], mentions: list[Mention],
     return out
 
 
+_FOOD = {"fast_food", "burger", "pizza", "coffee", "bakery", "restaurant", "grocery"}
+_MEALS = {"breakfast", "lunch", "dinner", "brunch", "a", "quick", "late", "early"}
 _ANOTHER = {"another", "again", "second", "more", "two", "both", "other"}
 
 
@@ -126,6 +128,20 @@ def merge_duplicates(tokens: list[str], mentions: list[Mention],
             prev.exclude_brands += m.exclude_brands
             prev.end = m.end
             _carry_order(orders, m, prev)
+            continue
+        if prev is not None and prev.name and prev.category and m.category and not m.name \
+                and not m.saved and not m.excluded and not prev.excluded and m.start == prev.end:
+            # "a Chase ATM", "the Costco gas station": the brand's place of that kind.
+            prev.category = m.category
+            prev.end = m.end
+            _carry_order(orders, m, prev)
+            continue
+        if prev is not None and prev.category in _FOOD and m.category == "restaurant" and \
+                not m.name and tokens[prev.end:m.start] == ["for"] and \
+                set(tokens[m.start:m.end]) <= _MEALS:
+            # "something quick for lunch", "a drive-thru for breakfast": the meal is what the
+            # stop is for, not a second stop.
+            prev.end = m.end
             continue
         twin = next((x for x in out if m.category and x.category == m.category and
                      not x.excluded), None)
