@@ -326,3 +326,14 @@ def test_a_stop_asked_about_is_weighed_not_added(copilot: Copilot) -> None:
     fresh = ask(copilot, "would we still make it to the airport by 5 pm if we stopped for gas")
     assert fresh.why == "what_if_stop" and not changes_route(fresh), fresh
     assert re.search(r"\b(before|after|on time|late|spare)\b", fresh.reply), fresh.reply
+
+
+@pytest.mark.slow
+def test_a_brand_not_near_the_way_is_said_not_swapped_silently(copilot: Copilot) -> None:
+    """A chain the map has no branch of near the route: the stop is another place of the
+    kind, and the reply says the chain asked for is not near the way."""
+    r = ask(copilot, "take me to the airport with a Whataburger on the way")
+    assert [a.type for a in r.actions] == ["set_route"], r
+    assert "no Whataburger near the way" in r.reply, r.reply
+    found = ask(copilot, "take me to the airport with a Five Guys on the way")
+    assert "Five Guys" in found.reply and "near the way" not in found.reply, found.reply

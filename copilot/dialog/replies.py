@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from routing.categories import brand_matches
 from routing.messages import Category
 from routing.places import MapPlace
 from routing.trip import PlannedStop, TripPlan
@@ -57,6 +58,15 @@ def place_name(place: MapPlace, fallback: str = "the place") -> str:
     return p.name or (PLACE_NOUN.get(p.category, fallback) if p.category else fallback)
 
 
+def brand_word(brand: str) -> str:
+    """A lexicon brand as said back: "pnc" -> "PNC", "bank of america" -> "Bank of America"."""
+    return " ".join(w.upper() if len(w) <= 3 and w not in _SMALL else
+                    w if w in _SMALL else w[:1].upper() + w[1:] for w in brand.split())
+
+
+_SMALL = {"of", "and", "the", "n", "in"}
+
+
 def _stop_phrase(stop: PlannedStop) -> str:
     p = stop.place.place
     if p.saved:
@@ -64,7 +74,19 @@ def _stop_phrase(stop: PlannedStop) -> str:
     cat = stop.spec.category or p.category
     noun = NOUN.get(cat, "stop") if cat else "stop"
     name = p.name or PLACE_NOUN.get(cat, "a nearby place") if cat else p.name or "a stop"
+    wanted = stop.spec.prefer_name
+    if wanted and cat and not brand_matches(wanted, p.name, stop.place.brand) and \
+            wanted.lower() in _known_brands():
+        # Never silently another brand: the one asked for is not near the way.
+        return f"{noun} at {name} (no {brand_word(wanted)} near the way)"
     return f"{noun} at {name}"
+
+
+def _known_brands() -> frozenset[str]:
+    """The lexicon's brands: only these are said back (never the driver's free text)."""
+    from copilot.nlu.lexicon import lexicon
+
+    return frozenset(b for names in lexicon().brand_names.values() for b in names)
 
 
 def _capital(s: str) -> str:
