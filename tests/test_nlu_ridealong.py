@@ -529,3 +529,19 @@ def test_a_chain_and_its_kind_are_one_place(text: str, kind: str, brand: str) ->
 def test_a_meal_said_for_a_stop_is_what_the_stop_is_for() -> None:
     u = MODEL.understand("take me home and grab something quick for dinner on the way")
     assert [s.category.value for s in u.stops if s.category] == ["fast_food"]
+
+
+@pytest.mark.parametrize("text", [
+    "need to hit a bank and then the post office",
+    "grab coffee first, then a car wash",
+    "I have to drop these shirts off at the dry cleaners",
+])
+def test_errands_with_nowhere_to_go_are_stops(text: str) -> None:
+    u = MODEL.understand(text)
+    assert u.intent.value == "add_stop" and u.destination is None and u.stops
+
+
+@pytest.mark.parametrize("text", ["take me to a bank and then the post office",
+                                  "would you mind taking me to a car wash? it's filthy"])
+def test_errands_said_with_a_going_verb_are_a_trip(text: str) -> None:
+    assert MODEL.understand(text).intent.value == "navigate"

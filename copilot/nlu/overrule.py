@@ -9,6 +9,7 @@ decides which one wins, in order.
 from __future__ import annotations
 
 import logging
+import re
 
 from copilot.nlu.avoid import avoid_in
 from copilot.nlu.guards import (
@@ -79,6 +80,30 @@ def guarded_intent(intent: str, text: str, p: RuleParse) -> str:
     return said_plainly(intent, text, p)
 
 
+_ERRAND_KINDS = frozenset({"fuel", "ev_charging", "coffee", "burger", "fast_food", "pizza",
+                           "bakery", "grocery", "pharmacy", "dry_cleaning", "atm", "bank",
+                           "post_office", "car_wash", "restroom", "parking"})
+_ERRAND_CUE = re.compile(r"\b(hit|grab|pick up|drop|drop off|need to|gotta|have to|first|"
+                         r"stop at|stop for|swing by|also)\b")
+
+
+def errands_only(tokens: list[str], p: RuleParse) -> bool:
+    """Errands said with nowhere to go ("also need to hit an ATM and then a grocery store",
+    "drop this package off at a post office"): stops on the trip in progress, not a new
+    trip, unless the words ask to be taken somewhere."""
+    places = [*p.stops, *([p.destination] if p.destination else [])]
+    plain = " ".join(t for t in tokens if t != ",")
+    return bool(places) and all(m.category in _ERRAND_KINDS and not m.saved for m in places) \
+        and _ERRAND_CUE.search(plain) is not None and not names_a_new_trip(tokens) \
+        and not said(OPENS_WITH_ROUTE, tokens) and not avoid_in(tokens) and not _GO_TO.search(plain)
+
+
+_GO_TO = re.compile(r"\b(go|going|head|heading|drive|driving|take (me|us)|taking (me|us)|"
+                    r"get (me|us)|navigate|"
+                    r"directions|route (me|us)?|bring (me|us)|find (me |us )?the (nearest|"
+                    r"closest))\b|^(nearest|closest)\b")
+
+
 def said_plainly(intent: str, text: str, p: RuleParse) -> str:
     """Intents the words name whatever the model says: the trip cancelled, a preference said
     alone, a stop added or taken back, the car asked about, a route asked for."""
@@ -128,6 +153,8 @@ def said_plainly(intent: str, text: str, p: RuleParse) -> str:
     if intent == "navigate" and p.destination is None and p.stops and not avoid_in(tokens) \
             and not said(OPENS_WITH_ROUTE, tokens) and parse(text, "navigate").destination is None:
         return "add_stop"                      # "pick up my suit from the cleaners, yeah?"
+    if intent == "navigate" and errands_only(tokens, parse(text, "navigate")):
+        return "add_stop"                      # "hit an ATM, then the dry cleaners on Fifth"
     if intent == "add_stop" and names_a_new_trip(tokens) and parse(
             text, "navigate").destination is not None:
         return "navigate"                      # "get me to work, gas on the way": a new trip
