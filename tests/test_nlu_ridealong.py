@@ -545,3 +545,19 @@ def test_errands_with_nowhere_to_go_are_stops(text: str) -> None:
                                   "would you mind taking me to a car wash? it's filthy"])
 def test_errands_said_with_a_going_verb_are_a_trip(text: str) -> None:
     assert MODEL.understand(text).intent.value == "navigate"
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("could you take us to Powell's Books", "navigate"),          # a named place, not books
+    ("would you mind driving us to the Pearl District", "navigate"),
+    ("I wonder if we'll get to the zoo before it closes", "ask_eta"),
+    ("is the Holland Tunnel backed up right now", "ask_eta"),
+    ("how is our timing looking", "ask_eta"),
+    ("why are we crawling, what's the holdup", "ask_eta"),
+    ("forget the bakery, they sold out", "remove_stop"),
+    ("skip the pickup at Jefferson Middle School", "remove_stop"),
+])
+def test_requests_the_model_put_in_no_domain(text: str, intent: str) -> None:
+    u = MODEL.understand(text)
+    assert u.intent.value == intent, u
+    assert u.destination is None or "why" not in str(u.destination).lower()

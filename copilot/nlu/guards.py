@@ -199,7 +199,25 @@ _ARRIVAL_QUESTION = re.compile(
 
 def asks_about_arriving(tokens: list[str]) -> bool:
     """When we get there, or whether we make it: ask_eta."""
-    return _ARRIVAL_QUESTION.search(_plain(tokens)) is not None
+    plain = _plain(tokens)
+    return _ARRIVAL_QUESTION.search(plain) is not None or _WONDER_IN_TIME.search(plain) is not \
+        None or _HOW_THE_DRIVE_GOES.search(plain) is not None
+
+
+# "I wonder whether we'll make it to Graceland before it closes": wondering is asking.
+_WONDER_IN_TIME = re.compile(r"^(i )?(wonder|wondering|not sure|unsure) (if|whether)\b.*"
+                             r"\b(make it|get there|get to|arrive|be there|reach)\b")
+# How the drive is going: traffic, delays, the timing ("will the Lincoln Tunnel be jammed at
+# this hour", "how's our timing looking", "why are we crawling").
+_HOW_THE_DRIVE_GOES = re.compile(
+    r"\b(jammed|backed up|congested|gridlocked|bumper to bumper|crawling|the holdup|"
+    r"the hold up|slowdown|our timing|the timing|our eta|the eta|on schedule|on track)\b")
+
+
+# A stop dropped by a verb of forgetting it ("forget the dry cleaner, they're closed",
+# "skip the pickup at Lincoln Elementary"): remove_stop.
+STOP_DROPPED = re.compile(r"^(ok |okay |actually |so |hey )?(skip|forget|scratch|nix|ditch|"
+                          r"forget about|never mind|nevermind) (the|my|that|our|this)\b")
 
 
 # Switching the guidance off is stopping the trip's directions, not operating the car
@@ -219,6 +237,13 @@ _TAKE_ME = re.compile(
     r"^(please |just )?(navigate|directions|head|go) (back )?(to )?(the |my |our |a |an )?place\b")
 _TAKE_ME_TO = re.compile(r"\b(take|drive|bring|get|navigate|route|direct) (me|us)( back)? "
                          r"(to|over to|towards)\b")
+
+
+# Asked plainly to be driven to a named place ("could you take us to Powell's Books", "would
+# you mind driving us to the French Quarter"): a trip, whatever the name sounds like.
+DRIVEN_TO = re.compile(r"^(can|could|would|will|please|just)?( you)?( please| mind)? ?"
+                       r"(take|taking|drive|driving|bring|bringing|get|getting) (me|us) "
+                       r"(over |back |down |up )?(to|towards)\b")
 
 
 def asks_to_be_driven(skeleton: str, tokens: list[str]) -> bool:

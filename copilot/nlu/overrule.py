@@ -16,6 +16,7 @@ from copilot.nlu.guards import (
     ADD_START,
     CAR_COMMAND,
     CAR_STATE_ASKED,
+    DRIVEN_TO,
     ENDS_THE_TRIP,
     ENOUGH_ENERGY,
     EVADING,
@@ -23,6 +24,7 @@ from copilot.nlu.guards import (
     IN_TIME,
     NOT_STOPPING,
     OPENS_WITH_ROUTE,
+    STOP_DROPPED,
     THEN_GO,
     THEN_STOP,
     UNTIL_REFUEL,
@@ -67,8 +69,10 @@ def guarded_intent(intent: str, text: str, p: RuleParse) -> str:
     if intent in ("navigate", "add_stop") and is_search(tokens):
         return "find_place"                    # "locate ...": shown, not routed
     if intent == "out_of_scope":
-        if asks_to_be_driven(p.skeleton, tokens) and not is_question(tokens, True) and (
-                d := parse(text, "navigate").destination) is not None and (d.saved or d.category):
+        if (asks_to_be_driven(p.skeleton, tokens) or said(DRIVEN_TO, tokens)) and \
+                not is_question(tokens, True) and (
+                d := parse(text, "navigate").destination) is not None and (
+                d.saved or d.category or said(DRIVEN_TO, tokens)):
             return "navigate"                  # "ugh just take me hom please, ..."
         if asks_about_arriving(tokens):
             return "ask_eta"                   # "any idea when we'll get there"
@@ -131,12 +135,17 @@ def said_plainly(intent: str, text: str, p: RuleParse) -> str:
         return "add_stop"                      # "let's add a hotel for the night"
     if intent == "add_stop" and said(NOT_STOPPING, tokens):
         return "remove_stop"                   # "can we not stop at the grocery store"
-    if intent == "ask_vehicle" and not names_vehicle_state(tokens) and said(IN_TIME, tokens):
+    if intent == "ask_vehicle" and not names_vehicle_state(tokens) and (
+            said(IN_TIME, tokens) or asks_about_arriving(tokens)):
         return "ask_eta"                       # "could we make it to the post office by 5"
     if intent == "ask_eta" and CAR_STATE_ASKED & set(tokens) \
             and p.destination is None and not p.stops:
         return "ask_vehicle"                   # "is the range estimate counting the cold"
     places = [*p.stops, *([p.destination] if p.destination else [])]
+    if intent in ("out_of_scope", "find_place", "ask_eta", "navigate") and places and said(
+            STOP_DROPPED, tokens) and not avoid_in(tokens) and not names_a_new_trip(tokens) \
+            and not _GO_TO.search(" ".join(tokens)):
+        return "remove_stop"                   # "forget the dry cleaner, they're closed"
     if intent in ("ask_eta", "ask_vehicle") and places and asks_opening_hours(tokens):
         return "find_place"                    # "what time does the Trader Joe's close"
     if intent in ("ask_eta", "ask_vehicle") and looks_for_a_place(tokens) and any(

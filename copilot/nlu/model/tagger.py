@@ -224,7 +224,8 @@ _NO_NAME_WORDS = PRONOUNS | {"flight", "plane", "meeting", "appointment", "train
                              # answers and road kinds: "..., yeah?", "but nothing unpaved"
                              "not", "nothing", "yeah", "yes", "no", "nope", "okay", "ok",
                              "unpaved", "gravel", "highway", "highways", "toll", "tolls",
-                             "ferry", "ferries", "rush", "hour"}
+                             "ferry", "ferries", "rush", "hour", "why", "what", "when",
+                             "where", "how", "who", "which"}
 
 
 _AWAY_FROM = re.compile(r"^(how (far|long|many (miles|minutes|kilometers|km))|what's the "
