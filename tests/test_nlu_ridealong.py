@@ -561,3 +561,23 @@ def test_requests_the_model_put_in_no_domain(text: str, intent: str) -> None:
     u = MODEL.understand(text)
     assert u.intent.value == intent, u
     assert u.destination is None or "why" not in str(u.destination).lower()
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("navigate to the Space Needle in Seattle", "Space Needle, Seattle"),
+    ("drive to 410 Pine Street in Boise", "410 Pine Street, Boise"),
+    ("head to 12 Elm Road, Salem", "12 Elm Road, Salem"),
+    ("can we go to the Lego Store at Mall of America", "Lego Store, Mall of America"),
+])
+def test_a_named_place_and_its_town_are_one_place(text: str, name: str) -> None:
+    u = MODEL.understand(text)
+    assert u.destination is not None and u.destination.model_dump() == {"name": name}, u
+    assert u.stops == ()
+
+
+@pytest.mark.parametrize("text", ["take me to Hershey Park in an hour",
+                                  "go to Joe's Diner on Front Street",
+                                  "take me to a quiet taverna in Sealy"])
+def test_a_time_a_street_or_a_plain_word_is_no_town(text: str) -> None:
+    u = MODEL.understand(text)
+    assert u.destination is None or "," not in str(u.destination.model_dump()), u

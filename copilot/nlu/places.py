@@ -180,7 +180,7 @@ def find_addresses(tokens: list[str], blocked: set[int], original: str) -> list[
         if end is None or any(t in _BOUNDARY - {"at", "on", "in"} for t in tokens[i + 1:end]):
             i += 1
             continue
-        out.append(Mention(i, end, name=_original_case(tokens[i:end], original)))
+        out.append(Mention(i, end, name=original_case(tokens[i:end], original)))
         i = end
     return out
 
@@ -381,7 +381,7 @@ def find_names(tokens: list[str], taken: set[int], original: str) -> list[Mentio
         if not kept:
             continue
         start = j + _lead_words(words)
-        out.append(Mention(start, start + len(kept), name=_original_case(kept, original)))
+        out.append(Mention(start, start + len(kept), name=original_case(kept, original)))
     return out
 
 
@@ -445,7 +445,8 @@ def name_after_joiner(tokens: list[str], start: int, end: int) -> list[str]:
     return trim_name(words)
 
 
-def _original_case(words: list[str], original: str) -> str:
+def original_case(words: list[str], original: str) -> str:
+    """The words as the driver wrote them (case and punctuation), found in `original`."""
     pattern = r"[\W_]*".join(re.escape(w) for w in words)
     # Whole words only: "ny" is not the end of "many".
     m = re.search(rf"(?<!\w){pattern}(?!\w)", original, flags=re.IGNORECASE) or re.search(

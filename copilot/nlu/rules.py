@@ -16,7 +16,12 @@ from copilot.nlu.corrections import apply_corrections
 from copilot.nlu.lexicon import lexicon
 from copilot.nlu.orders import OrderSpan, orders_in
 from copilot.nlu.places import Mention, find_addresses, find_mentions, find_names
-from copilot.nlu.stop_mentions import before_the_reason, describing_names, merge_duplicates
+from copilot.nlu.stop_mentions import (
+    before_the_reason,
+    describing_names,
+    merge_duplicates,
+    with_its_town,
+)
 from copilot.nlu.text import normalise
 from copilot.nlu.times import find_times
 from routing.messages import MAX_STOPS, Order
@@ -419,6 +424,7 @@ def parse(text: str, intent: str | None = None) -> RuleParse:
     describing = describing_names(tokens, mentions, free)
     mentions += [m for m in free if m not in describing]
     mentions.sort(key=lambda m: m.start)
+    mentions = with_its_town(tokens, mentions, text)
     mentions, attached = _attach_orders(tokens, mentions, orders)
     mentions = merge_duplicates(tokens, mentions, attached)
     spans = [(t.start, t.end, "time") for t in times]

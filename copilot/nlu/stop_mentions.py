@@ -95,6 +95,54 @@ def describing_names(tokens: list[str], mentions: list[Mention],
     return out
 
 
+_TOWN_JOINERS = ("in", "at")     # "on Front Street" says where on it (a qualifier, rules.py)
+_NOT_A_TOWN = {"I", "I'm", "I'll", "I'd", "Then", "And", "But", "Please", "Flight", "So"}
+
+
+def with_its_town(tokens: list[str], mentions: list[Mention], text: str) -> list[Mention]:
+    """A named place said with where it is ("the Ferry Building in San Francisco", "2201
+    Westlake Avenue in Seattle", "350 Fifth Avenue, New York", "the Apple Store at Lenox
+    Square") is one place, named with its town or landmark, not a trip through the town.
+    Only a name said in capitals or an address takes its town."""
+    from copilot.nlu.places import original_case
+
+    out: list[Mention] = []
+    skip: set[int] = set()
+    for a in mentions:
+        if id(a) in skip:
+            continue
+        out.append(a)
+        if not a.name or a.category or a.saved or a.end >= len(tokens):
+            continue
+        joiner = tokens[a.end]
+        address = tokens[a.start][:1].isdigit()
+        if not address and not a.name[:1].isupper():
+            continue                              # "the top-rated taverna in Sealy": no name
+        if joiner not in _TOWN_JOINERS and not (joiner == "," and address):
+            continue
+        start = a.end + 1
+        other = {k for m in mentions if m is not a and (m.category or m.saved)
+                 for k in range(m.start, m.end)}
+        words: list[str] = []
+        for k in range(start, min(start + 3, len(tokens))):
+            if k in other or not tokens[k][:1].isalpha():
+                break
+            said = original_case([tokens[k]], text)
+            if not said[:1].isupper() or said in _NOT_A_TOWN:
+                break
+            words.append(tokens[k])
+        if not words:
+            continue
+        end = start + len(words)
+        for b in mentions:                        # a name found there is the town itself
+            if b is not a and start <= b.start < end + 1 and not (b.category or b.saved):
+                skip.add(id(b))
+                end = max(end, b.end)
+        a.name = f"{a.name}, {original_case(tokens[start:end], text)}"[:120]
+        a.end = end
+    return out
+
+
 _FOOD = {"fast_food", "burger", "pizza", "coffee", "bakery", "restaurant", "grocery"}
 _MEALS = {"breakfast", "lunch", "dinner", "brunch", "a", "quick", "late", "early"}
 _ANOTHER = {"another", "again", "second", "more", "two", "both", "other"}

@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING
 from copilot.nlu.places import (
     PRONOUNS,
     Mention,
-    _original_case,
     find_mentions,
     name_after_joiner,
+    original_case,
     trim_name,
 )
 from copilot.nlu.rules import _STOP_AFTER, RuleParse, what_if_stop
@@ -289,7 +289,7 @@ def apply_spans(p: RuleParse, spans: list[Span], text: str) -> RuleParse:
                 dest = Mention(span.start, span.end, category=kinds[0].category)
             elif words and phrase not in _NOT_A_NAME and any(c.isalpha() for c in phrase) \
                     and not set(words) <= _NO_NAME_WORDS:
-                dest = Mention(span.start, span.end, name=_original_case(words, text))
+                dest = Mention(span.start, span.end, name=original_case(words, text))
     if p.intent in ("ask_eta", "find_place"):
         stops = [m for m in stops if not any(_overlaps(m, s) for s in srcs)]
     if dest is p.destination and stops == p.stops:
