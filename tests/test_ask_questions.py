@@ -337,3 +337,11 @@ def test_a_brand_not_near_the_way_is_said_not_swapped_silently(copilot: Copilot)
     assert "no Whataburger near the way" in r.reply, r.reply
     found = ask(copilot, "take me to the airport with a Five Guys on the way")
     assert "Five Guys" in found.reply and "near the way" not in found.reply, found.reply
+
+
+@pytest.mark.slow
+def test_a_place_named_with_its_town_is_found_by_its_own_name(copilot: Copilot) -> None:
+    r = ask(copilot, "take me to the Capitol Diner in Harrisburg")
+    assert r.understanding.destination == NameRef(name="Capitol Diner, Harrisburg"), r
+    assert [a.type for a in r.actions] == ["set_route"], r
+    assert "Capitol Diner" in r.reply and route_of(r).stops == (), r.reply

@@ -100,6 +100,10 @@ def saved_place(pack: RegionPack, profile: Profile, label: str,
 def named_place(pack: RegionPack, name: str, near: LatLon,
                 category: Category | None = None) -> MapPlace:
     found = pack.places.search_name(name, limit=25)
+    if not found and "," in name:
+        # "Ferry Building, San Francisco": the map's names rarely carry the town; the place
+        # is looked up by its own name (the town said only placed it).
+        found = pack.places.search_name(name.split(",")[0], limit=25)
     if category is not None:
         same = [m for m in found if category in pack.places.categories_of(
             str(m.place.osm_type), int(m.place.osm_id or 0))]
