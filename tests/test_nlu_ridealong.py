@@ -581,3 +581,29 @@ def test_a_named_place_and_its_town_are_one_place(text: str, name: str) -> None:
 def test_a_time_a_street_or_a_plain_word_is_no_town(text: str) -> None:
     u = MODEL.understand(text)
     assert u.destination is None or "," not in str(u.destination.model_dump()), u
+
+
+@pytest.mark.parametrize(("text", "dest", "arrive"), [
+    ("go to the Fox Theatre, and skip the 85, I mean any interstate", {"name": "Fox Theatre"},
+     None),                                              # the road corrected, not the trip
+    ("get me to work by 7, I mean 8", {"saved": "work"}, "08:00"),   # the time corrected
+])
+def test_a_correction_of_a_road_or_a_time_keeps_the_trip(text: str, dest: dict[str, str],
+                                                         arrive: str | None) -> None:
+    u = MODEL.understand(text)
+    assert u.destination is not None and u.destination.model_dump() == dest, u
+    assert u.arrive_by == arrive
+
+
+@pytest.mark.parametrize(("text", "intent", "dest"), [
+    ("navigate to Grace Chapel, I'm the best man so be there by four", "navigate",
+     {"name": "Grace Chapel"}),                          # a comma ends the name
+    ("open the tailgate, we're at the grocery pickup", "vehicle_control", None),
+    ("we're heading home, find a pizza place on the way", "navigate", {"saved": "home"}),
+    ("would you mind getting me to the gym by six", "navigate", {"saved": "gym"}),
+    ("no more toll roads okay? I'm out of change", "navigate", None),
+])
+def test_what_the_words_plainly_ask(text: str, intent: str, dest: dict[str, str] | None) -> None:
+    u = MODEL.understand(text)
+    assert u.intent.value == intent, u
+    assert (u.destination.model_dump() if u.destination else None) == dest, u

@@ -11,6 +11,7 @@ import logging
 
 from copilot.nlu.orders import find_order_words
 from copilot.nlu.places import find_mentions
+from copilot.nlu.times import find_times
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,25 @@ def _merge(pre: list[str], post: list[str]) -> list[str]:
         replaced = _replace(pre, post)
         if replaced:
             return replaced
+        if not find_mentions(post, set()) and not find_order_words(post):
+            # "be there by 5, I mean 6", "don't take the 405, I mean any freeway": a time or
+            # a road corrected, not the trip: what came before stays.
+            return _replace_time(pre, post) or [*pre, ",", *post]
     return post
+
+
+def _replace_time(pre: list[str], post: list[str]) -> list[str] | None:
+    old = find_times(pre)
+    if not old:
+        return None
+    last = old[-1]
+    lead = pre[last.start:last.start + 1]
+    new = find_times(post) or find_times([*lead, *post])   # "by 5, I mean 6": "6" said alone
+    if not new:
+        return None
+    said = post[new[0].start:new[0].end] if find_times(post) else post[:new[0].end - 1]
+    keep = lead if lead and not find_times(post) else []
+    return pre[:last.start] + keep + said + pre[last.end:]
 
 
 def _replace(pre: list[str], item: list[str]) -> list[str] | None:

@@ -178,7 +178,8 @@ def is_note(tokens: list[str]) -> bool:
 _NEW_TRIP = re.compile(
     r"(?<!\bwe )(?<!\bi )(?<!\byou )(?<!\bthey )"
     r"\b(get|take|bring|drive|route|navigate|guide|head|heading)( me| us)? (to|towards)\b|"
-    r"^(on|along) (the|my|our) way (home|to)\b|\bon (the|my|our) way to\b")
+    r"^(on|along) (the|my|our) way (home|to)\b|\bon (the|my|our) way to\b|"
+    r"\b(we're|we are|i'm|i am) (heading|headed|going|driving) (back )?home\b")
 
 
 def names_a_new_trip(tokens: list[str]) -> bool:
@@ -237,6 +238,13 @@ _TAKE_ME = re.compile(
     r"^(please |just )?(navigate|directions|head|go) (back )?(to )?(the |my |our |a |an )?place\b")
 _TAKE_ME_TO = re.compile(r"\b(take|drive|bring|get|navigate|route|direct) (me|us)( back)? "
                          r"(to|over to|towards)\b")
+
+
+# A preference said as a command ("no more gravel roads ok?", "stay off the interstate"): a
+# change to the route, even with a question mark after it.
+PREFERENCE_SAID = re.compile(r"^(ok |okay |so |and )?(no more|no|avoid|stay off|keep (me|us) off|"
+                             r"don't take|do not take|skip the|stay away from|let's avoid|"
+                             r"let's stay off)\b")
 
 
 # Asked plainly to be driven to a named place ("could you take us to Powell's Books", "would
@@ -324,9 +332,11 @@ EVADING = re.compile(r"\b(speed traps?|radar traps?|speed cameras?|police checkp
 
 # The car operated ("set the cruise at 70"), whatever place word is said with it.
 CAR_COMMAND = re.compile(r"^(ok |okay |please |go ahead and |can you |could you )?"
-                         r"(set|turn on|turn off|activate|engage|cancel|resume) (the )?"
+                         r"((set|turn on|turn off|activate|engage|cancel|resume) (the )?"
                          r"(cruise|cruise control|adaptive cruise|lane assist|lane keeping|"
-                         r"wipers|defrost|defroster|seat heater|seat heaters|hazards|fog lights)\b")
+                         r"wipers|defrost|defroster|seat heater|seat heaters|hazards|fog lights)|"
+                         r"(pop|open|close|shut) (the |my )?(trunk|hood|tailgate|liftgate|frunk|"
+                         r"sunroof|moonroof|windows?|hatch|back)|roll (up|down) (the )?windows?)\b")
 
 # "how long till I need to charge": the car's range, not a trip.
 UNTIL_REFUEL = re.compile(r"\b(till|until|before) (i|we) (need to|have to|gotta|must) "

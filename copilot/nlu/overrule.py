@@ -24,6 +24,7 @@ from copilot.nlu.guards import (
     IN_TIME,
     NOT_STOPPING,
     OPENS_WITH_ROUTE,
+    PREFERENCE_SAID,
     STOP_DROPPED,
     THEN_GO,
     THEN_STOP,
@@ -120,6 +121,10 @@ def said_plainly(intent: str, text: str, p: RuleParse) -> str:
     if intent in ("out_of_scope", "vehicle_control") and avoid_in(tokens) and not is_question(
             tokens, False):
         return "navigate"                      # "no more ferries for the rest of this trip"
+    if intent == "ask_eta" and avoid_in(tokens) and said(PREFERENCE_SAID, tokens):
+        return "navigate"                      # "no more gravel roads ok?"
+    if intent == "ask_eta" and said(DRIVEN_TO, tokens) and p.destination is not None:
+        return "navigate"                      # "would you mind getting me to work by 8:45"
     if intent not in ("cancel", "remove_stop") and said(ENDS_THE_TRIP, tokens) and \
             not is_question(tokens, False):
         return "cancel"                        # "cancel the trip, the meeting got moved"

@@ -346,6 +346,9 @@ def _name_tail(words: list[str], k: int) -> int:
     return 0
 
 
+_I_FORMS = {"I", "I'm", "I'll", "I'd", "I've"}
+
+
 def _title_case_everything(words: list[str]) -> bool:
     """ALL CAPS, or Title Case Everything: small words ("to", "the") capitalised after the
     first word too. A short request with a long name ("Go to the Broad Street Market") is
@@ -357,8 +360,12 @@ def _title_case_everything(words: list[str]) -> bool:
 
 def _proper_names(text: str, tokens: list[str], blocked: set[int]) -> list[Mention]:
     """Runs of capitalised words ("Capital City Airport", "123 Main Street") are names."""
-    words = re.findall(r"(?:St|Mt|Ft|Pt)\.(?=\s+[A-Za-z])|[A-Za-z0-9][\w'&-]*", text)
-    if not words or _title_case_everything(words):
+    found = re.findall(r"(?:St|Mt|Ft|Pt)\.(?=\s+[A-Za-z])|[A-Za-z0-9][\w'&-]*|[,;!?]|\.(?!\w)",
+                       text)
+    # A clause break ends a name ("Hillcrest Church, I'm in the wedding party"): "|" marks it.
+    words = ["|" if w in ",;!?." else w for w in found]
+    if not [w for w in words if w != "|"] or _title_case_everything(
+            [w for w in words if w != "|"]):
         return []
     lex = lexicon()
     runs: list[list[str]] = [[]]
@@ -375,7 +382,11 @@ def _proper_names(text: str, tokens: list[str], blocked: set[int]) -> list[Menti
             skip = tail - 1
             runs.append([])
             continue
-        if (w[0].isupper() and w != "I") or (w.isdigit() and not runs[-1]):
+        if w == "|":
+            if runs[-1]:
+                runs.append([])
+            continue
+        if (w[0].isupper() and w not in _I_FORMS) or (w.isdigit() and not runs[-1]):
             runs[-1].append(w)
         elif runs[-1] and w in _NAME_JOINERS and k + 1 < len(words) and \
                 words[k + 1][0].isupper():

@@ -225,7 +225,7 @@ _NO_NAME_WORDS = PRONOUNS | {"flight", "plane", "meeting", "appointment", "train
                              "not", "nothing", "yeah", "yes", "no", "nope", "okay", "ok",
                              "unpaved", "gravel", "highway", "highways", "toll", "tolls",
                              "ferry", "ferries", "rush", "hour", "why", "what", "when",
-                             "where", "how", "who", "which"}
+                             "where", "how", "who", "which", "crossing"}
 
 
 _AWAY_FROM = re.compile(r"^(how (far|long|many (miles|minutes|kilometers|km))|what's the "
