@@ -607,3 +607,35 @@ def test_what_the_words_plainly_ask(text: str, intent: str, dest: dict[str, str]
     u = MODEL.understand(text)
     assert u.intent.value == intent, u
     assert (u.destination.model_dump() if u.destination else None) == dest, u
+
+
+@pytest.mark.parametrize(("text", "stop"), [
+    ("any good motels along the way to Flagstaff", "hotel"),     # Flagstaff is where we go
+    ("is there a rest area with restrooms coming up", "restroom"),
+])
+def test_a_search_looks_for_the_place_not_the_goal_or_what_it_has(text: str, stop: str) -> None:
+    u = MODEL.understand(text)
+    assert u.intent.value == "find_place" and u.destination is None, u
+    assert [s.category.value for s in u.stops if s.category] == [stop], u
+
+
+@pytest.mark.parametrize(("text", "dest"), [
+    ("where's the nearest bus station with parking", "bus_station"),
+    ("are there motels near the Wichita airport", "hotel"),
+    ("any taqueria around here", "restaurant"),
+])
+def test_a_search_names_the_kind_looked_for(text: str, dest: str) -> None:
+    u = MODEL.understand(text)
+    assert u.intent.value == "find_place" and u.stops == (), u
+    assert u.destination is not None and u.destination.model_dump()["category"] == dest, u
+
+
+def test_a_question_that_ends_in_dropping_the_stop_drops_it() -> None:
+    u = MODEL.understand("do we even need the pharmacy stop? let's skip it")
+    assert u.intent.value == "remove_stop", u
+
+
+def test_swinging_by_before_heading_home_is_one_stop() -> None:
+    u = MODEL.understand("could we swing by the bakery before heading home")
+    assert u.intent.value == "add_stop", u
+    assert [s.category.value for s in u.stops if s.category] == ["bakery"], u

@@ -106,7 +106,7 @@ def is_question(tokens: list[str], seeking_a_route_asks: bool = True) -> bool:
     # "is there a Starbucks on my route": the route only says where the place asked about is.
     # ("find me gas on my route" is a search that adds a stop: `is_search` keeps the route.)
     plain = _ON_THE_ROUTE.sub(" ", plain)
-    if _THEN_ASKS.search(plain) is not None:
+    if _THEN_ASKS.search(plain) is not None or _LETS_DROP.search(plain) is not None:
         return False                      # "what's the cheapest gas on my route, let's stop there"
     return not seeking_a_route_asks or _ROUTE_SEEKING.search(plain) is None
 
@@ -118,6 +118,9 @@ THEN_STOP = re.compile(r"\b(let's|lets|let us) (stop|add|swing by|pull in|hit|gr
                        r"\badd (it|that|that one|the closest|the nearest)\b")
 THEN_GO = re.compile(r"\b(let's|lets|let us) (go|head)\b|\b(take|get|bring) (me|us) there\b")
 _THEN_ASKS = re.compile(f"{THEN_STOP.pattern}|{THEN_GO.pattern}")
+# "do we really need the dry cleaner stop? let's skip it": the question leads to a request.
+_LETS_DROP = re.compile(r"\b(let's|lets) (skip|drop|forget|scratch|ditch) (it|that|that one|"
+                        r"this one|that stop)\b")
 
 
 def is_search(tokens: list[str]) -> bool:
@@ -218,7 +221,10 @@ _HOW_THE_DRIVE_GOES = re.compile(
 # A stop dropped by a verb of forgetting it ("forget the dry cleaner, they're closed",
 # "skip the pickup at Lincoln Elementary"): remove_stop.
 STOP_DROPPED = re.compile(r"^(ok |okay |actually |so |hey )?(skip|forget|scratch|nix|ditch|"
-                          r"forget about|never mind|nevermind) (the|my|that|our|this)\b")
+                          r"forget about|never mind|nevermind) (the|my|that|our|this)\b|"
+                          r"\b(let's|lets) (skip|drop|forget|scratch|ditch) (it|that|that one|"
+                          r"this one|that stop)\b")
+
 
 
 # Switching the guidance off is stopping the trip's directions, not operating the car

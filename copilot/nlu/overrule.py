@@ -147,7 +147,8 @@ def said_plainly(intent: str, text: str, p: RuleParse) -> str:
             and p.destination is None and not p.stops:
         return "ask_vehicle"                   # "is the range estimate counting the cold"
     places = [*p.stops, *([p.destination] if p.destination else [])]
-    if intent in ("out_of_scope", "find_place", "ask_eta", "navigate") and places and said(
+    if intent in ("out_of_scope", "find_place", "ask_eta", "navigate", "ask_vehicle") and \
+            places and said(
             STOP_DROPPED, tokens) and not avoid_in(tokens) and not names_a_new_trip(tokens) \
             and not _GO_TO.search(" ".join(tokens)):
         return "remove_stop"                   # "forget the dry cleaner, they're closed"

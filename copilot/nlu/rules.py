@@ -142,7 +142,9 @@ _DEST_LIKE = {"airport", "train_station", "bus_station", "hospital", "hotel"}
 _STREET = re.compile(r"\b(street|st|avenue|ave|road|rd|boulevard|blvd|drive|lane|way|pike|"
                      r"highway|route)$")
 _QUALIFIER_BEFORE = re.compile(r"\b(near|close to|next to|across from|behind|around|"
-                               r"opposite|beside)( the| a| an| my)?$")
+                               r"opposite|beside)( the| a| an| my)?( [a-z]+)?$")
+# "the closest train station with parking", "a rest area with bathrooms": what the place has.
+_AMENITY_BEFORE = re.compile(r"\b(with|that has|which has|that have)( a| an| free| good| some)?$")
 
 
 def _role(tokens: list[str], m: Mention, times: set[int], has_order: bool) -> str:
@@ -182,7 +184,10 @@ def _roles(tokens: list[str], mentions: list[Mention], times: set[int],
 
 
 _BEFORE_GOAL = re.compile(r"\bbefore (we (get|arrive|reach) (to |at )?|getting to |reaching |"
-                         r"arriving at )?(the |my |our )?$")
+                         r"arriving at |(heading|going|driving|we head|we go) (back )?(to )?)?"
+                         r"(the |my |our )?$")
+# "hotels along the way to Bend": where the trip goes, not what a search looks for.
+_TRIP_GOAL = re.compile(r"\b(on|along) (the|our|my) (way|road|drive|trip) (to|towards)( the| my)?$")
 
 
 # A stop a trip question asks about ("how much would a stop at the pharmacy add", "would we
@@ -213,6 +218,13 @@ def _split_roles(tokens: list[str], mentions: list[Mention], roles: list[str],
             " ".join(tokens[max(0, m.start - 5):m.start]) + " ")]
         if len(ahead) < len(pairs):
             pairs = [x for x in pairs if x not in ahead]
+    if intent == "find_place" and len(pairs) > 1:
+        # What a search's place has ("the closest train station with parking") and where the
+        # trip goes ("hotels along the way to Bend") are not what it looks for.
+        pairs = [(m, r) for m, r in pairs if not _TRIP_GOAL.search(
+            " ".join(tokens[max(0, m.start - 5):m.start])) and not (
+            m.category in ("parking", "restroom") and _AMENITY_BEFORE.search(
+                " ".join(tokens[max(0, m.start - 3):m.start])))]
     dest: Mention | None = None
     # A trip question's weighed stops are never where it goes; the rest are read as usual.
     weighed = [m for m, _ in pairs if intent == "ask_eta" and what_if_stop(tokens, m)]

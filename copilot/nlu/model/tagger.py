@@ -25,7 +25,7 @@ from copilot.nlu.places import (
     original_case,
     trim_name,
 )
-from copilot.nlu.rules import _STOP_AFTER, RuleParse, what_if_stop
+from copilot.nlu.rules import _STOP_AFTER, _TRIP_GOAL, RuleParse, what_if_stop
 from copilot.nlu.text import normalise
 from copilot.nlu.times import find_times
 
@@ -261,6 +261,10 @@ def apply_spans(p: RuleParse, spans: list[Span], text: str) -> RuleParse:
     if dest is None and p.intent == "ask_eta":
         dests = [s for s in dests if not any(
             _overlaps(m, s) and what_if_stop(p.tokens, m) for m in stops)]
+    if dest is None and p.intent == "find_place":
+        # "hotels along the way to Bend": where the trip goes, not what is looked for.
+        dests = [s for s in dests if not _TRIP_GOAL.search(
+            " ".join(p.tokens[max(0, s.start - 5):s.start]))]
     if dest is None and dests:
         span = dests[-1]
         inside = [m for m in stops if _overlaps(m, span)]
