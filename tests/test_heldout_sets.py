@@ -21,6 +21,7 @@ SETS = {"incar_heldout.jsonl": ("en", 220), "ko_heldout.jsonl": ("ko", 110),
         "incar_heldout2.jsonl": ("en", 220), "incar_heldout3.jsonl": ("en", 220),
         "incar_heldout4.jsonl": ("en", 220), "incar_heldout5.jsonl": ("en", 220),
         "incar_heldout6.jsonl": ("en", 220), "incar_heldout7.jsonl": ("en", 220),
+        "incar_heldout8.jsonl": ("en", 220),
         # Dev sets by outside authors (misses readable, same conventions and checks).
         "incar_dev3.jsonl": ("en", 220), "incar_dev4.jsonl": ("en", 220),
         "incar_dev5.jsonl": ("en", 220), "incar_dev6.jsonl": ("en", 220),
