@@ -639,3 +639,11 @@ def test_swinging_by_before_heading_home_is_one_stop() -> None:
     u = MODEL.understand("could we swing by the bakery before heading home")
     assert u.intent.value == "add_stop", u
     assert [s.category.value for s in u.stops if s.category] == ["bakery"], u
+
+
+def test_a_drink_said_twice_at_once_is_one_order() -> None:
+    """A recogniser's doubled word ("expresso espresso") or a restart is the same drink, so
+    the details after it stay with the order."""
+    u = MODEL.understand("can I get a large latte latte with oat milk")
+    assert len(u.stops) == 1 and u.stops[0].order is not None, u
+    assert (u.stops[0].order.drink, u.stops[0].order.milk) == ("latte", "oat milk")

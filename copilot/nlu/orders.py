@@ -271,6 +271,15 @@ def orders_in(tokens: list[str]) -> list[OrderSpan]:
             last_end = w.end
             amount = None
             continue
+        if current is not None and w.field == "drink" and current.values.get("drink") == \
+                w.value and current.spans["drink"][1] == w.start:
+            # "a double shot expresso espresso": the drink said again at once (a restart or
+            # a word heard twice) is the same drink, not a second order.
+            current.spans["drink"] = (current.spans["drink"][0], w.end)
+            current.end = max(current.end, w.end)
+            last_end = w.end
+            amount = None
+            continue
         if current is None or w.field in current.values or (gap > CHAIN_GAP and not near):
             current = OrderSpan(start, w.end)
             out.append(current)
