@@ -26,7 +26,8 @@ SETS = {"incar_heldout.jsonl": ("en", 220), "ko_heldout.jsonl": ("ko", 110),
         "incar_dev3.jsonl": ("en", 220), "incar_dev4.jsonl": ("en", 220),
         "incar_dev5.jsonl": ("en", 220), "incar_dev6.jsonl": ("en", 220),
         "incar_dev7.jsonl": ("en", 220), "incar_dev8.jsonl": ("en", 220),
-        "questions_dev2.jsonl": ("en", 220), "incar_dev9.jsonl": ("en", 220)}
+        "questions_dev2.jsonl": ("en", 220), "incar_dev9.jsonl": ("en", 220),
+        "incar_dev10.jsonl": ("en", 220)}
 
 # ../shared/CONTRACT.md, "Vocabulary" and section 1 (written out here on purpose: the sets
 # are checked against the contract, not against whatever the code happens to accept).
