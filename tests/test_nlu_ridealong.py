@@ -647,3 +647,10 @@ def test_a_drink_said_twice_at_once_is_one_order() -> None:
     u = MODEL.understand("can I get a large latte latte with oat milk")
     assert len(u.stops) == 1 and u.stops[0].order is not None, u
     assert (u.stops[0].order.drink, u.stops[0].order.milk) == ("latte", "oat milk")
+
+
+def test_the_scorer_reads_a_town_after_in_or_a_comma_alike() -> None:
+    from copilot.nlu.evaluate import name_key
+
+    assert name_key("Tractor Supply in Norfolk") == name_key("Tractor Supply, Norfolk")
+    assert name_key("Tractor Supply in Norfolk") != name_key("Tractor Supply")

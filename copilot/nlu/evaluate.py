@@ -55,11 +55,13 @@ _FIELDS = ("text", "intent", "destination", "stops", "arrive_by", "flight_time")
 def name_key(name: str) -> str:
     """A free-text place name as the map search reads it: case, punctuation and a leading
     "the" do not change which place is found ("the Alamo" = "Alamo", "St. Louis Arch" = "st
-    louis arch"), so the scorer does not count them as a different place."""
+    louis arch"), and neither does "in" / "at" before the town ("Tractor Supply in Norfolk" =
+    "Tractor Supply, Norfolk"), so the scorer does not count them as a different place."""
     words = re.findall(r"[a-z0-9]+", name.lower().replace("'", ""))
     if words[:1] == ["the"]:
         words = words[1:]
-    return " ".join(words)
+    # "Tractor Supply in Norfolk" = "Tractor Supply, Norfolk": a place and its town either way.
+    return " ".join(w for k, w in enumerate(words) if not (k and w in ("in", "at")))
 
 
 def _norm_place(p: dict[str, Any] | None) -> tuple[str | None, str | None, str | None] | None:
