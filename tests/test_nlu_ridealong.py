@@ -654,3 +654,35 @@ def test_the_scorer_reads_a_town_after_in_or_a_comma_alike() -> None:
 
     assert name_key("Tractor Supply in Norfolk") == name_key("Tractor Supply, Norfolk")
     assert name_key("Tractor Supply in Norfolk") != name_key("Tractor Supply")
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("no more interstates for the rest of the drive, okay?", "navigate"),  # not a cancel
+    ("call off the whole trip, the meeting moved", "cancel"),
+    ("find a diner and take me there", "navigate"),
+    ("gonna make it home before the game starts?", "ask_eta"),
+    ("how much farther is it", "ask_eta"),
+    ("man it's freezing in this truck", "vehicle_control"),
+    ("it's so hot in this cab", "vehicle_control"),                 # the truck's cab, no taxi
+    ("silence that lane departure chime", "vehicle_control"),
+    ("are there any chargers in Sidney", "find_place"),
+    ("any food festivals this weekend", "out_of_scope"),           # events are no places
+    ("could you point us toward Laramie", "navigate"),
+    ("take me out to the rodeo grounds", "navigate"),
+])
+def test_more_plain_requests(text: str, intent: str) -> None:
+    assert MODEL.understand(text).intent.value == intent
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("when do I have to leave to be in Amarillo by 6", "Amarillo"),
+    ("are we on track to hit Omaha by dinner", "Omaha"),
+])
+def test_where_to_be_and_where_to_hit(text: str, name: str) -> None:
+    u = MODEL.understand(text)
+    assert u.destination is not None and u.destination.model_dump() == {"name": name}, u
+
+
+def test_get_me_to_a_station_with_fuel_said_is_no_name() -> None:
+    u = MODEL.understand("fuel light's on, get me to a station")
+    assert u.destination is None or u.destination.model_dump().get("name") is None, u

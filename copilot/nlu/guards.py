@@ -25,7 +25,7 @@ _REQUEST = re.compile(
     r"^(can|could|would|will|won't)( you| ya| u| we| i| us)?( please| just| maybe| not)?"
     r"( be able to| kindly)?"
     r"( (take|drive|get|bring|navigate|route|direct|guide|find|add|stop|remove|drop|cancel|"
-    r"head|go|swing|pop|pull|grab|pick|set|start|show me the way|give me directions|"
+    r"head|go|swing|pop|pull|grab|pick|set|start|show me the way|give me directions|point|"
     r"make a stop|make|have|hit|skip|turn|end|get directions|redirect|reroute|plan|"
     r"change|switch|avoid|include|throw in|squeeze in|put|keep|stay|delete|forget|clear|"
     r"scrap|ditch|nix|scratch|lose|quit|abort|shut|kill|stop|reset)\b)|"
@@ -198,7 +198,9 @@ _ARRIVAL_QUESTION = re.compile(
     r"(when|what time|how long|how much longer|how soon)\b.*"
     r"\b(get there|get in|get home|arrive|arriving|be there|be home|reach|make it)\b|"
     r"^(um |uh |so |ok |okay )?(are|am|will|is) (we|i)( gonna| going to)? (be|get|make it|arrive)"
-    r"\b.*\b(in time|on time|by|before|late|there yet)\b")
+    r"\b.*\b(in time|on time|by|before|late|there yet)\b|"
+    r"^(um |uh |so |ok |okay )?(we |i )?(gonna|going to) (make it|get there|get home|be there|"
+    r"be home)\b.*\b(in time|on time|by|before|late|tonight)\b")
 
 
 def asks_about_arriving(tokens: list[str]) -> bool:
@@ -215,7 +217,8 @@ _WONDER_IN_TIME = re.compile(r"^(i )?(wonder|wondering|not sure|unsure) (if|whet
 # this hour", "how's our timing looking", "why are we crawling").
 _HOW_THE_DRIVE_GOES = re.compile(
     r"\b(jammed|backed up|congested|gridlocked|bumper to bumper|crawling|the holdup|"
-    r"the hold up|slowdown|our timing|the timing|our eta|the eta|on schedule|on track)\b")
+    r"the hold up|slowdown|our timing|the timing|our eta|the eta|on schedule|on track|"
+    r"how far out|how much farther|how much further|how much longer)\b")
 
 
 # A stop dropped by a verb of forgetting it ("forget the dry cleaner, they're closed",
@@ -256,8 +259,8 @@ PREFERENCE_SAID = re.compile(r"^(ok |okay |so |and )?(no more|no|avoid|stay off|
 # Asked plainly to be driven to a named place ("could you take us to Powell's Books", "would
 # you mind driving us to the French Quarter"): a trip, whatever the name sounds like.
 DRIVEN_TO = re.compile(r"^(can|could|would|will|please|just)?( you)?( please| mind)? ?"
-                       r"(take|taking|drive|driving|bring|bringing|get|getting) (me|us) "
-                       r"(over |back |down |up )?(to|towards)\b")
+                       r"(take|taking|drive|driving|bring|bringing|get|getting|point|pointing) "
+                       r"(me|us) (over |back |down |up |out )?(to|towards|toward)\b")
 
 
 def asks_to_be_driven(skeleton: str, tokens: list[str]) -> bool:
@@ -296,7 +299,7 @@ IN_TIME = re.compile(r"\b(make it|get there|get to|arrive|be there|reach)\b.*"
 
 
 # "cancel the trip, the meeting moved", "I'd like to end the route now": guidance stopped.
-ENDS_THE_TRIP = re.compile(r"\b(cancel|end|stop|quit|abort|scrap|ditch) (the|this|my|our) "
+ENDS_THE_TRIP = re.compile(r"\b(cancel|end|stop|quit|abort|scrap|ditch|call off) (the|this|my|our) "
                             r"(whole |current )?(trip|route|navigation|guidance|directions)\b")
 
 
@@ -329,7 +332,9 @@ OPENS_WITH_ROUTE = re.compile(
 
 # Rides and deliveries the copilot cannot book ("get me a lyft back to the hotel",
 # "doordash me some tacos"): said plainly, never a route.
-RIDE_OR_DELIVERY = re.compile(r"\b(uber|lyft|taxi|cab|rideshare|doordash|grubhub|ubereats|"
+# "in this cab" is the truck's cab, not a taxi.
+RIDE_OR_DELIVERY = re.compile(r"\b(uber|lyft|taxi|(?<!this )(?<!the )(?<!my )(?<!our )cab|"
+                              r"rideshare|doordash|grubhub|ubereats|"
                               r"postmates|instacart|seamless)\b(?! (stand|rank|stop|line))")
 
 # Police, speed traps and checkpoints: never searched for or routed around.
@@ -342,7 +347,15 @@ CAR_COMMAND = re.compile(r"^(ok |okay |please |go ahead and |can you |could you 
                          r"(cruise|cruise control|adaptive cruise|lane assist|lane keeping|"
                          r"wipers|defrost|defroster|seat heater|seat heaters|hazards|fog lights)|"
                          r"(pop|open|close|shut) (the |my )?(trunk|hood|tailgate|liftgate|frunk|"
-                         r"sunroof|moonroof|windows?|hatch|back)|roll (up|down) (the )?windows?)\b")
+                         r"sunroof|moonroof|windows?|hatch|back)|roll (up|down) (the )?windows?|"
+                         r"(turn off|shut off|silence|mute|stop) (the |that )?(lane departure|"
+                         r"lane keep|lane keeping|beeping|chime|chiming|dinging))\b")
+# A climate complaint ("Lord, it's freezing in this cab", "way too hot in here"): the car's
+# climate, as understand.jsonl labels it.
+CLIMATE_COMPLAINT = re.compile(r"\b(freezing|too cold|too hot|boiling|roasting|sweltering|"
+                               r"stuffy|so cold|so hot|baking)\b.*\b(in here|in this|in the "
+                               r"(car|cab|truck|van))\b|^(it's|its|man it's|lord it's) "
+                               r"(freezing|boiling|roasting|sweltering|so cold|so hot)\b")
 
 # "how long till I need to charge": the car's range, not a trip.
 UNTIL_REFUEL = re.compile(r"\b(till|until|before) (i|we) (need to|have to|gotta|must) "

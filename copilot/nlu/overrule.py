@@ -16,6 +16,7 @@ from copilot.nlu.guards import (
     ADD_START,
     CAR_COMMAND,
     CAR_STATE_ASKED,
+    CLIMATE_COMPLAINT,
     DRIVEN_TO,
     ENDS_THE_TRIP,
     ENOUGH_ENERGY,
@@ -25,6 +26,7 @@ from copilot.nlu.guards import (
     NOT_STOPPING,
     OPENS_WITH_ROUTE,
     PREFERENCE_SAID,
+    RIDE_OR_DELIVERY,
     STOP_DROPPED,
     THEN_GO,
     THEN_STOP,
@@ -103,6 +105,9 @@ def errands_only(tokens: list[str], p: RuleParse) -> bool:
         and not said(OPENS_WITH_ROUTE, tokens) and not avoid_in(tokens) and not _GO_TO.search(plain)
 
 
+# Events are not places on the map ("any food and wine events this weekend").
+_EVENTS = re.compile(r"\b(events?|shows?|concerts?|festivals?|happening|holidays?|weekend|"
+                     r"craft|fairs|markets)\b")
 _GO_TO = re.compile(r"\b(go|going|head|heading|drive|driving|take (me|us)|taking (me|us)|"
                     r"get (me|us)|navigate|"
                     r"directions|route (me|us)?|bring (me|us)|find (me |us )?the (nearest|"
@@ -113,6 +118,7 @@ def said_plainly(intent: str, text: str, p: RuleParse) -> str:
     """Intents the words name whatever the model says: the trip cancelled, a preference said
     alone, a stop added or taken back, the car asked about, a route asked for."""
     tokens = p.tokens
+    places = [*p.stops, *([p.destination] if p.destination else [])]
     if intent == "vehicle_control" and tokens[:1] in (["is"], ["are"], ["did"], ["was"],
                                                      ["were"], ["have"], ["has"]) and \
             tokens[1:3] not in (["it", "possible"], ["it", "ok"], ["it", "okay"],
@@ -121,16 +127,24 @@ def said_plainly(intent: str, text: str, p: RuleParse) -> str:
     if intent in ("out_of_scope", "vehicle_control") and avoid_in(tokens) and not is_question(
             tokens, False):
         return "navigate"                      # "no more ferries for the rest of this trip"
-    if intent == "ask_eta" and avoid_in(tokens) and said(PREFERENCE_SAID, tokens):
+    if intent in ("ask_eta", "cancel") and avoid_in(tokens) and said(PREFERENCE_SAID, tokens):
         return "navigate"                      # "no more gravel roads ok?"
-    if intent == "ask_eta" and said(DRIVEN_TO, tokens) and p.destination is not None:
+    if intent == "ask_eta" and said(DRIVEN_TO, tokens) and parse(
+            text, "navigate").destination is not None:
         return "navigate"                      # "would you mind getting me to work by 8:45"
     if intent not in ("cancel", "remove_stop") and said(ENDS_THE_TRIP, tokens) and \
             not is_question(tokens, False):
         return "cancel"                        # "cancel the trip, the meeting got moved"
+    if intent == "out_of_scope" and said(CLIMATE_COMPLAINT, tokens):
+        return "vehicle_control"               # "Lord, it's freezing in this cab"
+    if intent == "out_of_scope" and looks_for_a_place(tokens) and any(
+            m.category for m in places) and not said(RIDE_OR_DELIVERY, tokens) and \
+            not _EVENTS.search(" ".join(tokens)):
+        return "find_place"                    # "are there any EV chargers in Valentine"
     if intent == "out_of_scope" and asks_about_the_car(tokens):
         return "ask_vehicle"                   # "how worn are my brake pads"
-    if intent in ("navigate", "add_stop") and said(CAR_COMMAND, tokens):
+    if intent in ("navigate", "add_stop", "ask_eta", "find_place", "out_of_scope") and said(
+            CAR_COMMAND, tokens):
         return "vehicle_control"               # "set the cruise at 70, we're on the highway"
     if intent == "ask_eta" and said(UNTIL_REFUEL, tokens):
         return "ask_vehicle"                   # "how long till I need to charge"
@@ -146,7 +160,6 @@ def said_plainly(intent: str, text: str, p: RuleParse) -> str:
     if intent == "ask_eta" and CAR_STATE_ASKED & set(tokens) \
             and p.destination is None and not p.stops:
         return "ask_vehicle"                   # "is the range estimate counting the cold"
-    places = [*p.stops, *([p.destination] if p.destination else [])]
     if intent in ("out_of_scope", "find_place", "ask_eta", "navigate", "ask_vehicle") and \
             places and said(
             STOP_DROPPED, tokens) and not avoid_in(tokens) and not names_a_new_trip(tokens) \
@@ -159,7 +172,7 @@ def said_plainly(intent: str, text: str, p: RuleParse) -> str:
         return "find_place"                    # "are there any In-N-Outs on the way"
     if intent in ("find_place", "ask_eta") and places and said(THEN_STOP, tokens):
         return "add_stop"                      # "which is closest on our route, let's stop there"
-    if intent == "find_place" and places and said(THEN_GO, tokens):
+    if intent in ("find_place", "add_stop") and places and said(THEN_GO, tokens):
         return "navigate"                      # "is there a pharmacy nearby? take me there"
     if intent in ("ask_eta", "find_place") and said(ENOUGH_ENERGY, tokens):
         return "ask_vehicle"                   # "will we get to Yosemite on a quarter tank"

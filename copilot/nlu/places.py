@@ -67,7 +67,8 @@ _NAME_TRIGGERS = re.compile(
     r"roads|road|streets|"
     r"swing|pull|visit|via|"
     r"destination is|pop|meet|pick (me|us) up|set destination|get there|way there|make it|"
-    r"far( is it| away)?|long( is it)?|drive|ride|distance|miles|minutes|is it)( me| us)?$")
+    r"far( is it| away)?|long( is it)?|drive|ride|distance|miles|minutes|is it|roll|roll on|"
+    r"point|pointing)( me| us)?( down| up| over| out| on| back)?$")
 _NEGATORS = {"not", "no", "except", "avoid", "but", "without", "isn't", "aren't",
              "nothing", "never", "than"}
 
@@ -200,7 +201,8 @@ _PART_BEFORE = {"ev_charging": {"laptop", "phone", "cell", "usb", "wall", "table
 
 _MEALS = {"lunch", "breakfast", "dinner", "brunch"}
 _MONEY = {"cash", "money", "change", "quarters", "coins", "pay", "paying", "bills"}
-_MEAL_PAST = {"skipped", "skip", "had", "ate", "eaten", "missed", "after", "since", "during"}
+_MEAL_PAST = {"skipped", "skip", "had", "ate", "eaten", "missed", "after", "since", "during",
+              "by", "before", "till", "until"}     # "hit Omaha by dinner": a time of day
 _HOME_WORDS = {"home", "house", "back", "office", "work", "place", "mom's", "dad's", "stuff",
                "something", "things", "groceries", "ingredients"}
 _MEAL_EVENTS = {"meeting", "date", "reservation", "break", "appointment", "party", "shift",
@@ -348,6 +350,9 @@ def find_names(tokens: list[str], taken: set[int], original: str) -> list[Mentio
         said_destination = w == "destination" and (i == 0 or tokens[i - 1] in (
             "set", "new", "change", "my", "the")) and tokens[i + 1:i + 2] not in (
             ["to"], ["as"], ["is"], ["for"])
+        # "to be in Lubbock by 9": where to be.
+        be_in = w == "in" and i > 0 and tokens[i - 1] in ("be", "arrive", "arriving", "land",
+                                                          "landing")
         leave_for = w == "for" and i > 0 and tokens[i - 1] in (
             "leave", "leaving", "depart", "departing", "out", "off", "head", "heading",
             "headed", "make")                    # "leave for Baltimore", "head for Bozeman"
@@ -357,12 +362,13 @@ def find_names(tokens: list[str], taken: set[int], original: str) -> list[Mentio
                                   _NOT_NAMES | {"away", "to", "from", "can", "will", "would",
                                                 "do", "does", "should", "could", "off"})
         if w not in ("to", "at", "by", "towards", "toward", "via", "visit", "into", "reach") \
-                and not said_destination and not leave_for:
+                and not said_destination and not leave_for and not be_in:
             continue
         if i + 1 in taken or i in taken:
             continue
         before = " ".join(tokens[max(0, i - 3):i + (1 if w in ("via", "visit") else 0)])
         if w not in ("via", "visit", "reach") and not said_destination and not leave_for \
+                and not be_in \
                 and not _NAME_TRIGGERS.search(before):
             continue
         j = i + 1
@@ -407,7 +413,7 @@ _NOT_ONE_WORD_NAME = {"roughly", "seriously", "really", "quickly", "quicker", "f
                       "please", "again", "now", "asap", "thanks", "actually", "honestly",
                       "literally", "right", "definitely", "fast", "quick", "instead",
                       "already", "anyway", "though", "eat", "food", "somewhere", "anywhere",
-                      "something", "anything"}
+                      "something", "anything", "station"}
 
 
 def _lead_words(words: list[str]) -> int:

@@ -225,7 +225,8 @@ _NO_NAME_WORDS = PRONOUNS | {"flight", "plane", "meeting", "appointment", "train
                              "not", "nothing", "yeah", "yes", "no", "nope", "okay", "ok",
                              "unpaved", "gravel", "highway", "highways", "toll", "tolls",
                              "ferry", "ferries", "rush", "hour", "why", "what", "when",
-                             "where", "how", "who", "which", "crossing"}
+                             "where", "how", "who", "which", "crossing", "station",
+                             "company", "company'll", "departure", "trailer"}
 
 
 _AWAY_FROM = re.compile(r"^(how (far|long|many (miles|minutes|kilometers|km))|what's the "
@@ -276,7 +277,8 @@ def apply_spans(p: RuleParse, spans: list[Span], text: str) -> RuleParse:
             stops = [m for m in stops if m is not dest]
         elif not inside and p.intent in ("navigate", "ask_eta", "find_place"):
             words = [t for t in p.tokens[span.start:span.end] if t != ","]
-            while words and words[0] in ("the", "a", "an", "to", "at", "by", "for", "my"):
+            while words and words[0] in ("the", "a", "an", "to", "at", "by", "for", "my", "hit",
+                                         "reach", "make"):
                 words = words[1:]
             # "make my 5pm flight", "my 3 o'clock appointment": a time and its event name no
             # place; "my 1 pm appointment in Lansing" names Lansing.
