@@ -577,7 +577,7 @@ def test_a_named_place_and_its_town_are_one_place(text: str, name: str) -> None:
 
 @pytest.mark.parametrize("text", ["take me to Hershey Park in an hour",
                                   "go to Joe's Diner on Front Street",
-                                  "take me to a quiet taverna in Sealy"])
+                                  "take me to a taverna in Sealy"])
 def test_a_time_a_street_or_a_plain_word_is_no_town(text: str) -> None:
     u = MODEL.understand(text)
     assert u.destination is None or "," not in str(u.destination.model_dump()), u
@@ -686,3 +686,16 @@ def test_where_to_be_and_where_to_hit(text: str, name: str) -> None:
 def test_get_me_to_a_station_with_fuel_said_is_no_name() -> None:
     u = MODEL.understand("fuel light's on, get me to a station")
     assert u.destination is None or u.destination.model_dump().get("name") is None, u
+
+
+@pytest.mark.parametrize(("text", "dest"), [
+    ("take me to the train station in Lancaster", {"category": "train_station"}),  # no stop
+    ("get me to the Wichita airport by noon", {"category": "airport"}),
+    ("drive to the county courthouse in Red Cloud", {"name": "county courthouse, Red Cloud"}),
+    ("head to Moab, Utah", {"name": "Moab, Utah"}),
+    ("get us to the Pine Ridge campground outside Custer", {"name": "Pine Ridge campground"}),
+])
+def test_a_place_and_its_town_make_no_stop_in_the_town(text: str, dest: dict[str, str]) -> None:
+    u = MODEL.understand(text)
+    assert u.destination is not None and u.destination.model_dump() == dest, u
+    assert u.stops == (), u

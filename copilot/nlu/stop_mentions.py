@@ -97,50 +97,86 @@ def describing_names(tokens: list[str], mentions: list[Mention],
 
 _TOWN_JOINERS = ("in", "at")     # "on Front Street" says where on it (a qualifier, rules.py)
 _NOT_A_TOWN = {"I", "I'm", "I'll", "I'd", "Then", "And", "But", "Please", "Flight", "So"}
+_STATES = {"alabama", "alaska", "arizona", "arkansas", "california", "colorado", "connecticut",
+           "delaware", "florida", "georgia", "hawaii", "idaho", "illinois", "indiana", "iowa",
+           "kansas", "kentucky", "louisiana", "maine", "maryland", "massachusetts", "michigan",
+           "minnesota", "mississippi", "missouri", "montana", "nebraska", "nevada", "new",
+           "north", "south", "west", "ohio", "oklahoma", "oregon", "pennsylvania", "rhode",
+           "tennessee", "texas", "utah", "vermont", "virginia", "washington", "wisconsin",
+           "wyoming"}
+
+
+# Lower-case names that end in one of these are places ("the vet clinic in Broken Bow",
+# "the sale barn in Valentine"); others are not named ("the top-rated taverna in Sealy").
+_PLACE_NOUNS = {"clinic", "grounds", "fairgrounds", "fair", "library", "elevator", "barn",
+                "campground", "church", "school", "office", "store", "shop", "center",
+                "centre", "park", "field", "farm", "ranch", "yard", "hall", "museum", "stadium",
+                "arena", "theater", "theatre", "courthouse", "depot", "plant", "mill", "marina",
+                "pier", "mall", "plaza", "zoo", "lodge", "cemetery", "college", "university"}
+
+
+def _town_after(tokens: list[str], start: int, mentions: list[Mention], a: Mention,
+                text: str) -> int:
+    """How many capitalised words from `start` name a town (0 if none)."""
+    from copilot.nlu.places import original_case
+
+    other = {k for m in mentions if m is not a and (m.category or m.saved)
+             for k in range(m.start, m.end)}
+    n = 0
+    for k in range(start, min(start + 3, len(tokens))):
+        if k in other or not tokens[k][:1].isalpha():
+            break
+        said = original_case([tokens[k]], text)
+        if not said[:1].isupper() or said in _NOT_A_TOWN:
+            break
+        n += 1
+    return n
 
 
 def with_its_town(tokens: list[str], mentions: list[Mention], text: str) -> list[Mention]:
-    """A named place said with where it is ("the Ferry Building in San Francisco", "2201
-    Westlake Avenue in Seattle", "350 Fifth Avenue, New York", "the Apple Store at Lenox
-    Square") is one place, named with its town or landmark, not a trip through the town.
-    Only a name said in capitals or an address takes its town."""
+    """A place said with where it is ("the Ferry Building in San Francisco", "2201 Westlake
+    Avenue in Seattle", "350 Fifth Avenue, New York", "Branson, Missouri", "the vet clinic in
+    Broken Bow", "the bus station in Grand Island", "the Rapid City airport") is one place,
+    not a trip through the town. A name takes the town into its name; a kind keeps its kind
+    (the nearest one is found) and the town is not a stop. A lone lower-case word ("the
+    top-rated taverna in Sealy") takes none."""
     from copilot.nlu.places import original_case
 
-    out: list[Mention] = []
-    skip: set[int] = set()
-    for a in mentions:
-        if id(a) in skip:
+    drop: set[int] = set()
+    for i, a in enumerate(mentions):
+        if id(a) in drop or a.saved:
             continue
-        out.append(a)
-        if not a.name or a.category or a.saved or a.end >= len(tokens):
+        nxt = mentions[i + 1] if i + 1 < len(mentions) else None
+        if a.name and not a.category and nxt is not None and nxt.category and \
+                not nxt.saved and nxt.start == a.end and a.name[:1].isupper():
+            drop.add(id(a))                       # "the Rapid City airport": the airport
+            nxt.start = a.start
+            continue
+        if a.end >= len(tokens):
             continue
         joiner = tokens[a.end]
         address = tokens[a.start][:1].isdigit()
-        if not address and not a.name[:1].isupper():
-            continue                              # "the top-rated taverna in Sealy": no name
-        if joiner not in _TOWN_JOINERS and not (joiner == "," and address):
+        named = bool(a.name) and not a.category
+        if named and not address and not a.name[:1].isupper() and (
+                a.name.split()[-1].lower() not in _PLACE_NOUNS or len(a.name.split()) < 2):
+            continue
+        state = joiner == "," and tokens[a.end + 1:a.end + 2] and tokens[a.end + 1] in _STATES
+        if joiner not in (*_TOWN_JOINERS, "outside") and not (joiner == "," and (
+                address or state)):
             continue
         start = a.end + 1
-        other = {k for m in mentions if m is not a and (m.category or m.saved)
-                 for k in range(m.start, m.end)}
-        words: list[str] = []
-        for k in range(start, min(start + 3, len(tokens))):
-            if k in other or not tokens[k][:1].isalpha():
-                break
-            said = original_case([tokens[k]], text)
-            if not said[:1].isupper() or said in _NOT_A_TOWN:
-                break
-            words.append(tokens[k])
-        if not words:
+        n = _town_after(tokens, start, mentions, a, text)
+        if not n:
             continue
-        end = start + len(words)
+        end = start + n
         for b in mentions:                        # a name found there is the town itself
             if b is not a and start <= b.start < end + 1 and not (b.category or b.saved):
-                skip.add(id(b))
+                drop.add(id(b))
                 end = max(end, b.end)
-        a.name = f"{a.name}, {original_case(tokens[start:end], text)}"[:120]
+        if named and joiner != "outside":
+            a.name = f"{a.name}, {original_case(tokens[start:end], text)}"[:120]
         a.end = end
-    return out
+    return [m for m in mentions if id(m) not in drop]
 
 
 _FOOD = {"fast_food", "burger", "pizza", "coffee", "bakery", "restaurant", "grocery"}
