@@ -699,3 +699,24 @@ def test_a_place_and_its_town_make_no_stop_in_the_town(text: str, dest: dict[str
     u = MODEL.understand(text)
     assert u.destination is not None and u.destination.model_dump() == dest, u
     assert u.stops == (), u
+
+
+@pytest.mark.parametrize(("text", "dest", "stops"), [
+    ("head up to Fargo, and on the way I need coffee and then gas", {"name": "Fargo"},
+     ["coffee", "fuel"]),                         # "then" orders the errands
+    ("take me to the bank and then the post office", {"category": "post_office"}, ["bank"]),
+    ("let's roll on to Amarillo and grab a burger on the way", {"name": "Amarillo"},
+     ["burger"]),
+    ("take me to Uncle Ray's place, 40 Birch Lane", {"name": "40 Birch Lane"}, []),
+])
+def test_where_the_trip_ends_among_its_errands(text: str, dest: dict[str, str],
+                                               stops: list[str]) -> None:
+    u = MODEL.understand(text)
+    assert u.intent.value == "navigate", u
+    assert u.destination is not None and u.destination.model_dump() == dest, u
+    assert [s.category.value for s in u.stops if s.category] == stops, u
+
+
+def test_cash_needed_and_a_bank_are_one_stop() -> None:
+    u = MODEL.understand("I need some cash, add a bank on the way")
+    assert [s.category.value for s in u.stops if s.category] == ["bank"], u

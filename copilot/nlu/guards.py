@@ -180,7 +180,8 @@ def is_note(tokens: list[str]) -> bool:
 # and stays a stop.
 _NEW_TRIP = re.compile(
     r"(?<!\bwe )(?<!\bi )(?<!\byou )(?<!\bthey )"
-    r"\b(get|take|bring|drive|route|navigate|guide|head|heading)( me| us)? (to|towards)\b|"
+    r"\b(get|take|bring|drive|route|navigate|guide|head|heading|roll|roll on)( me| us)?"
+    r"( up| down| over| out| on| back)? (to|towards)\b|"
     r"^(on|along) (the|my|our) way (home|to)\b|\bon (the|my|our) way to\b|"
     r"\b(we're|we are|i'm|i am) (heading|headed|going|driving) (back )?home\b")
 

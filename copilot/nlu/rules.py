@@ -208,6 +208,16 @@ def what_if_stop(tokens: list[str], m: Mention) -> bool:
     return _WHAT_IF_BEFORE.search(before) is not None or after in (["stop"], ["detour"])
 
 
+_THEN_BEFORE = re.compile(r"\b(and )?then( the| a| an| at| to)?$")
+_GO_BEFORE = re.compile(r"(^|\b)(take|bring|drive|get|navigate|head|go|going|heading|roll|route|"
+                        r"directions)( me| us)?( up| down| over| out| on| back)?( to| towards)?"
+                        r"( the| my| a| an)?$")
+
+
+def _before(tokens: list[str], m: Mention) -> str:
+    return " ".join(t for t in tokens[max(0, m.start - 5):m.start] if t != ",")
+
+
 def _split_roles(tokens: list[str], mentions: list[Mention], roles: list[str],
                  intent: str) -> tuple[Mention | None, list[Mention]]:
     pairs = [(m, r) for m, r in zip(mentions, roles, strict=True) if r != "qualifier"]
@@ -236,6 +246,16 @@ def _split_roles(tokens: list[str], mentions: list[Mention], roles: list[str],
             dest = dests[-1]
     elif dests:
         dest = dests[-1]
+        # "head up to Sioux Falls, and on the way gas and then a burger": "then" orders the
+        # errands; the place a going verb named is where the trip ends.
+        # ("take me to the bank and then the post office" keeps the post office: "then"
+        # follows the going verb's own place there, not an errand.)
+        if intent == "navigate" and _THEN_BEFORE.search(_before(tokens, dest)):
+            going = [m for m, _ in pairs if _GO_BEFORE.search(_before(tokens, m))]
+            earlier = [m for m, _ in pairs if m.end <= dest.start]
+            if going and earlier and earlier[-1] not in going and going[-1].end <= dest.start \
+                    and not _THEN_BEFORE.search(_before(tokens, earlier[-1])):
+                dest = going[-1]
     elif intent in ("navigate", "find_place", "ask_eta", "ask_vehicle"):
         weak = [m for m, r in pairs if r in ("plain", "stop")]
         plain = [m for m, r in pairs if r == "plain"]

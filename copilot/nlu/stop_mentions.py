@@ -181,6 +181,7 @@ def with_its_town(tokens: list[str], mentions: list[Mention], text: str) -> list
 
 _FOOD = {"fast_food", "burger", "pizza", "coffee", "bakery", "restaurant", "grocery"}
 _MEALS = {"breakfast", "lunch", "dinner", "brunch", "a", "quick", "late", "early"}
+_CASH = {"cash", "money"}
 _ANOTHER = {"another", "again", "second", "more", "two", "both", "other"}
 
 
@@ -226,6 +227,22 @@ def merge_duplicates(tokens: list[str], mentions: list[Mention],
             # "something quick for lunch", "a drive-thru for breakfast": the meal is what the
             # stop is for, not a second stop.
             prev.end = m.end
+            continue
+        if prev is not None and m.name and m.name[:1].isdigit() and not prev.category and (
+                prev.saved or prev.name) and set(tokens[prev.end:m.start]) & {",", "at"} and \
+                set(tokens[prev.end:m.start]) <= {",", "at", "place", "house", "home"}:
+            # "Aunt Jo's place, 212 Spruce Street", "Grandma's at 1100 Elm": the address is
+            # where that house is.
+            prev.saved, prev.name, prev.end = None, m.name, m.end
+            continue
+        cash = next((x for x in out if {x.category, m.category} == {"atm", "bank"} and
+                     (_CASH & set(tokens[x.start:x.end]) or _CASH & set(tokens[m.start:m.end]))
+                     and not x.name and not m.name), None)
+        if cash is not None and not m.excluded:
+            # "I need cash for the auction, put a bank on the way": the bank is where the
+            # cash comes from, one stop.
+            if m.category == "bank":
+                cash.category, cash.start, cash.end = "bank", m.start, m.end
             continue
         twin = next((x for x in out if m.category and x.category == m.category and
                      not x.excluded), None)
