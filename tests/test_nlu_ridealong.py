@@ -720,3 +720,16 @@ def test_where_the_trip_ends_among_its_errands(text: str, dest: dict[str, str],
 def test_cash_needed_and_a_bank_are_one_stop() -> None:
     u = MODEL.understand("I need some cash, add a bank on the way")
     assert [s.category.value for s in u.stops if s.category] == ["bank"], u
+
+
+@pytest.mark.parametrize(("text", "intent", "kinds"), [
+    ("take me to the motel by the interstate exit", "navigate", ["hotel"]),  # where it is
+    ("let's stop and eat somewhere soon", "add_stop", ["restaurant"]),
+    ("I need to get the truck washed on the way", "add_stop", ["car_wash"]),
+])
+def test_a_place_by_another_and_errands_said_as_needs(text: str, intent: str,
+                                                      kinds: list[str]) -> None:
+    u = MODEL.understand(text)
+    places = ([u.destination] if u.destination else []) + list(u.stops)
+    assert u.intent.value == intent, u
+    assert [p.model_dump().get("category") for p in places] == kinds, u

@@ -177,6 +177,9 @@ def _roles(tokens: list[str], mentions: list[Mention], times: set[int],
     # A list continues its head: "to the bank and the post office", "stop at A and B".
     for k in range(1, len(mentions)):
         between = tokens[mentions[k - 1].end:mentions[k].start]
+        if between in (["by", "the"], ["by", "a"], ["by"]) and mentions[k].category:
+            roles[k] = "qualifier"               # "the hotel by the airport": where it is
+            continue
         if roles[k] == "plain" and roles[k - 1] in ("dest", "stop") and set(between) <= {
                 "and", ",", "the", "a", "an", "some", "my"}:
             roles[k] = roles[k - 1]
