@@ -733,3 +733,10 @@ def test_a_place_by_another_and_errands_said_as_needs(text: str, intent: str,
     places = ([u.destination] if u.destination else []) + list(u.stops)
     assert u.intent.value == intent, u
     assert [p.model_dump().get("category") for p in places] == kinds, u
+
+
+@pytest.mark.parametrize("text", ["I'm not sure we have time for a burger",
+                                  "don't know if we've got time to stop at the bank"])
+def test_a_doubt_about_the_time_is_a_question_never_a_stop(text: str) -> None:
+    u = MODEL.understand(text)
+    assert u.intent.value == "ask_eta" and len(u.stops) == 1, u

@@ -222,6 +222,13 @@ _HOW_THE_DRIVE_GOES = re.compile(
     r"how far out|how much farther|how much further|how much longer)\b")
 
 
+# A doubt about the time said as a statement ("I'm not sure we have time for coffee",
+# "don't know if we've got time to stop for gas"): a question, answered, never a stop added.
+TIME_DOUBT = re.compile(r"^(i'm |i am |im )?(not sure|unsure|don't know|dont know|doubt|wonder)"
+                        r" (if |whether )?(we've got|i've got|we have|i have|we got|i got|"
+                        r"we still have|we'll have) (the |enough )?time (for|to)\b")
+
+
 # A stop dropped by a verb of forgetting it ("forget the dry cleaner, they're closed",
 # "skip the pickup at Lincoln Elementary"): remove_stop.
 STOP_DROPPED = re.compile(r"^(ok |okay |actually |so |hey )?(skip|forget|scratch|nix|ditch|"

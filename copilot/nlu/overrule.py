@@ -30,6 +30,7 @@ from copilot.nlu.guards import (
     STOP_DROPPED,
     THEN_GO,
     THEN_STOP,
+    TIME_DOUBT,
     UNTIL_REFUEL,
     as_question,
     asks_about_arriving,
@@ -66,6 +67,8 @@ def guarded_intent(intent: str, text: str, p: RuleParse) -> str:
         # A line that tries to steer a model ("ignore previous instructions ...") never
         # moves the car, whatever it asks.
         return "out_of_scope"
+    if intent in MOVING and said(TIME_DOUBT, tokens):
+        return "ask_eta"                       # "I'm not sure we have time for coffee"
     if intent in MOVING and is_question(tokens, intent in ("navigate", "add_stop")):
         asked = as_question(intent, tokens)    # asked, not requested: no route change
         return "ask_vehicle" if said(ENOUGH_ENERGY, tokens) else asked
