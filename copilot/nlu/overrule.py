@@ -103,11 +103,16 @@ def errands_only(tokens: list[str], p: RuleParse) -> bool:
     trip, unless the words ask to be taken somewhere."""
     places = [*p.stops, *([p.destination] if p.destination else [])]
     plain = " ".join(t for t in tokens if t != ",")
+    if _FIRST_THEN.search(plain):
+        # "stop for a pharmacy then a restroom": the project's own templates end the trip at
+        # the place after "then" (intents.yaml, navigate); outside authors differ (notes).
+        return False
     return bool(places) and all(m.category in _ERRAND_KINDS and not m.saved for m in places) \
         and _ERRAND_CUE.search(plain) is not None and not names_a_new_trip(tokens) \
         and not said(OPENS_WITH_ROUTE, tokens) and not avoid_in(tokens) and not _GO_TO.search(plain)
 
 
+_FIRST_THEN = re.compile(r"^(first|stop for|stop at) .*\b(then|and then)\b")
 # Events are not places on the map ("any food and wine events this weekend").
 _EVENTS = re.compile(r"\b(events?|shows?|concerts?|festivals?|happening|holidays?|weekend|"
                      r"craft|fairs|markets)\b")
