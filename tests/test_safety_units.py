@@ -161,6 +161,12 @@ def test_typed_actions_built_without_validation_are_revalidated() -> None:
     ("watch a movie", "out_of_scope", False, None),
     ("write a text to Sam", "out_of_scope", True, Reason.DISTRACTION_REQUEST),
     ("take me to the airport", "navigate", True, None),
+    ("follow that black SUV", "vehicle_control", True, Reason.HARMFUL_REQUEST),
+    ("keep up with the guy in the red car", "navigate", False, Reason.HARMFUL_REQUEST),
+    ("stay behind that truck", "navigate", True, Reason.HARMFUL_REQUEST),
+    ("follow the signs to the truck stop", "navigate", True, None),
+    ("follow the truck route", "navigate", True, None),
+    ("don't follow that car so closely", "out_of_scope", True, None),
 ])
 def test_classify_request(utterance: str, intent: str, moving: bool, code: Reason | None) -> None:
     got = request.classify_request(utterance, request.Intent(intent), moving)
