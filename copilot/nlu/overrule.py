@@ -127,6 +127,14 @@ def said_plainly(intent: str, text: str, p: RuleParse) -> str:
     alone, a stop added or taken back, the car asked about, a route asked for."""
     tokens = p.tokens
     places = [*p.stops, *([p.destination] if p.destination else [])]
+    trip: list[RuleParse] = []
+
+    def as_trip() -> RuleParse:
+        """The places split as for a trip: parsed once, and only when a rule asks."""
+        if not trip:
+            trip.append(p if p.intent == "navigate" else parse(text, "navigate"))
+        return trip[0]
+
     if intent == "vehicle_control" and tokens[:1] in (["is"], ["are"], ["did"], ["was"],
                                                      ["were"], ["have"], ["has"]) and \
             tokens[1:3] not in (["it", "possible"], ["it", "ok"], ["it", "okay"],
@@ -137,8 +145,7 @@ def said_plainly(intent: str, text: str, p: RuleParse) -> str:
         return "navigate"                      # "no more ferries for the rest of this trip"
     if intent in ("ask_eta", "cancel") and avoid_in(tokens) and said(PREFERENCE_SAID, tokens):
         return "navigate"                      # "no more gravel roads ok?"
-    if intent == "ask_eta" and said(DRIVEN_TO, tokens) and parse(
-            text, "navigate").destination is not None:
+    if intent == "ask_eta" and said(DRIVEN_TO, tokens) and as_trip().destination is not None:
         return "navigate"                      # "would you mind getting me to work by 8:45"
     if intent not in ("cancel", "remove_stop") and said(ENDS_THE_TRIP, tokens) and \
             not is_question(tokens, False):
@@ -187,11 +194,10 @@ def said_plainly(intent: str, text: str, p: RuleParse) -> str:
     if intent == "vehicle_control" and said(GUIDANCE_OFF, tokens):
         return "cancel"                        # "shut off the turn by turn"
     if intent == "navigate" and p.destination is None and p.stops and not avoid_in(tokens) \
-            and not said(OPENS_WITH_ROUTE, tokens) and parse(text, "navigate").destination is None:
+            and not said(OPENS_WITH_ROUTE, tokens) and as_trip().destination is None:
         return "add_stop"                      # "pick up my suit from the cleaners, yeah?"
-    if intent == "navigate" and errands_only(tokens, parse(text, "navigate")):
+    if intent == "navigate" and errands_only(tokens, as_trip()):
         return "add_stop"                      # "hit an ATM, then the dry cleaners on Fifth"
-    if intent == "add_stop" and names_a_new_trip(tokens) and parse(
-            text, "navigate").destination is not None:
+    if intent == "add_stop" and names_a_new_trip(tokens) and as_trip().destination is not None:
         return "navigate"                      # "get me to work, gas on the way": a new trip
     return intent
