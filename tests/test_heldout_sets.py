@@ -21,13 +21,14 @@ SETS = {"incar_heldout.jsonl": ("en", 220), "ko_heldout.jsonl": ("ko", 110),
         "incar_heldout2.jsonl": ("en", 220), "incar_heldout3.jsonl": ("en", 220),
         "incar_heldout4.jsonl": ("en", 220), "incar_heldout5.jsonl": ("en", 220),
         "incar_heldout6.jsonl": ("en", 220), "incar_heldout7.jsonl": ("en", 220),
-        "incar_heldout8.jsonl": ("en", 220),
+        "incar_heldout8.jsonl": ("en", 220), "incar_heldout9.jsonl": ("en", 220),
         # Dev sets by outside authors (misses readable, same conventions and checks).
         "incar_dev3.jsonl": ("en", 220), "incar_dev4.jsonl": ("en", 220),
         "incar_dev5.jsonl": ("en", 220), "incar_dev6.jsonl": ("en", 220),
         "incar_dev7.jsonl": ("en", 220), "incar_dev8.jsonl": ("en", 220),
         "questions_dev2.jsonl": ("en", 220), "incar_dev9.jsonl": ("en", 220),
-        "incar_dev10.jsonl": ("en", 220)}
+        "incar_dev10.jsonl": ("en", 220), "incar_dev11.jsonl": ("en", 220),
+        "questions_dev3.jsonl": ("en", 220)}
 
 # ../shared/CONTRACT.md, "Vocabulary" and section 1 (written out here on purpose: the sets
 # are checked against the contract, not against whatever the code happens to accept).
