@@ -19,6 +19,12 @@ import yaml
 
 log = logging.getLogger(__name__)
 
+# The last word of a street address ("1200 Market Street", "40 n 2nd st").
+STREET_SUFFIXES = frozenset({
+    "street", "st", "avenue", "ave", "road", "rd", "drive", "dr", "boulevard", "blvd", "lane",
+    "ln", "way", "pike", "court", "ct", "place", "pl", "parkway", "pkwy", "highway", "hwy",
+    "circle", "terrace", "trail", "square", "alley", "plaza"})
+
 MAX_PHRASE_TOKENS = 5
 
 

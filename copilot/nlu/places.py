@@ -11,7 +11,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-from copilot.nlu.lexicon import lexicon, longest_match
+from copilot.nlu.lexicon import STREET_SUFFIXES, lexicon, longest_match
 
 log = logging.getLogger(__name__)
 
@@ -161,9 +161,7 @@ def _possessive_house(tokens: list[str], i: int) -> tuple[int, str] | None:
     return None
 
 
-_STREET = {"street", "st", "avenue", "ave", "road", "rd", "drive", "dr", "boulevard", "blvd",
-           "lane", "ln", "way", "pike", "court", "ct", "place", "pl", "parkway", "pkwy",
-           "highway", "hwy", "circle", "terrace", "trail", "square", "alley", "plaza"}
+_STREET = STREET_SUFFIXES
 _HOUSE_NUMBER = re.compile(r"^\d{1,6}[a-z]?$")
 
 

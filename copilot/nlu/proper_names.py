@@ -37,9 +37,16 @@ _NAME_TAILS = {"rim", "viewpoint", "overlook", "lookout", "trailhead", "entrance
                "courthouse", "library", "museum", "stadium", "arena", "theater", "theatre",
                "mall", "plaza", "campus", "ballpark", "fairgrounds", "zoo", "aquarium",
                "visitor center", "visitors center", "welcome center", "ferry terminal",
-               "cruise terminal"}
+               "cruise terminal",
+               # Work places named by what is there ("Miller Road substation", "Cedar Falls
+               # water plant", "the Maplewood job site", "Dr. Patel's office").
+               "office", "offices", "clinic", "substation", "plant", "water plant",
+               "power plant", "treatment plant", "job site", "jobsite", "work site",
+               "worksite", "construction site", "warehouse", "depot", "yard",
+               "distribution center", "headquarters"}
 _NAME_TAIL_LEADS = {"north", "south", "east", "west", "main", "upper", "lower", "visitor",
-                    "visitors", "welcome", "ferry", "cruise"}
+                    "visitors", "welcome", "ferry", "cruise", "water", "power", "treatment",
+                    "job", "work", "construction", "distribution"}
 
 
 def _name_tail(words: list[str], k: int) -> int:
@@ -73,7 +80,7 @@ def _title_case_everything(words: list[str]) -> bool:
 
 def proper_names(text: str, tokens: list[str], blocked: set[int]) -> list[Mention]:
     """Runs of capitalised words ("Capital City Airport", "123 Main Street") are names."""
-    found = re.findall(r"(?:St|Mt|Ft|Pt)\.(?=\s+[A-Za-z])|[A-Za-z0-9][\w'&-]*|[,;!?]|\.(?!\w)",
+    found = re.findall(r"(?:St|Mt|Ft|Pt|Dr)\.(?=\s+[A-Za-z])|[A-Za-z0-9][\w'&-]*|[,;!?]|\.(?!\w)",
                        text)
     # A clause break ends a name ("Hillcrest Church, I'm in the wedding party"): "|" marks it.
     words = ["|" if w in ",;!?." else w for w in found]

@@ -12,6 +12,8 @@ import logging
 import re
 from dataclasses import dataclass
 
+from copilot.nlu.lexicon import STREET_SUFFIXES
+
 log = logging.getLogger(__name__)
 
 _UNITS = {"zero": 0, "oh": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
@@ -161,6 +163,22 @@ def _event_before(cue: str, before: list[str]) -> bool:
                                   "late", "time"} & set(before))
 
 
+# Words that end a street name's run: "by 9 on Elm Street" is a time, then a street.
+_NOT_STREET_NAME = {"on", "at", "in", "to", "the", "my", "our", "and", "or", "by", ",", "am",
+                    "pm", "o'clock", "tonight", "sharp"}
+
+
+def _house_number(tokens: list[str], j: int, end: int) -> bool:
+    """Whether the number at tokens[j] is a house number: "at 312 Birch Lane", "by 410 Pine
+    Street" name an address, not 3:12 or 16:10. One to three name words, then a street word."""
+    if end != j + 1 or not tokens[j].isdigit():
+        return False
+    for k in range(end + 1, min(end + 4, len(tokens))):
+        if tokens[k] in STREET_SUFFIXES:
+            return all(t not in _NOT_STREET_NAME for t in tokens[end:k])
+    return False
+
+
 def find_times(tokens: list[str]) -> list[TimeMention]:
     """Every clock time that follows a time cue ("by", "at", "before", "flight ... at")."""
     found: list[TimeMention] = []
@@ -185,7 +203,7 @@ def find_times(tokens: list[str]) -> list[TimeMention]:
             continue
         hour, minute, used = clock
         end = j + used
-        if end < len(tokens) and tokens[end] in _UNITS_AFTER:
+        if (end < len(tokens) and tokens[end] in _UNITS_AFTER) or _house_number(tokens, j, end):
             i += 1
             continue
         if cue == "than" and (i == 0 or tokens[i - 1] not in _THAN_TIME):
