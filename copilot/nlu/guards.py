@@ -15,6 +15,8 @@ from __future__ import annotations
 import logging
 import re
 
+from copilot.nlu.polite import asks_politely
+
 log = logging.getLogger(__name__)
 
 _QUESTION_START = re.compile(
@@ -101,7 +103,8 @@ def is_question(tokens: list[str], seeking_a_route_asks: bool = True) -> bool:
     plain = _plain(tokens)
     if _ROAD_QUESTION.search(plain) or _ROAD_NEWS.search(plain):
         return True
-    if not _QUESTION_START.search(plain) or _REQUEST.search(plain) is not None:
+    if not _QUESTION_START.search(plain) or _REQUEST.search(plain) is not None or \
+            asks_politely(plain):
         return False
     # "is there a Starbucks on my route": the route only says where the place asked about is.
     # ("find me gas on my route" is a search that adds a stop: `is_search` keeps the route.)

@@ -46,6 +46,7 @@ from copilot.nlu.guards import (
     said,
 )
 from copilot.nlu.orders import spells_out_a_drink
+from copilot.nlu.polite import polite_request
 from copilot.nlu.rules import RuleParse, parse
 from safety.text import steers_model
 
@@ -87,6 +88,8 @@ def guarded_intent(intent: str, text: str, p: RuleParse) -> str:
         places = [*p.stops, *([p.destination] if p.destination else [])]
         if is_search(tokens) and any(m.category for m in places):
             return "find_place"                # "find me a hotel room for tonight"
+    if (polite := polite_request(intent, p.intent, p.confidence, text)) is not None:
+        return said_plainly(polite, text, p)   # "would it be possible to head home"
     return said_plainly(intent, text, p)
 
 

@@ -1,0 +1,75 @@
+"""Phrasings from two dev sets by outside authors (eval/incar_dev11.jsonl, people driving for
+work; eval/questions_dev3.jsonl, questions against requests said as questions) that the
+model or the rules missed: house numbers read as clock times, work places named by what is
+there, a doctor's office, and requests said politely as questions.
+
+Each case is the general pattern, in words of our own, not a line of the set.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from copilot.nlu import Understander
+from copilot.nlu.polite import asks_politely
+from copilot.nlu.text import normalise
+from copilot.nlu.times import find_times
+
+MODEL = Understander(use_llm=False)
+
+
+@pytest.mark.parametrize("text", [
+    "I have a service call at 215 Walnut Lane",
+    "add a stop at 730 Ridge Road for the parts",
+    "when should I leave to be at 1145 Cherry Street",
+])
+def test_a_house_number_is_no_clock_time(text: str) -> None:
+    assert find_times(normalise(text)) == []
+
+
+def test_a_house_number_and_a_time_in_one_line() -> None:
+    u = MODEL.understand("I'm due at 508 Aspen Court at 2:45, take me there")
+    assert u.intent.value == "navigate"
+    assert u.destination is not None and u.destination.name == "508 Aspen Court"
+    assert u.arrive_by == "14:45"
+
+
+def test_a_time_then_a_street_is_still_a_time() -> None:
+    assert [t.hhmm for t in find_times(normalise("be there by 9 on Elm Street"))] == ["09:00"]
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("head over to the Fox Hollow substation", "Fox Hollow substation"),
+    ("get me to the Birchwood job site", "Birchwood job site"),
+    ("navigate to the Kettle Creek water plant", "Kettle Creek water plant"),
+    ("take me to Dr. Alvarez's office", "Dr. Alvarez's office"),
+])
+def test_a_work_place_named_by_what_is_there(text: str, name: str) -> None:
+    u = MODEL.understand(text)
+    assert u.intent.value == "navigate"
+    assert u.destination is not None and u.destination.name == name
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("would it be possible to drive to the lake house and skip the interstate", "navigate"),
+    ("do you think you could get me to the gym, and I need gas on the way", "navigate"),
+    ("is it possible to take the bakery off the list", "remove_stop"),
+    ("is it alright to skip the post office today", "remove_stop"),
+    ("what if we just went to the hotel instead", "navigate"),
+    ("is it possible to stop the directions now", "cancel"),
+])
+def test_a_request_said_as_a_question_is_done(text: str, intent: str) -> None:
+    assert MODEL.understand(text).intent.value == intent
+
+
+@pytest.mark.parametrize("text", [
+    "would it be possible to get to the airport by 5",
+    "could we go to the airport and still be on time",
+    "what if we went to the hotel, how long would that take",
+    "is it possible to drive to Denver on one charge",
+    "do you think we could make it to the gym before it closes",
+])
+def test_a_polite_question_about_the_trip_stays_a_question(text: str) -> None:
+    assert not asks_politely(text.lower())
+    assert MODEL.understand(text).intent.value not in ("navigate", "add_stop", "remove_stop",
+                                                        "cancel")
