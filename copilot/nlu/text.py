@@ -104,7 +104,8 @@ def normalise(text: str) -> list[str]:
     t = re.sub(r"\ba\.m\.?|\ba m\b", "am", t)
     t = re.sub(r"\bp\.m\.?|\bp m\b", "pm", t)
     t = t.replace("&", " and ").replace("%", " percent")
-    t = re.sub(r"\b(st|mt|ft|pt|dr)\.(?=\s+[a-z])", r"\1", t)   # "St. Mary's", "Dr. Patel": no clause break
+    # "St. Mary's", "Dr. Patel": an abbreviation's full stop is no clause break.
+    t = re.sub(r"\b(st|mt|ft|pt|dr)\.(?=\s+[a-z])", r"\1", t)
     t = re.sub(r"[^\w':/\-\s]", " , ", t)                # punctuation becomes a clause break
     t = re.sub(r"(?<!\w)'|'(?!\w|\s|$)", " ", t)
     raw = [w.strip("-") for w in t.replace("/", " ").split()]
