@@ -102,7 +102,11 @@ PURSUE_RE = re.compile(
     r"\b(follow|following|tail|tailing|chase|chasing|pursue|pursuing|keep\s+up\s+with|stay"
     r"\s+behind)\s+(that|the|this|those|these)\s+(\w+\s+){0,2}?(car|cars|suv|truck|van"
     r"|vehicle|motorcycle|bike|guy|man|woman|girl|person|people)\b"
-    r"(?!\s+(routes?|signs?|lanes?|stops?|parking|directions))",
+    r"(?!\s+(routes?|signs?|lanes?|stops?|parking|directions))"
+    # Stalking: "stalk her", where an ex lives, or a person's whereabouts asked "so I can
+    # follow / watch her". A friend followed in convoy is said without such a purpose.
+    r"|\b(stalk|stalking)\b|\bwhere\s+my\s+ex(-?\w+)?\s+(lives|works|is\s+staying|stays)\b"
+    r"|\bso\s+(i|we)\s+can\s+(follow|tail|watch|spy\s+on|track|surprise)\s+(him|her|them)\b",
     re.IGNORECASE,
 )
 _WARNING_RE = re.compile(r"\b(don'?t|do\s+not|never|not|avoid|without|careful|so\s+i\s+don'?t)"
