@@ -57,6 +57,7 @@ def test_a_work_place_named_by_what_is_there(text: str, name: str) -> None:
     ("is it alright to skip the post office today", "remove_stop"),
     ("what if we just went to the hotel instead", "navigate"),
     ("is it possible to stop the directions now", "cancel"),
+    ("is it possible to navigate to the Hoover Dam by way of a gas station", "navigate"),
 ])
 def test_a_request_said_as_a_question_is_done(text: str, intent: str) -> None:
     assert MODEL.understand(text).intent.value == intent
@@ -73,3 +74,10 @@ def test_a_polite_question_about_the_trip_stays_a_question(text: str) -> None:
     assert not asks_politely(text.lower())
     assert MODEL.understand(text).intent.value not in ("navigate", "add_stop", "remove_stop",
                                                         "cancel")
+
+
+def test_a_flight_out_of_an_airport_names_no_place_called_out_of() -> None:
+    u = MODEL.understand("am I going to make my 4:40 flight out of Midway")
+    assert u.intent.value == "ask_eta" and u.flight_time == "16:40"
+    assert u.destination is None or u.destination.model_dump().get("name") not in (
+        "out of", "of", "out")

@@ -61,9 +61,10 @@ def asks_politely(text: str) -> bool:
 
 def polite_request(model_intent: str, rules_intent: str, rules_confidence: float,
                    text: str) -> str | None:
-    """The route change a politely asked request names, where the model read a question;
-    None where the model's reading stands."""
-    if model_intent not in ("ask_eta", "find_place", "ask_vehicle"):
+    """The route change a politely asked request names, where the model read a question or
+    no request of ours; None where the model's reading stands. (A refusal or a service we
+    do not offer never gets here: the understander decides those first.)"""
+    if model_intent not in ("ask_eta", "find_place", "ask_vehicle", "out_of_scope"):
         return None
     if rules_intent not in ("navigate", "add_stop", "remove_stop", "cancel"):
         return None
