@@ -81,3 +81,11 @@ def test_a_flight_out_of_an_airport_names_no_place_called_out_of() -> None:
     assert u.intent.value == "ask_eta" and u.flight_time == "16:40"
     assert u.destination is None or u.destination.model_dump().get("name") not in (
         "out of", "of", "out")
+
+
+def test_a_list_ending_on_the_way_is_all_stops() -> None:
+    u = MODEL.understand("over to the train station, an atm, a pharmacy and coffee on the way")
+    assert u.intent.value == "navigate"
+    assert u.destination is not None and u.destination.model_dump().get("category") == \
+        "train_station"
+    assert [s.category.value for s in u.stops if s.category] == ["atm", "pharmacy", "coffee"]

@@ -175,16 +175,27 @@ def _dest_like(m: Mention) -> bool:
 def _roles(tokens: list[str], mentions: list[Mention], times: set[int],
            orders: dict[int, Order]) -> list[str]:
     roles = [_role(tokens, m, times, id(m) in orders) for m in mentions]
+    said = list(roles)
     # A list continues its head: "to the bank and the post office", "stop at A and B".
     for k in range(1, len(mentions)):
         between = tokens[mentions[k - 1].end:mentions[k].start]
         if between in (["by", "the"], ["by", "a"], ["by"]) and mentions[k].category:
             roles[k] = "qualifier"               # "the hotel by the airport": where it is
             continue
-        if roles[k] == "plain" and roles[k - 1] in ("dest", "stop") and set(between) <= {
-                "and", ",", "the", "a", "an", "some", "my"}:
+        if roles[k] == "plain" and roles[k - 1] in ("dest", "stop") and set(between) <= _LIST:
             roles[k] = roles[k - 1]
+    # ... and a list ending "on the way" is that many stops: "to the office, gas, coffee and
+    # a bathroom on the way" ends at the office (its own cue), the rest are on the way.
+    for k in range(len(mentions) - 1, 0, -1):
+        between = tokens[mentions[k - 1].end:mentions[k].start]
+        if roles[k] == "stop_after" and said[k - 1] == "plain" and \
+                mentions[k - 1].category and not _dest_like(mentions[k - 1]) and \
+                roles[k - 1] != "qualifier" and set(between) <= _LIST and between:
+            roles[k - 1] = "stop_after"
     return roles
+
+
+_LIST = {"and", ",", "the", "a", "an", "some", "my"}
 
 
 _BEFORE_GOAL = re.compile(r"\bbefore (we (get|arrive|reach) (to |at )?|getting to |reaching |"
