@@ -89,3 +89,20 @@ def test_a_list_ending_on_the_way_is_all_stops() -> None:
     assert u.destination is not None and u.destination.model_dump().get("category") == \
         "train_station"
     assert [s.category.value for s in u.stops if s.category] == ["atm", "pharmacy", "coffee"]
+
+
+@pytest.mark.parametrize("text", ["how far to the next stop", "how long until our last stop"])
+def test_the_trips_own_stops_are_no_place_name(text: str) -> None:
+    u = MODEL.understand(text)
+    assert u.intent.value == "ask_eta" and u.destination is None
+
+
+def test_to_reach_is_no_place_name() -> None:
+    u = MODEL.understand("when should I head out to reach Lakeside Rehab Center by 9:45")
+    assert u.intent.value == "ask_eta" and not u.stops
+    assert u.destination is not None and u.destination.model_dump().get("name") == \
+        "Lakeside Rehab Center"
+
+
+def test_run_me_out_to_is_a_drive() -> None:
+    assert MODEL.understand("run me out to Hadley's Hardware").intent.value == "navigate"

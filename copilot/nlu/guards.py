@@ -270,7 +270,8 @@ PREFERENCE_SAID = re.compile(r"^(ok |okay |so |and )?(no more|no|avoid|stay off|
 # Asked plainly to be driven to a named place ("could you take us to Powell's Books", "would
 # you mind driving us to the French Quarter"): a trip, whatever the name sounds like.
 DRIVEN_TO = re.compile(r"^(can|could|would|will|please|just)?( you)?( please| mind)? ?"
-                       r"(take|taking|drive|driving|bring|bringing|get|getting|point|pointing) "
+                       r"(take|taking|drive|driving|bring|bringing|get|getting|point|pointing|"
+                       r"run|ferry) "
                        r"(me|us) (over |back |down |up |out )?(to|towards|toward)\b")
 
 

@@ -401,7 +401,7 @@ _NAME_STOP = {"this", "today", "tonight", "tomorrow", "now", "total", "including
               "before", "after", "so", "because", "in", "for",
               "go", "goes", "do", "does", "take", "takes", "is", "are", "was", "be", "have",
               "has", "look", "looks", "cost", "costs", "need", "needs"}
-_NOT_ONE_WORD_NAME = {"roughly", "seriously", "really", "quickly", "quicker", "faster",
+_NOT_ONE_WORD_NAME = {"reach", "roughly", "seriously", "really", "quickly", "quicker", "faster",
                       "slower", "shorter", "longer", "sooner", "later",
                       "closer", "cheaper", "better", "easier", "quickest", "fastest", "normal",
                       "account", "jump", "time", "day", "traffic", "way", "route", "trip",

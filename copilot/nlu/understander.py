@@ -17,6 +17,7 @@ If the weights cannot be loaded, the rules answer alone (`source: "rules"`), as 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -65,6 +66,10 @@ MODES = ("rules", "model", "model+llm", "rules+llm")
 MOVE_SURE = 0.5
 """Least probability the moving labels must hold together for a route change; chosen on
 eval/understand_heldout*.jsonl and unused TOP / Snips training rows (`hold_still_when_unsure`)."""
+# "run me out to the feed store": driving there in this car, which the model reads as a ride
+# service from the verb (it has seen "run" only in errands and other people's cars).
+_RUN_ME_TO = re.compile(r"^(can you |could you |please )?run (me|us) (out |over |up |down |back )?"
+                        r"to\b")
 PLACE_INTENTS = ("navigate", "add_stop", "find_place", "ask_eta")
 """Intents whose places the tagger may re-assign (a question names the place asked about)."""
 
@@ -211,6 +216,8 @@ class Understander:
             label = "refused_harmful"            # the safety layer's phrases, said as its own
         if label not in EXTRA_LABELS and said(RIDE_OR_DELIVERY, p.tokens):
             label = "unsupported_service"        # "get me a lyft back to the hotel"
+        elif label == "unsupported_service" and _RUN_ME_TO.match(" ".join(p.tokens)):
+            label = "navigate"                   # "run me out to Hadley's": this car drives
         refused = label in EXTRA_LABELS
         intent = "out_of_scope" if refused else guarded_intent(label, text, p)
         agree = intent == p.intent

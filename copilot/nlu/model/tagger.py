@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from copilot.nlu.lexicon import STREET_SUFFIXES
 from copilot.nlu.places import (
     PRONOUNS,
     Mention,
@@ -226,7 +227,9 @@ _NO_NAME_WORDS = PRONOUNS | {"flight", "plane", "meeting", "appointment", "train
                              "unpaved", "gravel", "highway", "highways", "toll", "tolls",
                              "ferry", "ferries", "rush", "hour", "why", "what", "when",
                              "where", "how", "who", "which", "crossing", "station",
-                             "company", "company'll", "departure", "trailer"}
+                             "company", "company'll", "departure", "trailer",
+                             # the trip's own stops: "how far to the next stop"
+                             "next", "stop", "stops", "first", "last", "final"}
 
 
 _AWAY_FROM = re.compile(r"^(how (far|long|many (miles|minutes|kilometers|km))|what's the "
@@ -252,6 +255,10 @@ def apply_spans(p: RuleParse, spans: list[Span], text: str) -> RuleParse:
     deictic = bool(dests) and all(" ".join(t for t in p.tokens[s.start:s.end] if t != ",")
                                   in _NOT_A_NAME for s in dests)
     dests = [] if deictic else dests
+    # A DEST span that is only a street word ("st" left over from "AL Gamhouria st.") does
+    # not hide the place the tagger also marked.
+    dests = [s for s in dests if not set(p.tokens[s.start:s.end]) <= STREET_SUFFIXES | {","}
+             ] or dests
     # "how far are we from Lambeau Field": the distance to it, not a trip starting there.
     away_from = _AWAY_FROM.search(" ".join(p.tokens)) is not None
     if dest is not None and not deictic and not away_from and any(
