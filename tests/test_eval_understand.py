@@ -79,3 +79,20 @@ def test_eval_understand_rejects_an_unknown_mode() -> None:
     r = subprocess.run([COPILOT, "eval", "understand", "--public", str(ROOT), "--modes",
                         "magic"], capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "Traceback" not in r.stderr
+
+
+def test_an_order_is_scored_as_the_contract_means_it() -> None:
+    """"oat" and "oat milk", "dark" and "dark roast" are one milk and one roast; a wrong
+    size is still wrong."""
+    from copilot.nlu import Understander
+    from copilot.nlu.evaluate import Case, score
+
+    text = "stop for a small cappuccino with oat milk, dark roast"
+    stop = {"category": "coffee", "saved": None, "name": None}
+    said = {"drink": "cappuccino", "size": "small", "milk": "oat", "roast": "dark"}
+    got = Understander(use_llm=False).understand(text)
+    right = Case(text, {"intent": "add_stop", "stops": [{**stop, "order": said}]})
+    wrong = Case(text, {"intent": "add_stop", "stops": [{**stop, "order": {**said,
+                                                                        "size": "large"}}]})
+    rep = score([right, wrong], [got, got])
+    assert rep.field_right["order"] == 1 and rep.field_total["order"] == 2

@@ -103,8 +103,21 @@ def _dest_match(exp: dict[str, Any] | None, got: dict[str, Any] | None) -> bool:
     return _norm_place(exp) == _norm_place(got)
 
 
+def _order_key(order: dict[str, Any] | None) -> dict[str, Any] | None:
+    """An order as the contract means it: "oat" and "oat milk", "dark" and "dark roast" are
+    the same milk and roast (outside authors label either way; the copilot says the long one,
+    ../shared/CONTRACT.md section 1); empty details are no details."""
+    if not order:
+        return None
+    out = {k: v for k, v in order.items() if v is not None}
+    for k, tail in (("milk", " milk"), ("roast", " roast")):
+        if isinstance(out.get(k), str):
+            out[k] = out[k].removesuffix(tail)
+    return out or None
+
+
 def _orders(stops: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
-    return [s.get("order") for s in stops]
+    return [_order_key(s.get("order")) for s in stops]
 
 
 @dataclass
@@ -140,8 +153,7 @@ def score(cases: list[Case], results: list[Understanding]) -> Report:
             checks["avoid"] = sorted(got["avoid"]) == sorted(exp["avoid"] or [])
         exp_stops = exp.get("stops") or []
         if any("order" in s for s in exp_stops):
-            checks["order"] = checks["stops"] and _orders(exp_stops) == [
-                (s.get("order") or None) for s in got["stops"]]
+            checks["order"] = checks["stops"] and _orders(exp_stops) == _orders(got["stops"])
         if any("exclude_brands" in s for s in exp_stops):
             checks["exclude_brands"] = checks["stops"] and [
                 sorted(b.lower() for b in s.get("exclude_brands", [])) for s in exp_stops] == [
