@@ -106,3 +106,17 @@ def test_to_reach_is_no_place_name() -> None:
 
 def test_run_me_out_to_is_a_drive() -> None:
     assert MODEL.understand("run me out to Hadley's Hardware").intent.value == "navigate"
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("do you know the road to Hershey? get us there", "navigate"),
+    ("is there a way to skip stopping at the pharmacy", "remove_stop"),
+    ("can we just drop the car wash", "remove_stop"),
+])
+def test_a_question_that_leads_to_a_request(text: str, intent: str) -> None:
+    assert MODEL.understand(text).intent.value == intent
+
+
+def test_skipping_a_road_is_a_preference_not_a_dropped_stop() -> None:
+    u = MODEL.understand("could we skip the toll road")
+    assert u.intent.value != "remove_stop" and "tolls" in [a.value for a in u.avoid]

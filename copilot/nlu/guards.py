@@ -102,7 +102,8 @@ def is_question(tokens: list[str], seeking_a_route_asks: bool = True) -> bool:
     about a route ("is route 66 closed") never asks to cancel one."""
     plain = _plain(tokens)
     if _ROAD_QUESTION.search(plain) or _ROAD_NEWS.search(plain):
-        return True
+        # ... unless it leads to a request: "do you know the way to Graceland? take us there".
+        return _THEN_ASKS.search(plain) is None
     if not _QUESTION_START.search(plain) or _REQUEST.search(plain) is not None or \
             asks_politely(plain):
         return False
@@ -234,10 +235,15 @@ TIME_DOUBT = re.compile(r"^(i'm |i am |im )?(not sure|unsure|don't know|dont kno
 
 # A stop dropped by a verb of forgetting it ("forget the dry cleaner, they're closed",
 # "skip the pickup at Lincoln Elementary"): remove_stop.
+_ERRAND_VERB = r"( picking up| getting| going to| stopping at| stopping for| the stop at)?"
 STOP_DROPPED = re.compile(r"^(ok |okay |actually |so |hey )?(skip|forget|scratch|nix|ditch|"
-                          r"forget about|never mind|nevermind) (the|my|that|our|this)\b|"
-                          r"\b(let's|lets) (skip|drop|forget|scratch|ditch) (it|that|that one|"
-                          r"this one|that stop)\b")
+                          rf"forget about|never mind|nevermind){_ERRAND_VERB} (the|my|that|our|"
+                          r"this)\b|"
+                          r"\b(let's|lets) (skip|drop|forget|scratch|ditch|cut) (it|that|that one|"
+                          r"this one|that stop)\b|"
+                          # "any way to skip picking up the dry cleaning", "can we drop the bank"
+                          r"\b(way to|can we|could we|we could|we can) (just )?(skip|drop|scratch|"
+                          rf"ditch){_ERRAND_VERB} (the|my|that|our|this)\b")
 
 
 

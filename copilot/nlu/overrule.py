@@ -178,10 +178,10 @@ def said_plainly(intent: str, text: str, p: RuleParse) -> str:
     if intent == "ask_eta" and CAR_STATE_ASKED & set(tokens) \
             and p.destination is None and not p.stops:
         return "ask_vehicle"                   # "is the range estimate counting the cold"
-    if intent in ("out_of_scope", "find_place", "ask_eta", "navigate", "ask_vehicle") and \
-            places and said(
-            STOP_DROPPED, tokens) and not avoid_in(tokens) and not names_a_new_trip(tokens) \
-            and not _GO_TO.search(" ".join(tokens)):
+    if intent in ("out_of_scope", "find_place", "ask_eta", "navigate", "ask_vehicle",
+                  "add_stop") and places and said(STOP_DROPPED, tokens) and \
+            not avoid_in(tokens) and not names_a_new_trip(tokens) and \
+            not _GO_TO.search(" ".join(tokens)):
         return "remove_stop"                   # "forget the dry cleaner, they're closed"
     if intent in ("ask_eta", "ask_vehicle") and places and asks_opening_hours(tokens):
         return "find_place"                    # "what time does the Trader Joe's close"
