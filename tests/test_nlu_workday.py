@@ -120,3 +120,17 @@ def test_a_question_that_leads_to_a_request(text: str, intent: str) -> None:
 def test_skipping_a_road_is_a_preference_not_a_dropped_stop() -> None:
     u = MODEL.understand("could we skip the toll road")
     assert u.intent.value != "remove_stop" and "tolls" in [a.value for a in u.avoid]
+
+
+@pytest.mark.parametrize(("text", "stops"), [
+    ("the guys want lunch, find a burger joint on the way", ["burger"]),
+    ("we need lunch and a coffee", ["restaurant", "coffee"]),
+])
+def test_a_meal_had_at_a_kind_of_place_is_one_stop(text: str, stops: list[str]) -> None:
+    u = MODEL.understand(text)
+    assert [s.category.value for s in u.stops if s.category] == stops
+
+
+def test_a_named_place_for_a_meal_is_one_stop() -> None:
+    u = MODEL.understand("add a stop at Rosie's Grill for breakfast")
+    assert [s.name for s in u.stops] == ["Rosie's Grill"]

@@ -221,12 +221,22 @@ def merge_duplicates(tokens: list[str], mentions: list[Mention],
             prev.end = m.end
             _carry_order(orders, m, prev)
             continue
-        if prev is not None and prev.category in _FOOD and m.category == "restaurant" and \
-                not m.name and tokens[prev.end:m.start] == ["for"] and \
-                set(tokens[m.start:m.end]) <= _MEALS:
-            # "something quick for lunch", "a drive-thru for breakfast": the meal is what the
-            # stop is for, not a second stop.
+        if prev is not None and (prev.category in _FOOD or (prev.name and not prev.saved)) \
+                and m.category == "restaurant" and not m.name and \
+                tokens[prev.end:m.start] == ["for"] and set(tokens[m.start:m.end]) <= _MEALS:
+            # "something quick for lunch", "a drive-thru for breakfast", "Bob's Diner for
+            # lunch": the meal is what the stop is for, not a second stop.
             prev.end = m.end
+            continue
+        if prev is not None and prev.category == "restaurant" and not prev.name and \
+                set(tokens[prev.start:prev.end]) <= _MEALS and m.category in (
+                    "fast_food", "burger", "pizza") and not m.excluded and not prev.excluded and \
+                "then" not in tokens[prev.end:m.start] and \
+                not _ANOTHER & set(tokens[prev.end:m.end]):
+            # "the crew wants lunch, stop at a pizza place": the meal is had at that kind.
+            prev.category, prev.name, prev.end = m.category, m.name, m.end
+            prev.exclude_brands += m.exclude_brands
+            _carry_order(orders, m, prev)
             continue
         if prev is not None and m.name and m.name[:1].isdigit() and not prev.category and (
                 prev.saved or prev.name) and set(tokens[prev.end:m.start]) & {",", "at"} and \
