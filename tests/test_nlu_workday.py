@@ -69,6 +69,7 @@ def test_a_request_said_as_a_question_is_done(text: str, intent: str) -> None:
     "what if we went to the hotel, how long would that take",
     "is it possible to drive to Denver on one charge",
     "do you think we could make it to the gym before it closes",
+    "could we get a coffee and still be at work by 9",
 ])
 def test_a_polite_question_about_the_trip_stays_a_question(text: str) -> None:
     assert not asks_politely(text.lower())
