@@ -135,3 +135,28 @@ def test_a_meal_had_at_a_kind_of_place_is_one_stop(text: str, stops: list[str]) 
 def test_a_named_place_for_a_meal_is_one_stop() -> None:
     u = MODEL.understand("add a stop at Rosie's Grill for breakfast")
     assert [s.name for s in u.stops] == ["Rosie's Grill"]
+
+
+@pytest.mark.parametrize(("text", "kinds"), [
+    ("drive to Fresno, nothing with tolls please", ["tolls"]),
+    ("head to the ranch and avoid them gravel roads", ["unpaved"]),
+    ("route to Trenton, leave the turnpike out of it", ["tolls"]),
+    ("to Malibu, and don't take the 101", ["highways"]),
+    ("a route to Reno that doesn't touch any freeways", ["highways"]),
+    ("steer us clear of dirt roads", ["unpaved"]),
+    ("to Denver avoiding tolls, the interstate is fine", ["tolls"]),
+    ("skip the Golden Gate toll on the way to Sausalito", ["tolls"]),
+])
+def test_more_preferences_said_in_passing(text: str, kinds: list[str]) -> None:
+    from copilot.nlu.avoid import avoid_in
+    from copilot.nlu.corrections import apply_corrections
+
+    tokens, _ = apply_corrections(normalise(text))
+    assert [a.value for a in avoid_in(tokens)] == kinds
+
+
+@pytest.mark.parametrize("text", ["avoid the 5 o'clock rush", "skip the 20 minute detour"])
+def test_a_number_after_the_is_not_always_a_freeway(text: str) -> None:
+    from copilot.nlu.avoid import avoid_in
+
+    assert avoid_in(normalise(text)) == ()

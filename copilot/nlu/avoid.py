@@ -18,9 +18,12 @@ log = logging.getLogger(__name__)
 
 _KINDS: tuple[tuple[Avoid, str], ...] = (
     (Avoid.HIGHWAYS, r"(the )?(high ?ways?|freeways?|interstates?|motorways?|expressways?|"
-                     r"turnpikes?(?! tolls?)|i-?\d+|major roads|the big roads)"),
+                     r"turnpikes?(?! tolls?)|i-?\d+|major roads|the big roads|"
+                     # "don't take the 405", "without using the 110": a freeway by its number
+                     r"the \d{2,3}(?! (am|pm|o'clock|minutes?|mins?|miles?|exits?|stops?|percent|"
+                     r"hours?|blocks?|people|of))\b)"),
     (Avoid.TOLLS, r"(the )?(tolls?|toll roads?|toll bridges?|toll booths?|tollways?|"
-                  r"paid roads|turnpike tolls?|bridge tolls?)"),
+                  r"paid roads|turnpike tolls?|bridge tolls?|([a-z]+ ){1,2}tolls?)"),
     (Avoid.FERRIES, r"(the )?(ferry|ferries|boat|ferry crossings?)"),
     (Avoid.UNPAVED, r"(the )?(unpaved|dirt|gravel|unsealed) ?(roads?|tracks?|paths?)?"),
 )
@@ -38,11 +41,16 @@ _BEFORE = (r"(avoid|avoiding|avoids|without|no|skip|skipping|stay off|staying of
            r"(rather|prefer to|prefer) not (do|take|use|drive on|go on|go over)|"
            r"(no way|not) (i'm|im|i am) (getting on|taking|going on|using)|way around|"
            r"(rather|prefer to) (drive|go) around (than|instead of) (take|taking|use|using)|"
-           r"than (take|taking|use|using)|(don't|do not|never) (end up|wind up) on)"
-           r"( any| all| all the| the| more| every| every single| both| both the| any of the)?")
+           r"than (take|taking|use|using)|(don't|do not|never) (end up|wind up) on|"
+           r"(rather|prefer to|prefer) not (end up|wind up) on|nothing with|nothing|skips|"
+           r"skipped|avoided|went around|going around|(doesn't|does not|don't|do not) touch|"
+           r"steer (me |us )?clear of)"
+           r"( any| all| all the| the| them| more| every| every single| both| both the|"
+           r" any of the)?")
 _FIXED = ((Avoid.TOLLS, r"toll ?free|no-toll|tollfree|free roads?"),
           (Avoid.HIGHWAYS, r"back ?roads|side streets|local roads|surface streets|"
                            r"country roads"),
+          (Avoid.TOLLS, r"leave (the )?(turnpike|tolls?|toll roads?) out"),
           (Avoid.UNPAVED, r"(stay|stays|staying|keep|keeps|keeping|stick|sticks|sticking) "
                           r"(me |us )?(on|to) (the )?paved roads?|"
                           r"paved roads only|only paved roads|paved only"))
@@ -72,4 +80,7 @@ def avoid_in(tokens: list[str]) -> tuple[Avoid, ...]:
         if kind not in found and found and re.search(rf"(\b(and|or|nor)|,) {pat}\b", listed) and \
                 re.search(rf"\b{_BEFORE} .*(\b(and|or|nor)|,) {pat}\b", listed):
             found.add(kind)
+    # "avoiding highways, gravel's fine": a kind said to be fine is no preference.
+    found -= {kind for kind, pat in _KINDS if re.search(
+        rf"\b{pat}('s| is| are) (fine|ok|okay|alright|all right|no problem)\b", plain)}
     return tuple(k for k in Avoid if k in found)
