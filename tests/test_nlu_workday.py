@@ -160,3 +160,17 @@ def test_a_number_after_the_is_not_always_a_freeway(text: str) -> None:
     from copilot.nlu.avoid import avoid_in
 
     assert avoid_in(normalise(text)) == ()
+
+
+@pytest.mark.parametrize(("text", "saved"), [
+    ("take me to grandpa", "grandpa's house"),
+    ("head over to dad", "dad's house"),
+    ("how far is it to mom", "mom's house"),
+])
+def test_a_family_word_as_the_place_is_their_house(text: str, saved: str) -> None:
+    u = MODEL.understand(text)
+    assert u.destination is not None and u.destination.model_dump().get("saved") == saved
+
+
+def test_calling_mom_is_no_trip() -> None:
+    assert MODEL.understand("call mom").intent.value == "out_of_scope"

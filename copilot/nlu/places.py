@@ -385,8 +385,20 @@ def find_names(tokens: list[str], taken: set[int], original: str) -> list[Mentio
         if not kept:
             continue
         start = j + _lead_words(words)
+        if (house := family_house(kept)) is not None:
+            out.append(Mention(start, start + 1, saved=house))
+            continue
         out.append(Mention(start, start + len(kept), name=original_case(kept, original)))
     return out
+
+
+_FAMILY_BARE = {"mom", "dad", "grandma", "grandpa", "nana", "granny"}
+
+
+def family_house(words: list[str]) -> str | None:
+    """The saved label a bare family word names as a place ("go see mom", "take me to
+    grandma": their house, as "my mom" is), or None."""
+    return _canon_saved(words) if len(words) == 1 and words[0] in _FAMILY_BARE else None
 
 
 # A free-text name ends before words that say when, how or how much ("Baltimore this time

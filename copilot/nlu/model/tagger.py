@@ -21,6 +21,7 @@ from copilot.nlu.lexicon import STREET_SUFFIXES
 from copilot.nlu.places import (
     PRONOUNS,
     Mention,
+    family_house,
     find_mentions,
     name_after_joiner,
     original_case,
@@ -302,6 +303,8 @@ def apply_spans(p: RuleParse, spans: list[Span], text: str) -> RuleParse:
             if len(kinds) == 1 and kinds[0].end - kinds[0].start == len(words):
                 # "are we close to the restaurant yet": a kind the rules left as a qualifier.
                 dest = Mention(span.start, span.end, category=kinds[0].category)
+            elif (house := family_house(words)) is not None:
+                dest = Mention(span.start, span.end, saved=house)   # "go see mom"
             elif words and phrase not in _NOT_A_NAME and any(c.isalpha() for c in phrase) \
                     and not set(words) <= _NO_NAME_WORDS:
                 dest = Mention(span.start, span.end, name=original_case(words, text))
