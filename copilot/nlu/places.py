@@ -398,7 +398,7 @@ _FAMILY_BARE = {"mom", "dad", "grandma", "grandpa", "nana", "granny"}
 def family_house(words: list[str]) -> str | None:
     """The saved label a bare family word names as a place ("go see mom", "take me to
     grandma": their house, as "my mom" is), or None."""
-    return _canon_saved(words) if len(words) == 1 and words[0] in _FAMILY_BARE else None
+    return f"{words[0]}'s house" if len(words) == 1 and words[0] in _FAMILY_BARE else None
 
 
 # A free-text name ends before words that say when, how or how much ("Baltimore this time
