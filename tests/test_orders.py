@@ -34,6 +34,12 @@ def heard(text: str) -> Order | None:
     ("an 8 ounce macchiato with a splash of oat milk and honey",
      Order(drink="macchiato", size="8 ounce", milk="oat milk", milk_amount="a little",
            sweetener="honey")),
+    # a size and a roast both called "medium", said one after the other
+    ("can I get a medium medium roast latte", Order(drink="latte", size="medium",
+                                                    roast="medium roast")),
+    # after a count of shots, "short" is the shot heard short; alone it is the cup size
+    ("a double short mocha", Order(drink="mocha", shots=2)),
+    ("a short mocha", Order(drink="mocha", size="small")),
 ])
 def test_orders_as_people_say_them(text: str, order: Order) -> None:
     assert heard(text) == order

@@ -92,9 +92,16 @@ def _split_tokens(tokens: list[str]) -> tuple[list[str], list[int]]:
     for k, t in enumerate(tokens):
         pieces = [p for p in re.split(r"-|(?<=\d)(?=[a-z])", t) if p] if t != "," else [t]
         for p in pieces or [t]:
+            # "a triple short espresso": after a count of shots, "short" is the shot heard
+            # short, not the cup size.
+            if p == "short" and parts and parts[-1] in _SHOT_COUNTS:
+                p = "shot"
             parts.append(p)
             source.append(k)
     return parts, source
+
+
+_SHOT_COUNTS = {"single", "double", "triple", "quad", "one", "two", "three", "four"}
 
 
 @cache

@@ -129,8 +129,9 @@ def normalise(text: str) -> list[str]:
             continue
         if w == "like" and (i == 0 or words[i - 1] not in _LIKE_KEEP_BEFORE):
             continue
-        if out and w == out[-1] and w not in {",", "very"}:   # "to to the airport"
-            continue
+        if out and w == out[-1] and w not in {",", "very"} and not (
+                w == "medium" and words[i + 1:i + 2] == ["roast"]):
+            continue      # "to to the airport"; but "a medium medium roast" is a size and a roast
         out.append(w)
     while out and out[0] in _LEADING:
         out.pop(0)
