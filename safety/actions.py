@@ -70,7 +70,8 @@ def parse_model_actions(raw: object) -> tuple[tuple[Action, ...], tuple[Verdict,
             verdicts.append(_reject(Reason.ACTIONS_TOO_MANY, f"{len(items)} items"))
             break
         kind = item.get("type") if isinstance(item, dict) else getattr(item, "type", None)
-        if kind not in ALLOWED_ACTIONS:
+        # A type that is no string ({"type": []}) is refused like an unknown one.
+        if not isinstance(kind, str) or kind not in ALLOWED_ACTIONS:
             verdicts.append(_reject(Reason.ACTION_NOT_ALLOWED, f"item {i}: type={kind!r}"))
             continue
         try:

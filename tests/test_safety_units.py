@@ -118,6 +118,7 @@ def test_parse_model_actions_accepts_every_shape() -> None:
     (" " * (actions.MAX_RAW_CHARS + 1), Reason.MODEL_OUTPUT_TOO_LONG),
     (42, Reason.ACTION_MALFORMED),
     ([{"type": "open_window"}], Reason.ACTION_NOT_ALLOWED),
+    ([{"type": []}], Reason.ACTION_NOT_ALLOWED),              # no string: refused, no raise
     ([{"kind": "set_route"}], Reason.ACTION_NOT_ALLOWED),
     (["set_route"], Reason.ACTION_NOT_ALLOWED),
     ([{"type": "show_places", "places": [{"lat": float("nan"), "lon": 0}]}],
