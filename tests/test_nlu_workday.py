@@ -174,3 +174,9 @@ def test_a_family_word_as_the_place_is_their_house(text: str, saved: str) -> Non
 
 def test_calling_mom_is_no_trip() -> None:
     assert MODEL.understand("call mom").intent.value == "out_of_scope"
+
+
+def test_a_named_place_for_a_kind_is_one_stop_of_that_kind() -> None:
+    u = MODEL.understand("stop at Rocky's for gas")
+    assert [(s.name, s.category.value if s.category else None) for s in u.stops] == [
+        ("Rocky's", "fuel")]

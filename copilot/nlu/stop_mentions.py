@@ -228,6 +228,14 @@ def merge_duplicates(tokens: list[str], mentions: list[Mention],
             # lunch": the meal is what the stop is for, not a second stop.
             prev.end = m.end
             continue
+        if prev is not None and prev.name and not prev.saved and not prev.category and \
+                m.category and not m.name and not m.saved and not m.excluded and \
+                not prev.excluded and tokens[prev.end:m.start] == ["for"]:
+            # "a Kwik Trip for gas", "Joe's for coffee": the named place, of the kind it is
+            # for (one stop, the name kept).
+            prev.category, prev.end = m.category, m.end
+            _carry_order(orders, m, prev)
+            continue
         if prev is not None and prev.category == "restaurant" and not prev.name and \
                 set(tokens[prev.start:prev.end]) <= _MEALS and m.category in (
                     "fast_food", "burger", "pizza") and not m.excluded and not prev.excluded and \
