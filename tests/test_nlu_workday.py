@@ -180,3 +180,9 @@ def test_a_named_place_for_a_kind_is_one_stop_of_that_kind() -> None:
     u = MODEL.understand("stop at Rocky's for gas")
     assert [(s.name, s.category.value if s.category else None) for s in u.stops] == [
         ("Rocky's", "fuel")]
+
+
+def test_an_order_after_a_brand_is_had_there() -> None:
+    u = MODEL.understand("Peet's on the way home, a small mocha with oat milk")
+    coffee = [s for s in u.stops if s.category and s.category.value == "coffee"]
+    assert len(coffee) == 1 and coffee[0].order is not None and coffee[0].order.drink == "mocha"

@@ -264,10 +264,12 @@ def merge_duplicates(tokens: list[str], mentions: list[Mention],
             continue
         twin = next((x for x in out if m.category and x.category == m.category and
                      not x.excluded), None)
-        if twin is not None and not m.excluded and not m.name and not twin.name and not (
+        if twin is not None and not m.excluded and not m.name and (
+                not twin.name or (m.category == "coffee" and id(m) in orders)) and not (
                 _ANOTHER & set(tokens[twin.end:m.end])):
             # "we need to charge the car ..., so find a charger on the way", "I need cash,
-            # add an ATM": the same kind said twice is one stop, unless "another" is said.
+            # add an ATM": the same kind said twice is one stop, unless "another" is said;
+            # "Dunkin' on the way, a medium iced coffee": the order is had at the brand.
             _carry_order(orders, m, twin)
             continue
         if prev is not None and prev.category and not prev.name and m.name and m.category \
