@@ -186,3 +186,15 @@ def test_an_order_after_a_brand_is_had_there() -> None:
     u = MODEL.understand("Peet's on the way home, a small mocha with oat milk")
     coffee = [s for s in u.stops if s.category and s.category.value == "coffee"]
     assert len(coffee) == 1 and coffee[0].order is not None and coffee[0].order.drink == "mocha"
+
+
+@pytest.mark.parametrize("text", ["get me the cheapest nonstop to Phoenix",
+                                  "book me a flight to Tampa for Friday"])
+def test_flights_bought_are_a_service_we_do_not_offer(text: str) -> None:
+    u = MODEL.understand(text)
+    assert u.intent.value == "out_of_scope" and u.destination is None
+
+
+def test_a_flight_said_with_the_trip_to_the_airport_is_still_a_trip() -> None:
+    u = MODEL.understand("get me to the airport, my flight is at 6:20")
+    assert u.intent.value == "navigate" and u.flight_time == "18:20"

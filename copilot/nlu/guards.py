@@ -353,7 +353,11 @@ OPENS_WITH_ROUTE = re.compile(
 # "in this cab" is the truck's cab, not a taxi.
 RIDE_OR_DELIVERY = re.compile(r"\b(uber|lyft|taxi|(?<!this )(?<!the )(?<!my )(?<!our )cab|"
                               r"rideshare|doordash|grubhub|ubereats|"
-                              r"postmates|instacart|seamless)\b(?! (stand|rank|stop|line))")
+                              r"postmates|instacart|seamless)\b(?! (stand|rank|stop|line))|"
+                              # Flights and tickets bought: "the cheapest nonstop to Orlando"
+                              r"\b(nonstops?|non-stop flights?|airfares?|plane tickets?|"
+                              r"(cheapest|cheap|book|booking|buy|buying) (me )?(a |an |the |my )?"
+                              r"(flights?|tickets?|seats?))\b")
 
 # Police, speed traps and checkpoints: never searched for or routed around.
 EVADING = re.compile(r"\b(speed traps?|radar traps?|speed cameras?|police checkpoints?|"
