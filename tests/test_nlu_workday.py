@@ -198,3 +198,15 @@ def test_flights_bought_are_a_service_we_do_not_offer(text: str) -> None:
 def test_a_flight_said_with_the_trip_to_the_airport_is_still_a_trip() -> None:
     u = MODEL.understand("get me to the airport, my flight is at 6:20")
     assert u.intent.value == "navigate" and u.flight_time == "18:20"
+
+
+@pytest.mark.parametrize("text", ["what time do we get to Reno if we left at 6",
+                                  "if I leave the house at 7:40 when do I reach the gym",
+                                  "do we have to leave by three to make it"])
+def test_a_departure_time_is_no_arrival_to_meet(text: str) -> None:
+    assert [t for t in find_times(normalise(text)) if t.role == "arrive_by"] == []
+
+
+def test_the_arrival_after_a_departure_is_still_read() -> None:
+    assert [t.hhmm for t in find_times(normalise("when should I leave to be at work by 9"))
+            if t.role == "arrive_by"] == ["09:00"]

@@ -163,6 +163,20 @@ def _event_before(cue: str, before: list[str]) -> bool:
                                   "late", "time"} & set(before))
 
 
+_LEFT_FROM = {"left", "leave", "leaving", "depart", "departing"}
+_PLACE_LEFT = {"the", "my", "our", "office", "house", "home", "work", "hotel", "here", "now",
+               "school", "gym"}
+
+
+def _left_from(before: list[str]) -> bool:
+    """Whether the words before a time say a departure: "I left" / "leave the office" /
+    "leave by" (a time to set off, not an arrival to meet)."""
+    for k, w in enumerate(before):
+        if w in _LEFT_FROM and all(t in _PLACE_LEFT for t in before[k + 1:]):
+            return True
+    return False
+
+
 # Words that end a street name's run: "by 9 on Elm Street" is a time, then a street.
 _NOT_STREET_NAME = {"on", "at", "in", "to", "the", "my", "our", "and", "or", "by", ",", "am",
                     "pm", "o'clock", "tonight", "sharp"}
@@ -212,6 +226,9 @@ def find_times(tokens: list[str]) -> list[TimeMention]:
         if cue in ("at", "around", "about") and i > 0 and (tokens[i - 1] in _LEAVE or " ".join(
                 tokens[max(0, i - 2):i]) in _LEAVE) and "flight" not in tokens[max(0, i - 6):i]:
             i = end
+            continue
+        if cue in ("at", "around", "about", "by", "before") and _left_from(tokens[max(0, i - 3):i]):
+            i = end                    # "if I left at 5", "leave the office at 5:15": departures
             continue
         tail = tokens[end:end + 3]
         if "," in tail:                # "a meeting at 2, am I going to make it": "am" is a verb
