@@ -210,3 +210,15 @@ def test_a_departure_time_is_no_arrival_to_meet(text: str) -> None:
 def test_the_arrival_after_a_departure_is_still_read() -> None:
     assert [t.hhmm for t in find_times(normalise("when should I leave to be at work by 9"))
             if t.role == "arrive_by"] == ["09:00"]
+
+
+@pytest.mark.parametrize(("text", "hhmm"), [
+    ("I have a 2:30 interview at the Hilton, when do I go", "14:30"),
+    ("we've got an 11 o'clock meeting at the office", "11:00"),
+])
+def test_a_time_naming_its_event_is_the_arrival(text: str, hhmm: str) -> None:
+    assert [t.hhmm for t in find_times(normalise(text)) if t.role == "arrive_by"] == [hhmm]
+
+
+def test_a_count_before_a_thing_is_no_time() -> None:
+    assert find_times(normalise("a 2 shot latte and a 5 car pileup")) == []

@@ -254,11 +254,16 @@ def find_times(tokens: list[str]) -> list[TimeMention]:
                 continue
             role = "flight" if event[0] in ("flight", "plane") else "arrive_by"
         if cue in ("a", "an"):
-            if not (end < len(tokens) and tokens[end] in ("flight", "pm", "am")):
+            after = tokens[end:end + 2]
+            named = [w for w in after if w not in ("am", "pm", "o'clock")][:1]
+            if not after or not (after[0] in ("flight", "pm", "am") or (
+                    named and named[0] in _EVENTS)):
                 i += 1
                 continue
-            if "flight" in tokens[end:end + 2]:
+            if "flight" in after:
                 role = "flight"
+            elif role == "other":
+                role = "arrive_by"             # "I've got a 10:30 appointment at Cedars"
         if cue in ("is", "for", "leaves", "departs", "boards") and role == "other":
             i += 1
             continue
