@@ -217,7 +217,8 @@ def review_model_output(
             raw = None
     obj = raw if isinstance(raw, dict) else {}
     status, reply = obj.get("status"), obj.get("reply")
-    if status not in _STATUSES or not isinstance(reply, str):
+    # A status that is no string ({"status": []}) is malformed, never a TypeError.
+    if not isinstance(status, str) or status not in _STATUSES or not isinstance(reply, str):
         verdict = Verdict("actions", "rejected", Reason.MODEL_OUTPUT_MALFORMED,
                           f"status={str(status)[:30]!r} reply={type(reply).__name__}", 1)
         return _fail(Reason.MODEL_OUTPUT_MALFORMED, [verdict])

@@ -251,7 +251,8 @@ def test_review_model_output_edges() -> None:
                              b'"actions": [{"type": "cancel_route"}]}', und, ctx)
     assert [a.type for a in ok.actions] == ["cancel_route"] and not ok.rejected
     for raw in (None, "[]", '{"status": "ok"}', '{"status": "ok", "reply": 5}',
-                "x" * 300_000, {"status": "maybe", "reply": "x"}):
+                "x" * 300_000, {"status": "maybe", "reply": "x"},
+                '{"status": [], "reply": "x"}', {"status": {"a": 1}, "reply": "x"}):
         r = review_model_output(raw, und, ctx)
         assert r.status == "needs_clarification" and r.rejected and r.actions == ()
     r = review_model_output({"status": "ok", "reply": "Fine.", "actions": "nope"}, und, ctx)

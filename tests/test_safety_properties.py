@@ -142,6 +142,16 @@ def test_any_model_output_yields_only_allowlisted_actions_over_known_places(
 
 
 @SETTINGS
+@given(raw=json_values | st.dictionaries(st.sampled_from(["status", "reply", "actions"]),
+                                         json_values, max_size=3),
+       und=st.sampled_from(UNDERSTANDINGS), moving=st.booleans())
+def test_any_json_as_model_output_is_reviewed_never_raised(
+        raw: object, und: Understanding, moving: bool) -> None:
+    """Any JSON value in any field ({"status": []}) is reviewed into a safe answer."""
+    assert_safe(review_model_output(raw, und, world.context(moving=moving)), moving)
+
+
+@SETTINGS
 @given(raw=st.text(max_size=500) | json_values)
 def test_parse_model_actions_never_raises_or_leaks(raw: object) -> None:
     acts, verdicts = parse_model_actions(raw)
