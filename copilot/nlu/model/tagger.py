@@ -295,8 +295,8 @@ def apply_spans(p: RuleParse, spans: list[Span], text: str) -> RuleParse:
                 rest = p.tokens[max(t.end for t in timed):span.end]
                 at = [k for k, w in enumerate(rest) if w in ("in", "at")]
                 words = [t for t in rest[at[0] + 1:] if t != ","] if at else []
-            while words[:2] == ["out", "of"] or words[:1] in (["of"], ["from"], ["out"]):
-                words = words[2 if words[:1] == ["out"] else 1:]   # "my flight out of JFK"
+            while words[:1] in (["out"], ["of"], ["from"]):
+                words = words[1:]                            # "my flight out of JFK"
             words = trim_name(words) or name_after_joiner(p.tokens, span.start, span.end)
             phrase = " ".join(words)
             kinds = [m for m in find_mentions(words, set()) if m.category] if words else []
