@@ -161,7 +161,6 @@ def _possessive_house(tokens: list[str], i: int) -> tuple[int, str] | None:
     return None
 
 
-_STREET = STREET_SUFFIXES
 _HOUSE_NUMBER = re.compile(r"^\d{1,6}[a-z]?$")
 
 
@@ -175,7 +174,7 @@ def find_addresses(tokens: list[str], blocked: set[int], original: str) -> list[
             i += 1
             continue
         end = next((k + 1 for k in range(i + 2, min(i + 6, len(tokens)))
-                    if tokens[k] in _STREET and k not in blocked), None)
+                    if tokens[k] in STREET_SUFFIXES and k not in blocked), None)
         if end is None or any(t in _BOUNDARY - {"at", "on", "in"} for t in tokens[i + 1:end]):
             i += 1
             continue
