@@ -168,13 +168,19 @@ _PLACE_LEFT = {"the", "my", "our", "office", "house", "home", "work", "hotel", "
                "school", "gym"}
 
 
-def _left_from(before: list[str]) -> bool:
-    """Whether the words before a time say a departure: "I left" / "leave the office" /
-    "leave by" (a time to set off, not an arrival to meet)."""
-    for k, w in enumerate(before):
-        if w in _LEFT_FROM and all(t in _PLACE_LEFT for t in before[k + 1:]):
-            return True
-    return False
+def _departure(tokens: list[str], i: int, cue: str) -> bool:
+    """Whether the time after the cue at tokens[i] is when one sets off, not an arrival to
+    meet: "leave at 7:30" (unless a flight was just named), or a verb of leaving with only
+    the place left between it and the cue: "I left at 5", "leave the office at 5:15",
+    "leave by four"."""
+    if cue in ("at", "around", "about") and i > 0 and (tokens[i - 1] in _LEAVE or " ".join(
+            tokens[max(0, i - 2):i]) in _LEAVE) and "flight" not in tokens[max(0, i - 6):i]:
+        return True
+    if cue not in ("at", "around", "about", "by", "before"):
+        return False
+    before = tokens[max(0, i - 3):i]
+    return any(w in _LEFT_FROM and all(t in _PLACE_LEFT for t in before[k + 1:])
+               for k, w in enumerate(before))
 
 
 # Words that end a street name's run: "by 9 on Elm Street" is a time, then a street.
@@ -223,12 +229,8 @@ def find_times(tokens: list[str]) -> list[TimeMention]:
         if cue == "than" and (i == 0 or tokens[i - 1] not in _THAN_TIME):
             i += 1
             continue
-        if cue in ("at", "around", "about") and i > 0 and (tokens[i - 1] in _LEAVE or " ".join(
-                tokens[max(0, i - 2):i]) in _LEAVE) and "flight" not in tokens[max(0, i - 6):i]:
-            i = end
-            continue
-        if cue in ("at", "around", "about", "by", "before") and _left_from(tokens[max(0, i - 3):i]):
-            i = end                    # "if I left at 5", "leave the office at 5:15": departures
+        if _departure(tokens, i, cue):
+            i = end                    # "leave at 7:30", "if I left at 5": when one sets off
             continue
         tail = tokens[end:end + 3]
         if "," in tail:                # "a meeting at 2, am I going to make it": "am" is a verb
